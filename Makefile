@@ -1,0 +1,33 @@
+# Portico: `make run` starts the local stack, `make test` runs every test.
+# Both set up what they need on a fresh machine (Python 3.11 and make).
+
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint agent-token resend bench infra-check clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m devtools.run
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 -q
+	$(MAKE) lint
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+agent-token: $(STAMP)
+	@$(PY) -m devtools.agent_token
+
+clean:
+	rm -rf $(VENV) .local test-output

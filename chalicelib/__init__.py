@@ -1,0 +1,1 @@
+"""Portico: serverless client self-service portal and helpdesk back end."""

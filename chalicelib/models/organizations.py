@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.models.base import UTCDateTime, table_meta
+
+ORGANIZATION_KIND = "organization"
+
+
+class OrganizationsByName(GlobalSecondaryIndex):
+    """Every organization in name order: the agents' list and its prefix search.
+    Only organization items carry `kind`, so name guards stay out of it."""
+
+    class Meta:
+        index_name = "by_name"
+        projection = AllProjection()
+
+    kind = UnicodeAttribute(hash_key=True)
+    name_lower = UnicodeAttribute(range_key=True)
+
+
+class OrganizationModel(Model):
+    Meta = table_meta("organizations")
+
+    id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    name_lower = UnicodeAttribute(null=True)
+    domain = UnicodeAttribute(null=True)
+    notes = UnicodeAttribute(null=True)
+    created_at = UTCDateTime(null=True)
+    updated_at = UTCDateTime(null=True)
+    # Name guards are items `id = "name#<lowercased name>"` that make names unique:
+    # they are written in the same transaction as the organization, on condition that
+    # they do not exist yet.
+    owner_id = UnicodeAttribute(null=True)
+
+    by_name = OrganizationsByName()
+
+
+def name_guard_id(name: str) -> str:
+    return f"name#{name.lower()}"

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.models import Model
+
+from chalicelib.models.base import UTCDateTime, table_meta
+
+GLOBAL_SETTINGS_ID = "global"
+
+
+class SettingsModel(Model):
+    """One item (`id = "global"`) holding the product settings agents edit at run time."""
+
+    Meta = table_meta("settings")
+
+    id = UnicodeAttribute(hash_key=True)
+    portal_enabled = BooleanAttribute()
+    self_signup = BooleanAttribute()
+    allow_all_ips = BooleanAttribute()
+    ip_allowlist = ListAttribute(of=UnicodeAttribute)
+    allow_client_rating = BooleanAttribute()
+    activation_ttl_hours = NumberAttribute()
+    invitation_reminder_days = ListAttribute(of=NumberAttribute)
+    agents_email = UnicodeAttribute(null=True)
+    updated_at = UTCDateTime(null=True)
+    updated_by = UnicodeAttribute(null=True)
+    version = VersionAttribute()

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from chalicelib.schemas.common import PageQuery, Strict
+
+
+class OrganizationCreate(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    domain: str | None = Field(None, max_length=253, pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+    notes: str | None = Field(None, max_length=2000)
+
+
+class OrganizationUpdate(Strict):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    domain: str | None = Field(None, max_length=253, pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+    notes: str | None = Field(None, max_length=2000)
+
+
+class OrganizationListQuery(PageQuery):
+    q: str | None = Field(None, max_length=200, description="Name prefix, case-insensitive.")
+
+
+class Organization(BaseModel):
+    id: str
+    name: str
+    domain: str | None
+    notes: str | None
+    created_at: str | None
+    updated_at: str | None
+
+
+class OrganizationPage(BaseModel):
+    items: list[Organization]
+    next_cursor: str | None

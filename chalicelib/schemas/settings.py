@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import ipaddress
+
+from pydantic import BaseModel, Field, field_validator
+
+from chalicelib.schemas.common import Email, Strict
+
+
+def _normalise_cidrs(values: list[str]) -> list[str]:
+    networks = []
+    for value in values:
+        try:
+            networks.append(str(ipaddress.ip_network(value.strip(), strict=False)))
+        except ValueError:
+            raise ValueError(f"'{value}' is not an IPv4 or IPv6 CIDR range") from None
+    return list(dict.fromkeys(networks))
+
+
+class SettingsUpdate(Strict):
+    portal_enabled: bool | None = None
+    self_signup: bool | None = None
+    allow_all_ips: bool | None = None
+    ip_allowlist: list[str] | None = Field(None, max_length=200)
+    allow_client_rating: bool | None = None
+    activation_ttl_hours: int | None = Field(None, ge=1, le=24 * 90)
+    invitation_reminder_days: list[int] | None = Field(None, max_length=10)
+    agents_email: Email | None = None
+    version: int | None = Field(None, description="Optimistic lock: the version you read.")
+
+    @field_validator("ip_allowlist")
+    @classmethod
+    def _cidrs(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else _normalise_cidrs(value)
+
+    @field_validator("invitation_reminder_days")
+    @classmethod
+    def _days(cls, value: list[int] | None) -> list[int] | None:
+        if value is None:
+            return None
+        if any(day < 1 or day > 90 for day in value):
+            raise ValueError("each reminder is 1 to 90 days after the invitation")
+        return sorted(set(value))
+
+
+class Settings(BaseModel):
+    portal_enabled: bool
+    self_signup: bool
+    allow_all_ips: bool
+    ip_allowlist: list[str]
+    allow_client_rating: bool
+    activation_ttl_hours: int
+    invitation_reminder_days: list[int]
+    agents_email: str | None
+    updated_at: str | None
+    updated_by: str | None
+    version: int

@@ -1,0 +1,106 @@
+"""Organizations: the helpdesk's customers. Names are unique, case-insensitively."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.connection import Connection  # noqa: F401  (type only)
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.ids import iso, new_id, utcnow
+from chalicelib.models.organizations import ORGANIZATION_KIND, OrganizationModel, name_guard_id
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: str
+    name: str
+    domain: str | None
+    notes: str | None
+    created_at: str | None
+    updated_at: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def _to_dc(item: OrganizationModel) -> Organization:
+    return Organization(item.id, item.name or "", item.domain, item.notes, iso(item.created_at), iso(item.updated_at))
+
+
+def _name_taken() -> Conflict:
+    return Conflict("An organization with this name already exists.", fields={"name": "already taken"})
+
+
+def _connection():
+    return OrganizationModel._get_connection().connection
+
+
+def create_organization(name: str, *, domain: str | None = None, notes: str | None = None) -> Organization:
+    now = utcnow()
+    org = OrganizationModel(new_id(), kind=ORGANIZATION_KIND, name=name, name_lower=name.lower(), domain=domain,
+                            notes=notes, created_at=now, updated_at=now)
+    guard = OrganizationModel(name_guard_id(name), owner_id=org.id)
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            tx.save(guard, condition=OrganizationModel.id.does_not_exist())
+            tx.save(org, condition=OrganizationModel.id.does_not_exist())
+    except TransactWriteError:
+        raise _name_taken() from None
+    return _to_dc(org)
+
+
+def _get_item(organization_id: str) -> OrganizationModel:
+    if organization_id.startswith("name#"):
+        raise NotFound("Organization not found.")
+    try:
+        item = OrganizationModel.get(organization_id)
+    except DoesNotExist:
+        raise NotFound("Organization not found.") from None
+    if item.kind != ORGANIZATION_KIND:
+        raise NotFound("Organization not found.")
+    return item
+
+
+def get_organization(organization_id: str) -> Organization:
+    return _to_dc(_get_item(organization_id))
+
+
+def organization_exists(organization_id: str) -> bool:
+    try:
+        _get_item(organization_id)
+    except NotFound:
+        return False
+    return True
+
+
+def update_organization(organization_id: str, changes: dict[str, Any]) -> Organization:
+    item = _get_item(organization_id)
+    old_name = item.name or ""
+    new_name = changes.get("name", old_name)
+    for field in ("domain", "notes"):
+        if field in changes:
+            setattr(item, field, changes[field] or None)
+    item.name, item.name_lower, item.updated_at = new_name, new_name.lower(), utcnow()
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            if new_name.lower() != old_name.lower():
+                tx.delete(OrganizationModel(name_guard_id(old_name)))
+                tx.save(OrganizationModel(name_guard_id(new_name), owner_id=item.id),
+                        condition=OrganizationModel.id.does_not_exist())
+            tx.save(item, condition=OrganizationModel.kind == ORGANIZATION_KIND)
+    except TransactWriteError:
+        raise _name_taken() from None
+    return _to_dc(item)
+
+
+def list_organizations(*, limit: int, start_key: dict | None, name_prefix: str | None = None
+                       ) -> tuple[list[Organization], dict | None]:
+    condition = OrganizationModel.name_lower.startswith(name_prefix.lower()) if name_prefix else None
+    result = OrganizationModel.by_name.query(ORGANIZATION_KIND, condition, limit=limit,
+                                             last_evaluated_key=start_key)
+    items = [_to_dc(item) for item in result]
+    return items, result.last_evaluated_key

@@ -1,0 +1,108 @@
+"""Create everything the app needs in an AWS endpoint (moto locally): tables, SES sender
+and templates, the agents' Cognito pool with its app client and groups, demo data.
+
+Used by `make run` (devtools/run.py) and by the tests' fixtures, so both run the same setup.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from chalicelib import aws
+from chalicelib.services.agent_auth import GROUPS
+
+
+@dataclass
+class CognitoPool:
+    user_pool_id: str
+    user_pool_client_id: str
+    user_pool_arn: str
+
+
+def create_tables() -> None:
+    from chalicelib.models import table_models
+
+    for model in table_models().values():
+        if not model.exists():
+            model.create_table(wait=True)
+        ttl_attribute = getattr(model.Meta, "ttl_attribute", None)
+        if ttl_attribute:
+            aws.client("dynamodb").update_time_to_live(
+                TableName=model.Meta.table_name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute})
+
+
+def create_mail(sender: str) -> None:
+    from chalicelib.mail.templates import load_templates
+
+    ses = aws.client("ses")
+    ses.verify_email_identity(EmailAddress=sender)
+    existing = {t["Name"] for t in ses.list_templates().get("TemplatesMetadata", [])}
+    for template in load_templates():
+        if template["TemplateName"] in existing:
+            ses.update_template(Template=template)
+        else:
+            ses.create_template(Template=template)
+
+
+def create_cognito(pool_name: str = "portico-agents") -> CognitoPool:
+    idp = aws.client("cognito-idp")
+    pool = idp.create_user_pool(
+        PoolName=pool_name,
+        UsernameAttributes=["email"],
+        AutoVerifiedAttributes=["email"],
+        Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireUppercase": True, "RequireLowercase": True,
+                                     "RequireNumbers": True, "RequireSymbols": False}},
+        AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+    )["UserPool"]
+    app_client = idp.create_user_pool_client(
+        UserPoolId=pool["Id"], ClientName="portico-agent-api", GenerateSecret=False,
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]
+    for group in GROUPS:
+        idp.create_group(UserPoolId=pool["Id"], GroupName=group)
+    return CognitoPool(pool["Id"], app_client["ClientId"], pool["Arn"])
+
+
+def create_agent(pool: CognitoPool, email: str, password: str, groups: list[str], name: str = "") -> str:
+    """Create a confirmed agent with a permanent password; returns the Cognito username."""
+    idp = aws.client("cognito-idp")
+    user = idp.admin_create_user(
+        UserPoolId=pool.user_pool_id, Username=email, MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"},
+                        *([{"Name": "name", "Value": name}] if name else [])],
+    )["User"]
+    idp.admin_set_user_password(UserPoolId=pool.user_pool_id, Username=email, Password=password, Permanent=True)
+    for group in groups:
+        idp.admin_add_user_to_group(UserPoolId=pool.user_pool_id, Username=email, GroupName=group)
+    return user["Username"]
+
+
+def agent_id_token(pool: CognitoPool, email: str, password: str) -> str:
+    """Log in as an agent the way a front end would (USER_PASSWORD_AUTH) and return the ID token."""
+    idp = aws.client("cognito-idp")
+    answer = idp.initiate_auth(ClientId=pool.user_pool_client_id, AuthFlow="USER_PASSWORD_AUTH",
+                               AuthParameters={"USERNAME": email, "PASSWORD": password})
+    return answer["AuthenticationResult"]["IdToken"]
+
+
+def environment(pool: CognitoPool) -> dict[str, str]:
+    """The environment variables the app needs to find this pool."""
+    return {
+        "PORTICO_USER_POOL_ID": pool.user_pool_id,
+        "PORTICO_USER_POOL_CLIENT_ID": pool.user_pool_client_id,
+        "PORTICO_USER_POOL_ARN": pool.user_pool_arn,
+    }
+
+
+def apply_environment(values: dict[str, str]) -> None:
+    from chalicelib import config
+
+    os.environ.update(values)
+    config.reset()
+
+
+def as_dict(pool: CognitoPool) -> dict[str, Any]:
+    return asdict(pool)
