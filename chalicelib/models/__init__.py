@@ -13,6 +13,7 @@ import importlib
 TABLE_OWNERS: dict[str, str] = {
     "settings": "chalicelib.models.settings:SettingsModel",
     "organizations": "chalicelib.models.organizations:OrganizationModel",
+    "outbox": "chalicelib.models.outbox:OutboxModel",
 }
 
 

@@ -1,0 +1,41 @@
+"""The mail outbox: what must be sent is written durably, in the same DynamoDB
+transaction as the change that causes it; delivery happens outside the request.
+
+    with TransactWrite(connection=...) as tx:
+        tx.save(ticket, ...)
+        for message in outbox.messages("ticket-created", recipients, data, reason=f"ticket:{n}:created"):
+            tx.save(message, condition=OutboxModel.id.does_not_exist())
+
+A message id derived from `reason` and the recipient makes queuing idempotent: the same
+cause never queues the same email twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from chalicelib.ids import iso, new_id, utcnow
+from chalicelib.models.outbox import PENDING, OutboxModel
+
+
+def message(template: str, recipient: str, data: dict[str, Any], *, reason: str | None = None) -> OutboxModel:
+    """An unsaved outbox item; the caller saves it in its own transaction."""
+    now = utcnow()
+    if reason:
+        digest = hashlib.sha256(f"{reason}\0{template}\0{recipient.lower()}".encode()).hexdigest()[:32]
+        message_id = f"m-{digest}"
+    else:
+        message_id = new_id()
+    return OutboxModel(
+        message_id, template=template, recipient=recipient, data=json.dumps(data, sort_keys=True),
+        status=PENDING, pending=PENDING, next_attempt_at=iso(now), attempts=0, created_at=now, reason=reason,
+    )
+
+
+def messages(template: str, recipients: Iterable[str], data: dict[str, Any], *, reason: str | None = None
+             ) -> list[OutboxModel]:
+    unique = list(dict.fromkeys(r for r in recipients if r))
+    return [message(template, recipient, data, reason=reason) for recipient in unique]
