@@ -10,6 +10,8 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
 def template_names() -> list[str]:
+    if not TEMPLATES_DIR.is_dir():
+        return []
     return sorted(p.name for p in TEMPLATES_DIR.iterdir() if p.is_dir() and (p / "subject.txt").is_file())
 
 
