@@ -32,12 +32,15 @@ os.environ.pop("PORTICO_JWKS_URL", None)
 MOTO_PORT = _free_port()
 os.environ["PORTICO_AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{MOTO_PORT}"
 
+import logging  # noqa: E402
+
 import pytest  # noqa: E402
 import requests  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
 
 _server = ThreadedMotoServer(ip_address="127.0.0.1", port=MOTO_PORT, verbose=False)
 _server.start()
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 from devtools import chalice_local, stack  # noqa: E402
 
@@ -78,7 +81,8 @@ def app():
 def api(app):
     from chalice.test import Client
 
-    with Client(app) as client:
+    # The "local" stage sets no environment variables: the test's own environment stands.
+    with Client(app, stage_name="local", project_dir=str(ROOT)) as client:
         yield Api(client)
 
 
