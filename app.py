@@ -4,7 +4,9 @@ from chalice import Chalice
 
 from chalicelib.routes import middleware, organizations, public, settings
 
-app = Chalice(app_name="portico")
+# Chalice would attach a plain-text handler to the "portico" logger that Powertools
+# Logger (JSON) also uses; one format only.
+app = Chalice(app_name="portico", configure_logs=False)
 app.register_middleware(middleware.all_middleware, "all")
 app.register_middleware(middleware.http_middleware, "http")
 

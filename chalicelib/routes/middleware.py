@@ -50,7 +50,9 @@ def http_middleware(event: Any, get_response: Callable[[Any], Response]) -> Resp
     started = time.perf_counter()
     log = logger()
     context = event.context or {}
-    log.append_keys(request_id=context.get("requestId"), route=f"{event.method} {context.get('resourcePath')}")
+    lambda_context = getattr(event, "lambda_context", None)
+    request_id = context.get("requestId") or getattr(lambda_context, "aws_request_id", None)
+    log.append_keys(request_id=request_id, route=f"{event.method} {context.get('resourcePath')}")
     response = get_response(event)
     _normalise_error(response)
     for name, value in SECURITY_HEADERS.items():
