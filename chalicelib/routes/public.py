@@ -1,9 +1,17 @@
-"""Public routes that are not part of a capability: the portal page and /openapi.json."""
+"""Public routes that are not part of a capability: the portal page, its config, /openapi.json.
+
+The portal is one HTML page (chalicelib/portal/index.html) with a small client-side router;
+every page path below serves that same file so a reload or a link from an email works.
+Two page paths, `/portal/tickets` and `/portal/tickets/{number}`, are also JSON API routes
+(owned by the tickets capability); for those, `page_for_browser_navigation` answers the page
+only when a browser navigates there (Accept: text/html), and the API otherwise.
+"""
 
 from __future__ import annotations
 
 import mimetypes
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from chalice import Response
@@ -20,16 +28,68 @@ PORTAL_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 
 _ASSET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}\.(css|js|svg|png|ico|woff2)$")
 
 
-def _portal_page() -> Response:
-    html = (PORTAL_DIR / "index.html").read_text(encoding="utf-8")
+# Client-side routes whose GET serves the page (their POST, if any, is an API route elsewhere).
+PAGE_PATHS = ("/portal", "/portal/activate", "/portal/verify", "/portal/reset", "/portal/signup",
+              "/portal/forgot", "/portal/tickets/new", "/portal/profile", "/portal/colleagues")
+# Page paths that are also GET API routes: the page is served only to a browser navigation.
+SHARED_PAGE_ROUTES = frozenset({"/portal/tickets", "/portal/tickets/{number}"})
+_SAFE_BASE = re.compile(r"^(/[A-Za-z0-9._-]+)*$")
+
+
+def _base_path(request: object) -> str:
+    """The prefix before /portal in the browser's URL (e.g. "/api" on an execute-api URL, where
+    the stage name is part of the path; "" locally or behind a custom domain)."""
+    context = getattr(request, "context", None) or {}
+    full = str(context.get("path") or "")
+    index = full.find("/portal")
+    base = full[:index] if index > 0 else ""
+    return base if _SAFE_BASE.match(base) else ""
+
+
+def _portal_page(request: object) -> Response:
+    html = (PORTAL_DIR / "index.html").read_text(encoding="utf-8").replace("%BASE%", _base_path(request))
     return Response(body=html, status_code=200, headers={
         "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": PORTAL_CSP,
-        "Cache-Control": "no-cache"})
+        "Cache-Control": "no-cache", "Vary": "Accept"})
 
 
-@routes.route("/portal", "GET", summary="The client portal web page", response="html")
-def portal_page(call: Call) -> Response:
-    return _portal_page()
+def _serve_page(call: Call) -> Response:
+    return _portal_page(call.request)
+
+
+for _path in PAGE_PATHS:
+    routes.route(_path, "GET", summary="The client portal web page", response="html")(_serve_page)
+
+
+def _wants_html(request: object) -> bool:
+    accept = ((getattr(request, "headers", None) or {}).get("accept") or "").lower()
+    return accept.startswith("text/html")
+
+
+def page_for_browser_navigation(event: object, get_response: Callable[[object], Response]) -> Response:
+    """A browser opening /portal/tickets (a bookmark, a reload, a link in a ticket email) gets
+    the page; fetch() from the page asks for JSON and reaches the API route."""
+    route = ((getattr(event, "context", None) or {}).get("resourcePath") or "")
+    if route in SHARED_PAGE_ROUTES and getattr(event, "method", "") == "GET" and _wants_html(event):
+        return _portal_page(event)
+    response = get_response(event)
+    if route in SHARED_PAGE_ROUTES:
+        response.headers.setdefault("Vary", "Accept")
+    return response
+
+
+blueprint.register_middleware(page_for_browser_navigation, "http")
+
+
+@routes.route("/portal/config", "GET", summary="What the portal page needs to know before log-in",
+              auth="public", response="portal_page.PortalConfig", errors=(403,))
+def portal_config(call: Call) -> dict:
+    """Public switches only. Behind the portal gates, so a blocked client learns it on first load."""
+    from chalicelib.services.settings import get_settings
+
+    current = get_settings()
+    return {"portal_enabled": current.portal_enabled, "self_signup": current.self_signup,
+            "allow_client_rating": current.allow_client_rating}
 
 
 @routes.route("/portal/assets/{name}", "GET", summary="Portal static files (CSS, JS, icons)", errors=(404,))

@@ -1,0 +1,125 @@
+"""Browser fixtures: the real app served by Chalice's local server on a free loopback port
+(against this test process's moto server), driven by Debian's chromium through Playwright.
+
+We never download a browser: `make test` installs Debian's chromium with apt when it is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("PORTICO_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+CLIENT_PASSWORD = "Blue-Lantern-Orchard-58"
+
+if not Path(CHROMIUM).exists():  # pragma: no cover - make test installs it
+    pytest.skip(f"{CHROMIUM} is missing: run `make test` (installs Debian's chromium) or apt-get install chromium",
+                allow_module_level=True)
+
+from playwright.sync_api import ConsoleMessage, Page, sync_playwright  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def portal_url() -> Iterator[str]:
+    """The app on http://127.0.0.1:<port>, for the whole test process. Each test's `aws_stack`
+    resets moto underneath it; the app reads its tables and pool from the environment."""
+    from chalice.config import Config
+    from chalice.local import create_local_server
+
+    from app import app
+    from devtools import chalice_local
+
+    chalice_local.harden()
+    port = _free_port()
+    server = create_local_server(app, Config.create(chalice_stage="local"), "127.0.0.1", port)
+    thread = threading.Thread(target=server.serve_forever, daemon=True, name="portal-browser-tests")
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu",
+                                            "--disable-background-networking"])
+        yield chromium
+        chromium.close()
+
+
+class Problems:
+    """JavaScript errors and console errors a page produced; a test fails on any."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def console(self, message: ConsoleMessage) -> None:
+        if message.type == "error" and not _expected_http_error(message.text):
+            self.items.append(f"console: {message.text}")
+
+    def page_error(self, error: Exception) -> None:
+        self.items.append(f"page error: {error}")
+
+
+def _expected_http_error(text: str) -> bool:
+    # Chromium logs every 4xx answer to fetch() ("Failed to load resource: ... 401"). The page
+    # asks /portal/me to learn whether a session exists and shows API refusals as words; those
+    # are the product working, not script errors.
+    return bool(re.match(r"Failed to load resource: the server responded with a status of 4\d\d", text))
+
+
+@pytest.fixture
+def page(browser: Any, portal_url: str) -> Iterator[Page]:
+    context = browser.new_context(base_url=portal_url, viewport={"width": 1100, "height": 800})
+    context.set_default_timeout(8000)
+    tab = context.new_page()
+    problems = Problems()
+    tab.on("console", problems.console)
+    tab.on("pageerror", problems.page_error)
+    yield tab
+    context.close()
+    assert problems.items == [], problems.items
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def assert_accessible(page: Page) -> None:
+    """axe-core on the page as it is now: no serious or critical violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    assert bad == [], json.dumps([{"id": v["id"], "help": v["help"],
+                                   "nodes": [n["html"] for n in v["nodes"][:3]]} for v in bad], indent=1)
+
+
+def require_routes(*routes: str) -> None:
+    """Skip, naming what is missing, while a back-end route this scenario needs has not landed."""
+    from app import app
+
+    missing = []
+    for route in routes:
+        method, path = route.split(" ", 1)
+        if method not in app.routes.get(path, {}):
+            missing.append(route)
+    if missing:
+        pytest.skip("back-end route(s) not on main yet: " + ", ".join(missing))
