@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint agent-token resend bench infra-check clean
+.PHONY: chromium run test lint agent-token resend bench infra-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -19,7 +19,14 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(PY) -m devtools.run
 
-test: $(STAMP)
+# The browser tests drive Debian's chromium (never a downloaded browser); install it when missing.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
+
+test: $(STAMP) chromium
 	$(PY) -m pytest -n 2 -q
 	$(MAKE) lint
 

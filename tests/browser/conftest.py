@@ -10,22 +10,16 @@ import json
 import os
 import re
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import ConsoleMessage, Page, sync_playwright
 
 CHROMIUM = os.environ.get("PORTICO_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 CLIENT_PASSWORD = "Blue-Lantern-Orchard-58"
-
-if not Path(CHROMIUM).exists():  # pragma: no cover - make test installs it
-    pytest.skip(f"{CHROMIUM} is missing: run `make test` (installs Debian's chromium) or apt-get install chromium",
-                allow_module_level=True)
-
-from playwright.sync_api import ConsoleMessage, Page, sync_playwright  # noqa: E402
 
 
 def _free_port() -> int:
@@ -38,23 +32,20 @@ def _free_port() -> int:
 def portal_url() -> Iterator[str]:
     """The app on http://127.0.0.1:<port>, for the whole test process. Each test's `aws_stack`
     resets moto underneath it; the app reads its tables and pool from the environment."""
-    from chalice.config import Config
-    from chalice.local import create_local_server
+    from devtools.localserver import ServerThread
 
-    from app import app
-    from devtools import chalice_local
-
-    chalice_local.harden()
     port = _free_port()
-    server = create_local_server(app, Config.create(chalice_stage="local"), "127.0.0.1", port)
-    thread = threading.Thread(target=server.serve_forever, daemon=True, name="portal-browser-tests")
-    thread.start()
+    server = ServerThread("127.0.0.1", port).start()
     yield f"http://127.0.0.1:{port}"
-    server.shutdown()
+    server.stop()
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        # Never a silent skip: a missing browser is a broken test machine; say how to fix it.
+        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (apt-get install chromium) "
+                    "or set PORTICO_CHROMIUM to Debian's chromium binary", pytrace=False)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu",

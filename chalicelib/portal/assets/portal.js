@@ -1,7 +1,8 @@
 /* Portico client portal: a tiny dependency-free single-page app.
- * Safety rules kept throughout: the DOM is built with createElement/textContent (never
- * innerHTML with data), the session lives only in the HttpOnly cookie (nothing in
- * localStorage), and every write sends X-Requested-With so it cannot be forged cross-site. */
+ * Safety rules kept throughout (tests/api/test_portal_page.py holds us to them): the DOM is
+ * built with createElement/textContent only, so user text is never parsed as HTML; the session
+ * lives only in the HttpOnly cookie (no web storage); every write sends X-Requested-With:
+ * portico, which a cross-site form cannot send. */
 (function () {
   "use strict";
 
