@@ -33,6 +33,10 @@ test: $(STAMP) chromium
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
+# Performance against bench/budgets.json: one table, also bench/results.json. BENCH_ARGS="--only calls".
+bench: $(STAMP)
+	$(PY) -m bench $(BENCH_ARGS)
+
 agent-token: $(STAMP)
 	@$(PY) -m devtools.agent_token
 

@@ -1,0 +1,52 @@
+"""One scenario per route: how to call it, with the data it needs in place.
+
+A scenario is a function registered with `@scenario(method, path)` (the route exactly as
+`chalicelib/routes/api.py: OPERATIONS` names it). It receives a `Stage` (the API client and
+helpers that create agents, organizations, ...), prepares what the request needs (not
+measured) and returns the `Request` to measure. Only the returned request is counted.
+
+A route in OPERATIONS without a scenario is reported as "not measured". Add the scenario
+beside the others of its capability (one module per capability, imported below).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.stage import Stage
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    token: str | None = None
+    json: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    expect: int = 200
+    note: str = ""
+
+
+Scenario = Callable[[Stage], Request]
+SCENARIOS: dict[str, Scenario] = {}
+
+
+def route_key(method: str, path: str) -> str:
+    return f"{method.upper()} {path}"
+
+
+def scenario(method: str, path: str) -> Callable[[Scenario], Scenario]:
+    def register(fn: Scenario) -> Scenario:
+        key = route_key(method, path)
+        if key in SCENARIOS:
+            raise ValueError(f"two scenarios for {key}")
+        SCENARIOS[key] = fn
+        return fn
+
+    return register
+
+
+# Capability modules register their scenarios on import.
+from bench.scenarios import foundation  # noqa: E402,F401
