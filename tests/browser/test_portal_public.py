@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import assert_accessible, require_routes, screenshot
+from tests.browser.conftest import assert_accessible, needs_portal_gate, screenshot
 
 LOGIN_PAGE_BUDGET = 60 * 1024
 
@@ -67,8 +67,8 @@ def test_disabled_portal_shows_the_blocked_message(page: Page, api, admin_token)
     screenshot(page, "09-blocked")
 
 
+@needs_portal_gate
 def test_client_outside_the_ip_allowlist_sees_the_blocked_message(page: Page, api, admin_token):
-    require_routes("POST /portal/login")  # the IP gate comes with the client-accounts capability
     answer = api.patch("/agent/settings", json={"allow_all_ips": False, "ip_allowlist": ["203.0.113.0/24"]},
                        token=admin_token)
     assert answer.status == 200

@@ -11,7 +11,9 @@
   var BLOCKED = "Client self-service portal temporarily blocked";
   var STATUSES = ["new", "open", "pending", "resolved", "closed"];
   var PRIORITIES = ["low", "normal", "high", "urgent"];
-  var state = { config: null, me: null, flash: null };
+  /* `bearer`: an agent's read-only impersonation token, kept in memory only (from the link's
+   * #fragment, which never reaches a server log); it ends with the tab or a reload. */
+  var state = { config: null, me: null, flash: null, bearer: null };
   var main = document.getElementById("main");
   var nav = document.getElementById("nav");
   var banner = document.getElementById("banner");
@@ -58,7 +60,8 @@
     this.fields = (data && data.fields) || {};
   }
   function api(method, path, body) {
-    var opts = { method: method, credentials: "same-origin", headers: { Accept: "application/json" } };
+    var opts = { method: method, credentials: state.bearer ? "omit" : "same-origin", headers: { Accept: "application/json" } };
+    if (state.bearer) opts.headers.Authorization = "Bearer " + state.bearer;
     if (method !== "GET") {
       opts.headers["X-Requested-With"] = "portico";
       opts.headers["Content-Type"] = "application/json";
@@ -207,7 +210,8 @@
     [/^\/tickets\/new$/, viewNewTicket, true],
     [/^\/tickets\/(\d+)$/, viewTicket, true],
     [/^\/profile$/, viewProfile, true],
-    [/^\/colleagues$/, viewColleagues, true]
+    [/^\/colleagues$/, viewColleagues, true],
+    [/^\/impersonate$/, viewImpersonate, false]
   ];
 
   /* Replace the main area with a page; `narrow` pages (log in, activate...) sit in a card. */
@@ -233,6 +237,10 @@
   function loadMe() {
     if (state.me) return Promise.resolve(state.me);
     return api("GET", "/me").then(function (me) { state.me = me; return me; }, function (err) {
+      if (state.bearer && err.status === 401) {
+        state.bearer = null;
+        state.flash = { text: "The read-only client view has ended.", kind: "info" };
+      }
       if (err.status === 401 || err.status === 404 || err.status === 403) return null;
       throw err;
     });
@@ -275,7 +283,7 @@
   }
 
   function isAdmin(me) { return !!me && (me.role === "client_admin" || me.role === "admin" || me.is_admin === true); }
-  function readOnly() { return !!(state.me && state.me.read_only); }
+  function readOnly() { return !!state.bearer || !!(state.me && (state.me.read_only || state.me.impersonated_by)); }
 
   /* The header: navigation when logged in, and the impersonation banner. */
   function chrome(me) {
@@ -288,11 +296,12 @@
       h("li", null, link("/profile", "Profile")),
       h("li", null, h("button", { type: "button", "class": "link-button", onclick: logout, text: "Log out" })));
     add(nav, list);
-    if (me.read_only) {
-      var who = me.name || me.email || "this client";
+    if (readOnly()) {
+      var who = me.name ? me.name + " (" + me.email + ")" : me.email || "this client";
+      var by = me.impersonated_by || me.impersonator;
       add(banner, h("div", { "class": "impersonation", role: "status" },
         h("div", { "class": "wrap" }, h("strong", { text: "Viewing as " + who + ", read-only." }),
-          me.impersonator ? " Opened by " + (me.impersonator.email || me.impersonator.username || me.impersonator) + "." : "",
+          by ? " Opened by " + (by.email || by.username || by) + "." : "",
           " Nothing can be changed from this session.")));
     }
     markCurrent();
@@ -304,6 +313,7 @@
     });
   }
   function logout() {
+    if (state.bearer) { state.bearer = null; state.me = null; go("/"); return; }
     api("POST", "/logout").catch(function () { return null; }).then(function () {
       state.me = null;
       state.flash = { text: "You are logged out.", kind: "info" };
@@ -463,6 +473,15 @@
         });
       }
     })]);
+  }
+
+  /* An agent's "login as client" link: <portal>/impersonate#token=<read-only session token>. */
+  function viewImpersonate() {
+    var token = new URLSearchParams(location.hash.slice(1)).get("token");
+    if (!token) { authPage("View as client", [notice("This link is incomplete. Open it again from the agent tool.", "error")]); return; }
+    state.bearer = token;
+    state.me = null;
+    go("/tickets", null, true);
   }
 
   /* ---------- tickets ---------- */
