@@ -44,7 +44,8 @@ def test_login_page_sends_a_strict_content_security_policy(page: Page):
 
 def test_every_page_path_serves_the_portal(page: Page, portal_url: str):
     for path in ("/portal/activate?token=x", "/portal/verify?token=x", "/portal/reset?token=x", "/portal/signup",
-                 "/portal/forgot", "/portal/tickets/new", "/portal/profile", "/portal/colleagues"):
+                 "/portal/forgot", "/portal/tickets/new", "/portal/profile", "/portal/colleagues",
+                 "/portal/impersonate"):
         response = page.request.get(portal_url + path, headers={"Accept": "text/html"})
         assert response.status == 200, path
         assert "portal.js" in response.text(), path
@@ -74,3 +75,8 @@ def test_client_outside_the_ip_allowlist_sees_the_blocked_message(page: Page, ap
     assert answer.status == 200
     page.goto("/portal")
     expect(page.locator("#blocked")).to_have_text("Client self-service portal temporarily blocked")
+
+
+def test_a_view_as_client_link_without_its_token_explains_itself(page: Page):
+    page.goto("/portal/impersonate")
+    expect(page.locator(".notice.error")).to_have_text("This link is incomplete. Open it again from the agent tool.")
