@@ -26,7 +26,7 @@ chromium:
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium infra-check
 	$(PY) -m pytest -n 2 -q
 	$(MAKE) lint
 
@@ -42,3 +42,19 @@ agent-token: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .local test-output
+
+# ---- infra (CDK app in infra/; see README "Deploy") ----
+INFRA_STAMP := $(VENV)/.infra-installed
+CDK := npx --yes aws-cdk@2
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+$(INFRA_STAMP): $(STAMP) infra/requirements.txt
+	$(PY) -m pip install --quiet -r infra/requirements.txt
+	@touch $(INFRA_STAMP)
+
+# Offline: synthesize the stage (default prod, the strictest), write infra/out/template.json,
+# fail on any cdk-nag AwsSolutions error, then cfn-lint the template.
+infra-check: STAGE ?= prod
+infra-check: $(INFRA_STAMP)
+	$(PY) infra/app.py -c stage=$(STAGE)
+	$(VENV)/bin/cfn-lint infra/out/template.json

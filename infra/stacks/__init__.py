@@ -1,0 +1,1 @@
+"""Portico's CDK constructs: one stack per stage (see portico.py)."""

@@ -1,0 +1,125 @@
+"""Least-privilege IAM for the Chalice functions: one role per function, holding only the
+tables, actions and services that function uses.
+
+Chalice names its functions after the handlers in app.py (`APIHandler` for the HTTP API;
+`ResendInvitations` for `def resend_invitations`). A function not listed in
+FUNCTION_ACCESS gets a role by the kind of its trigger (see `access_for`), and synth
+prints a warning so that someone lists it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+# No Scan: every read in the app is a GetItem, BatchGetItem or Query (a product rule),
+# so the roles do not allow one.
+READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem",
+                "dynamodb:DescribeTable"]
+WRITE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"]
+STREAM_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                  "dynamodb:ListStreams"]
+SEND_MAIL_ACTIONS = ["ses:SendTemplatedEmail", "ses:SendBulkTemplatedEmail"]
+# GET /agent/agents and PATCH /agent/agents/{username} (groups) go through the Cognito admin API.
+MANAGE_AGENTS_ACTIONS = ["cognito-idp:ListUsers", "cognito-idp:ListUsersInGroup", "cognito-idp:AdminGetUser",
+                         "cognito-idp:AdminListGroupsForUser", "cognito-idp:AdminAddUserToGroup",
+                         "cognito-idp:AdminRemoveUserFromGroup"]
+TRACE_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+
+ALL_TABLES = None
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one function may do. `tables=None` means every table of the stack."""
+
+    tables: tuple[str, ...] | None = ALL_TABLES
+    read_only: tuple[str, ...] = ()
+    send_mail: bool = False
+    manage_agents: bool = False
+    stream_tables: tuple[str, ...] = ()
+
+
+FUNCTION_ACCESS: dict[str, Access] = {
+    # The HTTP API: every table (route → service → model), agents through Cognito's admin API.
+    # It never sends mail itself: mail is written to the outbox in the same transaction.
+    "APIHandler": Access(manage_agents=True),
+}
+
+
+def access_for(function_name: str, sam_function: dict[str, Any], stream_tables: dict[str, str]) -> Access:
+    """The listed access, or one inferred from the function's trigger."""
+    if function_name in FUNCTION_ACCESS:
+        return FUNCTION_ACCESS[function_name]
+    events = sam_function.get("Properties", {}).get("Events", {}) or {}
+    streamed = tuple(
+        logical for event in events.values() if event.get("Type") == "DynamoDB"
+        for logical, arn in stream_tables.items() if event.get("Properties", {}).get("Stream") == arn
+    )
+    if streamed:
+        # A stream handler (the outbox's mail delivery): its own table and SES.
+        return Access(tables=streamed, stream_tables=streamed, send_mail="outbox" in streamed)
+    # A scheduled job: the tables (its service decides which) and mail (jobs deliver or
+    # re-queue email).
+    return Access(send_mail=True)
+
+
+def function_role(
+    scope: Construct,
+    construct_id: str,
+    *,
+    access: Access,
+    tables: dict[str, dynamodb.Table],
+    user_pool_arn: str,
+    mail_sender: str,
+) -> iam.Role:
+    stack = cdk.Stack.of(scope)
+    statements: list[iam.PolicyStatement] = []
+    chosen = tables if access.tables is None else {name: tables[name] for name in access.tables if name in tables}
+    read_write = [t for name, t in chosen.items() if name not in access.read_only]
+    read_only = [t for name, t in chosen.items() if name in access.read_only]
+
+    def arns(group: list[dynamodb.Table]) -> list[str]:
+        return [arn for t in group for arn in (t.table_arn, f"{t.table_arn}/index/*")]
+
+    if read_write:
+        statements.append(iam.PolicyStatement(actions=READ_ACTIONS + WRITE_ACTIONS, resources=arns(read_write)))
+    if read_only:
+        statements.append(iam.PolicyStatement(actions=READ_ACTIONS, resources=arns(read_only)))
+    streamed = [tables[name] for name in access.stream_tables if name in tables]
+    if streamed:
+        statements.append(iam.PolicyStatement(
+            actions=STREAM_ACTIONS, resources=[f"{t.table_arn}/stream/*" for t in streamed]))
+    if access.send_mail:
+        statements.append(iam.PolicyStatement(
+            actions=SEND_MAIL_ACTIONS,
+            resources=[stack.format_arn(service="ses", resource="identity", resource_name="*"),
+                       stack.format_arn(service="ses", resource="template", resource_name="*")],
+            conditions={"StringEquals": {"ses:FromAddress": mail_sender}},
+        ))
+    if access.manage_agents:
+        statements.append(iam.PolicyStatement(actions=MANAGE_AGENTS_ACTIONS, resources=[user_pool_arn]))
+    # X-Ray accepts no resource-level permissions.
+    statements.append(iam.PolicyStatement(actions=TRACE_ACTIONS, resources=["*"]))
+    return iam.Role(
+        scope, construct_id,
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=f"Portico {construct_id}: least privilege for one Chalice function",
+        inline_policies={"portico": iam.PolicyDocument(statements=statements)},
+    )
+
+
+def grant_logs(scope: Construct, construct_id: str, role: iam.Role, log_group_arn: str) -> None:
+    """Writing to its own log group only (created by Chalice with a retention period; the
+    group's `Arn` attribute already ends in `:*`, which covers its streams)."""
+    iam.Policy(
+        scope, construct_id,
+        roles=[role],
+        statements=[iam.PolicyStatement(
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group_arn])],
+    )

@@ -1,0 +1,209 @@
+"""One Portico stage: tables, the agents' Cognito pool, SES templates, the secret key, the
+Chalice app (API, schedules, the outbox stream handler) with one role per function, and
+alarms. Everything account-specific comes from the deploy-time context (see settings)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import Annotations
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from cdk_nag import NagPackSuppression, NagSuppressions
+from chalice.cdk import Chalice
+from constructs import Construct
+
+from stacks.access import access_for, function_role, grant_logs
+from stacks.agents import AgentPool
+from stacks.alarms import Alarms
+from stacks.mail import MailTemplates
+from stacks.tables import create_table, table_specs
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+PLACEHOLDER_SENDER = "support@example.com"
+PLACEHOLDER_AGENTS = "agents@example.com"
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    """What differs between stages and accounts, from `-c key=value` (or cdk.json)."""
+
+    stage: str
+    production: bool
+    mail_sender: str
+    agents_email: str
+    portal_url: str
+    alarm_email: str | None
+    threat_protection: bool
+    sender_identity: str  # email | domain | existing
+
+    @classmethod
+    def from_context(cls, scope: Construct, stage: str) -> StageSettings:
+        def get(key: str, default: Any = None) -> Any:
+            value = scope.node.try_get_context(key)
+            return default if value in (None, "") else value
+
+        production = str(get("production", stage == "prod")).lower() in ("1", "true", "yes")
+        return cls(
+            stage=stage,
+            production=production,
+            mail_sender=get("mailSender", PLACEHOLDER_SENDER),
+            agents_email=get("agentsEmail", PLACEHOLDER_AGENTS),
+            portal_url=get("portalUrl", ""),
+            alarm_email=get("alarmEmail"),
+            threat_protection=str(get("threatProtection", "on")).lower() not in ("off", "false", "0"),
+            sender_identity=get("senderIdentity", "email"),
+        )
+
+
+class PorticoStack(cdk.Stack):
+    def __init__(self, scope: Construct, stage: str, **kwargs: Any) -> None:
+        # The construct id is the Chalice stage name: the Chalice construct takes its stage
+        # from its scope, so `prod` here packages the `prod` stage of .chalice/config.json.
+        super().__init__(scope, stage, stack_name=f"portico-{stage}",
+                         description=f"Portico ({stage}): client portal and helpdesk API", **kwargs)
+        settings = StageSettings.from_context(self, stage)
+        self.template_options.metadata = {"PorticoStage": stage}
+        self.settings = settings
+
+        specs, undefined = table_specs()
+        for logical in undefined:
+            Annotations.of(self).add_warning_v2(
+                "portico:table-undefined",
+                f"config.TABLES lists '{logical}' but no model is registered in TABLE_OWNERS: no table created")
+        self.tables = {logical: create_table(self, stage, spec, production=settings.production)
+                       for logical, spec in specs.items()}
+        stream_tables = {logical: table.table_stream_arn for logical, table in self.tables.items()
+                         if specs[logical].stream_view_type}
+
+        self.agents = AgentPool(self, "Agents", stage=stage, production=settings.production,
+                                threat_protection=settings.threat_protection)
+        self.mail = MailTemplates(self, "Mail", sender=settings.mail_sender, sender_identity=settings.sender_identity)
+        self.secret_key = secretsmanager.Secret(
+            self, "SecretKey",
+            description=f"Portico {stage}: PORTICO_SECRET_KEY (signs pagination cursors)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=64, exclude_punctuation=True),
+            removal_policy=cdk.RemovalPolicy.RETAIN if settings.production else cdk.RemovalPolicy.DESTROY,
+        )
+
+        api_role = function_role(self, "APIHandlerRole", access=access_for("APIHandler", {}, stream_tables),
+                                 tables=self.tables, user_pool_arn=self.agents.pool.user_pool_arn,
+                                 mail_sender=settings.mail_sender)
+        # app.py reads these at import time to declare the authorizer and the stream
+        # handler; `chalice package` imports it in this process, and CDK resolves the tokens.
+        os.environ["PORTICO_USER_POOL_ARN"] = self.agents.pool.user_pool_arn
+        if "outbox" in stream_tables:
+            os.environ["PORTICO_OUTBOX_STREAM_ARN"] = stream_tables["outbox"]
+        self.chalice = Chalice(
+            self, "ChaliceApp", source_dir=str(PROJECT_DIR),
+            stage_config={
+                "environment_variables": self._environment(settings),
+                "manage_iam_role": False,
+                "iam_role_arn": api_role.role_arn,
+                "xray": True,
+            },
+        )
+        sam = json.loads((Path(self.chalice._sam_package_dir) / "sam.json").read_text())
+        self.api_stage = sam["Resources"].get("RestAPI", {}).get("Properties", {}).get("StageName", "api")
+        self.api_name = f"portico-{stage}"
+        if "RestAPI" in sam["Resources"]:
+            self.chalice.get_resource("RestAPI").add_property_override("Name", self.api_name)
+
+        self.functions: dict[str, str] = {}
+        for name, resource in sam["Resources"].items():
+            if resource["Type"] != "AWS::Serverless::Function":
+                continue
+            function = self.chalice.get_resource(name)
+            self.functions[name] = function.ref
+            role = api_role
+            if name != "APIHandler":
+                role = function_role(self, f"{name}Role", access=access_for(name, resource, stream_tables),
+                                     tables=self.tables, user_pool_arn=self.agents.pool.user_pool_arn,
+                                     mail_sender=settings.mail_sender)
+                function.add_property_override("Role", role.role_arn)
+            # Created here rather than by Chalice's `log_retention_in_days`, whose log group for
+            # the API handler names a resource (`ApiHandler`) that its template does not have.
+            log_group = logs.LogGroup(
+                self, f"{name}LogGroup",
+                log_group_name=cdk.Fn.sub("/aws/lambda/${Function}", {"Function": function.ref}),
+                retention=logs.RetentionDays.ONE_YEAR if settings.production else logs.RetentionDays.ONE_MONTH,
+                removal_policy=cdk.RemovalPolicy.RETAIN if settings.production else cdk.RemovalPolicy.DESTROY,
+            )
+            grant_logs(self, f"{name}Logs", role, log_group.log_group_arn)
+
+        self.alarms = Alarms(self, "Alarms", stage=stage, api_name=self.api_name, api_stage=self.api_stage,
+                             functions=self.functions, tables=self.tables, alarm_email=settings.alarm_email)
+        self._outputs()
+        self._suppressions()
+
+    def _environment(self, settings: StageSettings) -> dict[str, str]:
+        env = {f"PORTICO_{logical.upper()}_TABLE": table.table_name for logical, table in self.tables.items()}
+        env.update({
+            "PORTICO_STAGE": settings.stage,
+            "PORTICO_USER_POOL_ID": self.agents.pool.user_pool_id,
+            "PORTICO_USER_POOL_CLIENT_ID": self.agents.client.user_pool_client_id,
+            "PORTICO_USER_POOL_ARN": self.agents.pool.user_pool_arn,
+            "PORTICO_PORTAL_URL": settings.portal_url,
+            "PORTICO_MAIL_SENDER": settings.mail_sender,
+            "PORTICO_AGENTS_EMAIL": settings.agents_email,
+            # A CloudFormation dynamic reference: resolved at deploy time, never in the template.
+            "PORTICO_SECRET_KEY": self.secret_key.secret_value.unsafe_unwrap(),
+            "POWERTOOLS_SERVICE_NAME": "portico",
+            "POWERTOOLS_METRICS_NAMESPACE": "Portico",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            "POWERTOOLS_TRACE_DISABLED": "false",
+        })
+        if "outbox" in self.tables and self.tables["outbox"].table_stream_arn:
+            env["PORTICO_OUTBOX_STREAM_ARN"] = self.tables["outbox"].table_stream_arn
+        if not settings.portal_url:
+            Annotations.of(self).add_warning_v2(
+                "portico:portal-url",
+                "No portalUrl: emails will carry no portal link until the stack is deployed again with "
+                "-c portalUrl=<the PortalUrl output> (make deploy does this second pass itself)")
+        return env
+
+    def _outputs(self) -> None:
+        def output(name: str, value: str, description: str) -> None:
+            cdk.CfnOutput(self, name, value=value, description=description)
+
+        output("UserPoolId", self.agents.pool.user_pool_id, "PORTICO_USER_POOL_ID")
+        output("UserPoolClientId", self.agents.client.user_pool_client_id, "PORTICO_USER_POOL_CLIENT_ID")
+        output("UserPoolArn", self.agents.pool.user_pool_arn, "PORTICO_USER_POOL_ARN")
+        output("SecretKeyArn", self.secret_key.secret_arn, "Secrets Manager secret holding PORTICO_SECRET_KEY")
+        output("AlarmTopicArn", self.alarms.topic.topic_arn, "SNS topic the alarms notify")
+        for logical, table in self.tables.items():
+            output(f"{table.node.id}Name", table.table_name, f"PORTICO_{logical.upper()}_TABLE")
+        if "outbox" in self.tables:
+            output("OutboxStreamArn", self.tables["outbox"].table_stream_arn, "PORTICO_OUTBOX_STREAM_ARN")
+        output("PortalUrl",
+               cdk.Fn.sub("https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + self.api_stage
+                          + "/portal"),
+               "The hosted portal (PORTICO_PORTAL_URL unless a custom domain is used)")
+
+    def _suppressions(self) -> None:
+        """Each cdk-nag finding Portico accepts, with the reason it is acceptable."""
+        NagSuppressions.add_stack_suppressions(self, [
+            NagPackSuppression(
+                id="AwsSolutions-IAM5",
+                reason="Wildcards only where AWS allows nothing narrower or the name is not known before "
+                       "deploy: table index ARNs (table/<name>/index/*, the table's own indexes), its stream "
+                       "ARNs (stream/<label> is assigned by DynamoDB), SES identity/template ARNs restricted "
+                       "by the ses:FromAddress condition, X-Ray (no resource-level permissions), and a "
+                       "function's own log group streams (log-group:<name>:*).",
+            ),
+        ])
+        NagSuppressions.add_resource_suppressions(self.secret_key, [NagPackSuppression(
+            id="AwsSolutions-SMG4",
+            reason="PORTICO_SECRET_KEY signs short-lived pagination cursors; rotating it needs a redeploy "
+                   "(it reaches Lambda as a deploy-time dynamic reference) and is a documented manual step.",
+        )])
+        NagSuppressions.add_resource_suppressions(self.alarms.topic, [NagPackSuppression(
+            id="AwsSolutions-SNS2",
+            reason="Alarm notifications carry no customer data, and CloudWatch cannot publish to a topic "
+                   "encrypted with the AWS-managed SNS key; a customer-managed key adds cost for no benefit.",
+        )], apply_to_children=True)

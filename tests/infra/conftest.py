@@ -1,0 +1,69 @@
+"""The synthesized CloudFormation template of the prod stage, shared by the infra tests.
+
+`make test` runs `make infra-check` first, which writes infra/out/template.json; when the
+file is missing, or older than any source the stack is derived from, it is synthesized
+again here (offline: no credentials, no CDK CLI)."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "infra" / "out" / "template.json"
+STAGE = "prod"
+SOURCES = ("app.py", "requirements.txt", ".chalice/config.json", "chalicelib", "infra/app.py", "infra/cdk.json",
+           "infra/stacks")
+
+
+def _newest_source() -> float:
+    newest = 0.0
+    for name in SOURCES:
+        path = ROOT / name
+        files = [path] if path.is_file() else [
+            p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+        newest = max([newest, *(p.stat().st_mtime for p in files)])
+    return newest
+
+
+def _template_stage(template: dict[str, Any]) -> str | None:
+    return template.get("Metadata", {}).get("PorticoStage")
+
+
+def _is_fresh() -> bool:
+    if not TEMPLATE.is_file() or TEMPLATE.stat().st_mtime < _newest_source():
+        return False
+    return _template_stage(json.loads(TEMPLATE.read_text())) == STAGE
+
+
+def synthesize() -> None:
+    pytest.importorskip("aws_cdk", reason="infra deps not installed: make infra-check installs infra/requirements.txt")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTICO_", "AWS_", "POWERTOOLS_"))}
+    answer = subprocess.run([sys.executable, str(ROOT / "infra" / "app.py"), "-c", f"stage={STAGE}"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
+    assert answer.returncode == 0, f"synth failed:\n{answer.stdout[-4000:]}\n{answer.stderr[-8000:]}"
+
+
+@pytest.fixture(scope="session")
+def template() -> dict[str, Any]:
+    TEMPLATE.parent.mkdir(parents=True, exist_ok=True)
+    # Test processes run in parallel: one synthesizes, the others wait and read.
+    with open(TEMPLATE.parent / ".synth.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _is_fresh():
+            synthesize()
+        return json.loads(TEMPLATE.read_text())
+
+
+@pytest.fixture(autouse=True)
+def aws_stack():
+    """The infra tests read a template; they need no moto resources (overrides the
+    suite-wide fixture that resets moto before every test)."""
+    return None
