@@ -40,8 +40,123 @@ def calls_rows(local: Any, sizes: list[int]) -> list[Row]:
     return rows
 
 
+def growth_rows(local: Any, sizes: list[int]) -> list[Row]:
+    from bench.growth import measure
+    from bench.stage import Stage
+
+    local.reset()  # only the seeded rows in the tables
+    rows = []
+    for result in measure(Stage(local.api, local.agents), sizes):
+        per_size = "; ".join(f"{n:,} rows: {c.total} calls, {c.items_read} read, ~{c.read_units:g} RCU"
+                             for n, c in result.by_size.items())
+        value = " / ".join(str(c.items_read) for c in result.by_size.values()) or "-"
+        state = ERROR if result.problems and not result.by_size else verdict(result.ok)
+        detail = "; ".join([*result.problems, per_size]) + (f" ({result.spec.note})" if result.spec.note else "")
+        rows.append(Row("items read vs table", result.spec.name, value,
+                        "flat at " + " / ".join(f"{n:,}" for n in sorted(sizes)), state, detail, result.as_dict()))
+    if not rows:
+        rows.append(Row("items read vs table", "list routes", "-", "flat", NOT_MEASURED, "no @growth spec"))
+    return rows
+
+
+def coldstart_rows(local: Any, sizes: list[int]) -> list[Row]:
+    from bench.budgets import budgets
+    from bench.coldstart import import_times
+
+    limit = float(budgets()["cold_start_ratio"])
+    times = import_times()
+    detail = (f"median import: app.py {times.app_median * 1000:.0f} ms, bare Chalice+boto3 client+PynamoDB model "
+              f"{times.bare_median * 1000:.0f} ms ({len(times.app_seconds)} runs each, alternating); "
+              f"without creating the client the bare app takes {times.imports_only_median * 1000:.0f} ms "
+              f"(ratio {times.app_median / times.imports_only_median:.2f}x)")
+    return [Row("cold start", "import app.py / bare app", f"{times.ratio:.2f}x", f"≤ {limit:g}x",
+                verdict(times.ratio <= limit), detail, times.as_dict())]
+
+
+MEMORY_ROUTES = ("GET /agent/organizations", "POST /portal/login", "GET /portal/tickets", "POST /portal/tickets",
+                 "POST /agent/tickets/{number}/notes")
+
+
+def memory_rows(local: Any, sizes: list[int]) -> list[Row]:
+    import json
+
+    from bench.budgets import budgets
+    from bench.coldstart import api_gateway_event, serve_one_cold, unverified_claims
+    from bench.scenarios import SCENARIOS
+    from bench.stage import Stage
+    from chalicelib.routes.api import OPERATIONS
+
+    limit = float(budgets()["cold_handler_peak_rss_mb"])
+    auth_of = {f"{op.method} {op.path}": op.auth for op in OPERATIONS}
+    stage = Stage(local.api, local.agents)
+    rows = []
+    for route in MEMORY_ROUTES:
+        if route not in SCENARIOS or route not in auth_of:
+            continue
+        request = SCENARIOS[route](stage)
+        headers = {"content-type": "application/json", "accept": "application/json", "user-agent": "bench",
+                   **{k.lower(): v for k, v in request.headers.items()}}
+        claims = None
+        if request.token:
+            headers["authorization"] = request.token
+            claims = unverified_claims(request.token) if auth_of[route] == "agent" else None
+        event = api_gateway_event(route, request.path, headers=headers,
+                                  body=json.dumps(request.json) if request.json is not None else None, claims=claims)
+        served = serve_one_cold(event)
+        peak_mb = served["peak_rss_kb"] / 1024
+        ok = peak_mb <= limit and served["status"] == request.expect
+        detail = f"a fresh process imports app.py and serves one request: answered {served['status']}"
+        rows.append(Row("cold handler memory", route, f"{peak_mb:.0f} MB", f"≤ {limit:g} MB",
+                        verdict(ok) if served["status"] == request.expect else ERROR, detail, served))
+    return rows
+
+
+def package_rows(local: Any, sizes: list[int]) -> list[Row]:
+    from bench.budgets import budgets
+    from bench.package import MB, build
+
+    limit = float(budgets()["package_zip_mb"])
+    package = build()
+    top = ", ".join(f"{name} {size / MB:.1f}" for name, size, _ in package.contributors[:6])
+    data = {"zips": package.zips, "total_bytes": package.total,
+            "contributors": [{"name": n, "compressed": c, "uncompressed": u} for n, c, u in package.contributors]}
+    return [Row("deployment package", "chalice package zip", f"{package.total / MB:.1f} MB", f"≤ {limit:g} MB",
+                verdict(package.total <= limit * MB), f"biggest (MB compressed): {top}", data)]
+
+
+def portal_rows(local: Any, sizes: list[int]) -> list[Row]:
+    from bench.budgets import budgets
+    from bench.portal import first_load
+
+    limit_kb = float(budgets()["portal_first_load_kb"])
+    requests = first_load(local.api)
+    total = sum(size for _, _, size in requests)
+    detail = ", ".join(f"{path} {size / 1024:.1f}" for path, _, size in requests) + " (KB incl. headers)"
+    return [Row("portal weight", "log-in page first load", f"{total / 1024:.1f} KB", f"≤ {limit_kb:g} KB",
+                verdict(total <= limit_kb * 1024), detail,
+                {"bytes": total, "requests": [{"path": p, "status": s, "bytes": b} for p, s, b in requests]})]
+
+
+def cpu_rows(local: Any, sizes: list[int]) -> list[Row]:
+    from bench.cpu import measure
+    from bench.stage import Stage
+
+    rows = []
+    for result in measure(Stage(local.api, local.agents)):
+        if result.problem:
+            rows.append(Row("cpu per request", result.route, "-", "report", ERROR, result.problem, result.as_dict()))
+            continue
+        packages = ", ".join(f"{name} {share:.0%}" for name, share in result.by_package[:4])
+        top = "; ".join(f"{name} {share:.0%}" for name, share in result.top_app[:3])
+        rows.append(Row("cpu per request", result.route, f"{result.median_ms:.1f} ms", "report", INFO,
+                        f"self time: {packages}; app code incl. callees: {top}", result.as_dict()))
+    return rows
+
+
 def run_parts(local: Any, parts: list[str], sizes: list[int]) -> list[Row]:
-    registry: dict[str, Callable[[Any, list[int]], list[Row]]] = {"calls": calls_rows}
+    registry: dict[str, Callable[[Any, list[int]], list[Row]]] = {
+        "calls": calls_rows, "growth": growth_rows, "coldstart": coldstart_rows, "memory": memory_rows,
+        "package": package_rows, "portal": portal_rows, "cpu": cpu_rows}
     rows: list[Row] = []
     for part in parts:
         fn = registry.get(part)

@@ -14,6 +14,8 @@ from urllib.parse import urljoin
 
 from tests.support import AgentFactory, Api
 
+# Shared by every Stage of the process, so names stay unique across parts on one moto.
+_SERIAL = itertools.count(1)
 ADMIN_EMAIL = "bench-admin@helpdesk.test"
 AGENT_EMAIL = "bench-agent@helpdesk.test"
 
@@ -26,10 +28,9 @@ class Stage:
     def __init__(self, api: Api, agents: AgentFactory) -> None:
         self.api = api
         self.agents = agents
-        self._counter = itertools.count(1)
 
     def unique(self, prefix: str) -> str:
-        return f"{prefix} {next(self._counter)}"
+        return f"{prefix} {next(_SERIAL)}"
 
     @cached_property
     def admin(self) -> str:

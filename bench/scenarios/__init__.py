@@ -48,5 +48,31 @@ def scenario(method: str, path: str) -> Callable[[Scenario], Scenario]:
     return register
 
 
+@dataclass
+class Growth:
+    """A list route or job whose reads must not grow with its table.
+
+    `seed(start, stop)` adds rows numbered start..stop-1 to the table (in bulk, no API);
+    `action(stage)` prepares and returns the request (or, for a job, a function) to count."""
+
+    name: str
+    table: str
+    seed: Callable[[int, int], None]
+    action: Callable[[Stage], Request | Callable[[], Any]]
+    note: str = ""
+
+
+GROWTH: list[Growth] = []
+
+
+def growth(name: str, *, table: str, seed: Callable[[int, int], None], note: str = ""
+           ) -> Callable[[Callable[[Stage], Any]], Callable[[Stage], Any]]:
+    def register(fn: Callable[[Stage], Any]) -> Callable[[Stage], Any]:
+        GROWTH.append(Growth(name, table, seed, fn, note))
+        return fn
+
+    return register
+
+
 # Capability modules register their scenarios on import.
 from bench.scenarios import foundation  # noqa: E402,F401
