@@ -1,7 +1,8 @@
 """Portico's Chalice app: creates the app and wires blueprints and middleware. Thin."""
 
-from chalice import Chalice
+from chalice import Chalice, Rate
 
+from chalicelib import jobs
 from chalicelib.routes import middleware, organizations, public, settings
 
 # Chalice would attach a plain-text handler to the "portico" logger that Powertools
@@ -12,3 +13,15 @@ app.register_middleware(middleware.http_middleware, "http")
 
 for module in (public, organizations, settings):
     app.register_blueprint(module.blueprint)
+
+
+# Mail: the outbox table's stream sends what a request queued; the sweeper retries and
+# catches what the stream missed. PORTICO_OUTBOX_STREAM_ARN is read at import (see jobs).
+@app.on_dynamodb_record(stream_arn=jobs.outbox_stream_arn(), batch_size=10, starting_position="LATEST")
+def deliver_outbox_stream(event):
+    return jobs.deliver_mail_stream(event)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def sweep_outbox(event):
+    return jobs.sweep_mail(event)

@@ -42,6 +42,7 @@ class Config:
     jwks_url: str
     portal_url: str
     mail_sender: str
+    mail_configuration_set: str | None  # SES configuration set for sending events; optional
     agents_email: str
     secret_key: bytes
     settings_cache_seconds: float
@@ -93,6 +94,7 @@ def get_config() -> Config:
         jwks_url=os.environ.get("PORTICO_JWKS_URL") or default_jwks,
         portal_url=os.environ.get("PORTICO_PORTAL_URL", "http://127.0.0.1:8000/portal").rstrip("/"),
         mail_sender=os.environ.get("PORTICO_MAIL_SENDER", "support@portico.example"),
+        mail_configuration_set=os.environ.get("PORTICO_MAIL_CONFIGURATION_SET") or None,
         agents_email=os.environ.get("PORTICO_AGENTS_EMAIL", "agents@portico.example"),
         secret_key=_secret_key(stage),
         settings_cache_seconds=float(os.environ.get("PORTICO_SETTINGS_CACHE_SECONDS", "10")),

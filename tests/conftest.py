@@ -46,7 +46,7 @@ from devtools import chalice_local, stack  # noqa: E402
 
 chalice_local.harden()
 
-from tests.support import AgentFactory, Api  # noqa: E402
+from tests.support import AgentFactory, Api, Mailbox  # noqa: E402
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -100,3 +100,11 @@ def admin_token(agents):
 def agent_token(agents):
     """An agent with no extra group: may read and write notes, nothing more."""
     return agents.token("agent@helpdesk.test", [])
+
+
+@pytest.fixture
+def mailbox(aws_stack):
+    """What SES sent in this test and `mailbox.deliver()` to run delivery now (see tests/support.py)."""
+    box = Mailbox(os.environ["PORTICO_AWS_ENDPOINT_URL"])
+    yield box
+    box.close()

@@ -1,9 +1,10 @@
-"""Helpers the tests share: a thin JSON client over chalice.test.Client, agent tokens."""
+"""Helpers the tests share: a thin JSON client over chalice.test.Client, agent tokens, the mailbox."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from devtools import stack
@@ -66,3 +67,133 @@ class AgentFactory:
             stack.create_agent(self.pool, email, AGENT_PASSWORD, groups)
             self._tokens[email] = stack.agent_id_token(self.pool, email, AGENT_PASSWORD)
         return self._tokens[email]
+
+
+@dataclass(frozen=True)
+class SentMail:
+    """One email SES (moto) accepted: the template, who it went to, the parsed template data."""
+
+    template: str
+    to: list[str]
+    data: dict[str, Any]
+    source: str
+    ses_message_id: str
+
+
+class Mailbox:
+    """The mail SES has sent during this test (read from the moto server), and delivery on demand.
+
+    Capabilities that send mail test it like this (fixture `mailbox`):
+
+        answer = api.post("/agent/clients", json=..., token=admin_token)   # queues mail in the outbox
+        assert mailbox.messages() == []             # nothing is sent inside the request
+        mailbox.deliver()                           # run the outbox sweeper once, as deployed
+        mail = mailbox.one(template="client-invitation", to="ana@acme.test")   # exactly one, or fail
+        assert mail.data["activation_url"].startswith("http://portal.test/portal")
+        assert mailbox.messages(to="someone@else.test") == []                 # filters: template=, to=
+
+    Fault injection (SES answers an error for the next K sends, then recovers):
+
+        mailbox.fail_next(3, code="Throttling")
+        mailbox.deliver_all()     # delivers, advancing the clock past each retry's backoff
+
+    `mailbox.queued(status=...)` lists outbox items (e.g. to see `failed` ones);
+    `mailbox.send_calls` counts SendTemplatedEmail calls, failed ones included.
+    """
+
+    def __init__(self, endpoint_url: str) -> None:
+        self.endpoint_url = endpoint_url.rstrip("/")
+        self.send_calls = 0
+        self._failures: list[tuple[str, int, str]] = []
+        self._slow_seconds = 0.0
+        self._client: Any = None
+
+    # --- reading what SES sent ------------------------------------------------------------
+    def messages(self, template: str | None = None, to: str | None = None) -> list[SentMail]:
+        import requests
+
+        data = requests.get(f"{self.endpoint_url}/moto-api/data.json", timeout=10).json()
+        sent = []
+        for raw in data.get("ses", {}).get("TemplateMessage", []):
+            recipients = [a for field in ("ToAddresses", "CcAddresses", "BccAddresses")
+                          for a in (raw.get("destinations") or {}).get(field, [])]
+            sent.append(SentMail(template=raw["template"], to=recipients,
+                                 data=json.loads(raw.get("template_data") or "{}"),
+                                 source=raw.get("source", ""), ses_message_id=raw.get("id", "")))
+        return [m for m in sent
+                if (template is None or m.template == template)
+                and (to is None or to.lower() in (a.lower() for a in m.to))]
+
+    def one(self, template: str | None = None, to: str | None = None) -> SentMail:
+        found = self.messages(template=template, to=to)
+        assert len(found) == 1, f"expected exactly one email (template={template}, to={to}), got {found}"
+        return found[0]
+
+    def queued(self, status: str | None = None) -> list[Any]:
+        """Outbox items (test-only read of the whole table)."""
+        from chalicelib.models.outbox import OutboxModel
+
+        items = sorted(OutboxModel.scan(), key=lambda m: (m.created_at, m.id))
+        return [m for m in items if status is None or m.status == status]
+
+    # --- delivering -----------------------------------------------------------------------
+    def deliver(self, at: datetime | None = None) -> dict[str, int]:
+        """Run the outbox sweeper once (everything due at `at`, default now); returns outcome counts."""
+        from chalicelib.services import mail_delivery
+
+        self._hook()
+        return dict(mail_delivery.deliver_due(now=at))
+
+    def deliver_all(self, rounds: int = 30) -> None:
+        """Deliver until nothing is pending, jumping the clock an hour per round so every
+        retry's backoff has passed. Fails if messages are still pending after `rounds`."""
+        from chalicelib.ids import utcnow
+
+        start = utcnow()
+        for n in range(rounds):
+            self.deliver(at=start + timedelta(hours=n))
+            if not [m for m in self.queued() if m.status in ("pending", "sending")]:
+                return
+        raise AssertionError(f"mail still pending after {rounds} delivery rounds: {self.queued()}")
+
+    # --- SES fault injection ----------------------------------------------------------------
+    def fail_next(self, times: int, code: str = "Throttling", status: int = 400,
+                  message: str = "Maximum sending rate exceeded.") -> None:
+        """SES answers `code` to the next `times` SendTemplatedEmail calls, then works again."""
+        self._hook()
+        self._failures.extend([(code, status, message)] * times)
+
+    def slow_sends(self, seconds: float) -> None:
+        """Every SendTemplatedEmail takes this long (to make deliverers overlap)."""
+        self._hook()
+        self._slow_seconds = seconds
+
+    def _hook(self) -> None:
+        from chalicelib.services import mail_delivery
+
+        client = mail_delivery.ses_client()
+        if self._client is not client:
+            self.close()
+            client.meta.events.register("before-call.ses.SendTemplatedEmail", self._before_send,
+                                        unique_id="tests-mailbox")
+            self._client = client
+
+    def _before_send(self, **_: Any) -> Any:
+        import time
+
+        from botocore.awsrequest import AWSResponse
+
+        self.send_calls += 1
+        if self._slow_seconds:
+            time.sleep(self._slow_seconds)
+        if not self._failures:
+            return None  # the real call goes ahead
+        code, status, message = self._failures.pop(0)
+        parsed = {"Error": {"Code": code, "Message": message, "Type": "Sender"},
+                  "ResponseMetadata": {"HTTPStatusCode": status, "HTTPHeaders": {}, "RetryAttempts": 0}}
+        return AWSResponse(self.endpoint_url, status, {}, None), parsed
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.meta.events.unregister("before-call.ses.SendTemplatedEmail", unique_id="tests-mailbox")
+            self._client = None

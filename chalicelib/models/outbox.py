@@ -7,6 +7,9 @@ from pynamodb.models import Model
 from chalicelib.models.base import UTCDateTime, table_meta
 
 PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
 
 
 class PendingMessages(GlobalSecondaryIndex):
@@ -34,13 +37,19 @@ class OutboxModel(Model):
     recipient = UnicodeAttribute()
     data = UnicodeAttribute()  # JSON template data
     status = UnicodeAttribute(default=PENDING)  # pending | sending | sent | failed
+    # Present while the message is pending or sending (the sparse index's key); removed
+    # once it is sent or has failed for good.
     pending = UnicodeAttribute(null=True)
-    next_attempt_at = UnicodeAttribute(null=True)  # ISO time; sorts as text
+    # ISO time; sorts as text. When pending: when it is due. When sending: when the
+    # deliverer's claim (lease) expires, so a crashed delivery shows up as due again.
+    next_attempt_at = UnicodeAttribute(null=True)
+    claim_token = UnicodeAttribute(null=True)  # who holds the current sending claim
     attempts = NumberAttribute(default=0)
     created_at = UTCDateTime()
     sent_at = UTCDateTime(null=True)
     message_id = UnicodeAttribute(null=True)
     last_error = UnicodeAttribute(null=True)
+    failed_at = UTCDateTime(null=True)
     reason = UnicodeAttribute(null=True)  # what caused it, e.g. "client:<id>:invite"
     expires_at = NumberAttribute(null=True)  # TTL (epoch seconds), set once delivered
 

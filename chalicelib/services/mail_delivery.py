@@ -1,0 +1,306 @@
+"""Outbox → SES: delivers each queued email exactly once in all but one narrow window.
+
+Every message goes through the same three steps, whoever delivers it (the DynamoDB
+stream handler, the scheduled sweeper, the local worker, a test):
+
+1. **Claim** with one conditional UpdateItem: `pending` (and due) or `sending` with an
+   expired lease → `sending`, a fresh `claim_token`, `attempts + 1`, and
+   `next_attempt_at` = the lease's expiry. Only one deliverer can win this write, so two
+   concurrent deliverers (stream + sweeper, two sweepers) never both send. The sparse
+   `pending` attribute stays while sending: a deliverer that crashes leaves an item that
+   the sweeper finds due again once the lease expires, so nothing is lost.
+2. **Send** with SES `SendTemplatedEmail` (template + the stored JSON data; nothing is
+   rendered here). botocore's own retries are off for this call, so a request that may
+   have reached SES is never resent behind our back.
+3. **Record** the outcome with an UpdateItem conditioned on still holding the claim:
+   `sent` (SES message id, `sent_at`, TTL, out of the pending index), or back to `pending`
+   with exponential backoff for throttling and transient errors, or `failed` for
+   permanent errors and after `MAX_ATTEMPTS` (kept, logged, counted in a metric).
+
+The one window: SES accepted the email, then we could not record it (DynamoDB error after
+several quick retries, Lambda killed). The claim then expires and the email is sent again.
+We chose at-least-once there — a lost activation or password-reset email locks a client
+out, a rare duplicate notification does not — and keep the window small: the outcome write
+is retried in process, the lease (`LEASE`) outlasts any single attempt (SES timeouts are
+short), and a redelivery after an expired lease is logged (`mail.redelivered_after_lease`
+warning, `MailRedelivered` metric) so ops can see it. Ambiguous SES failures (a read
+timeout after the request was sent) are retried the same way, for the same reason.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.config import aws_endpoint_url, aws_region, get_config
+from chalicelib.ids import iso, utcnow
+from chalicelib.models.outbox import FAILED, PENDING, SENDING, SENT, OutboxModel
+from chalicelib.observability import logger, metrics
+
+LEASE = timedelta(seconds=120)  # > SES timeouts + outcome-write retries, so a live claim is never overtaken
+MAX_ATTEMPTS = 10  # ~1 h of backoff in total before a message is given up as failed
+BACKOFF_BASE_SECONDS = 5.0
+BACKOFF_CAP_SECONDS = 15 * 60.0
+SENT_RETENTION = timedelta(days=30)  # sent items expire (TTL); failed ones stay for ops
+OUTCOME_WRITE_TRIES = 5
+SES_CONNECT_TIMEOUT = 3
+SES_READ_TIMEOUT = 10
+STOP_MARGIN_SECONDS = SES_CONNECT_TIMEOUT + SES_READ_TIMEOUT + 7.0  # a Lambda starts an attempt only if it fits
+
+# Outcomes of one delivery attempt.
+SENT_NOW = "sent"
+RETRY_LATER = "retry"
+GAVE_UP = "failed"
+NOT_CLAIMED = "skipped"  # someone else holds it, it is not due, or it is already done
+
+# SES error codes worth retrying: throttling (including quota: "Maximum sending rate
+# exceeded"), server trouble, and sending paused by ops or configuration that ops can fix.
+RETRYABLE_CODES = frozenset({
+    "Throttling", "ThrottlingException", "TooManyRequestsException", "LimitExceeded",
+    "ServiceUnavailable", "InternalFailure", "InternalError", "RequestTimeout", "RequestTimeoutException",
+    "AccountSendingPausedException", "ConfigurationSetSendingPausedException", "ConfigurationSetDoesNotExist",
+})
+
+
+class InvalidMessage(Exception):
+    """The outbox item itself cannot be sent (e.g. its data is not JSON): a permanent error."""
+
+
+@cache
+def ses_client() -> Any:
+    """The SES client that sends. No automatic retries: a request that may have reached
+    SES must only be repeated by this module's bookkeeping, never silently by botocore."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "ses", region_name=aws_region(), endpoint_url=aws_endpoint_url(),
+        config=Config(retries={"max_attempts": 1, "mode": "standard"},
+                      connect_timeout=SES_CONNECT_TIMEOUT, read_timeout=SES_READ_TIMEOUT),
+    )
+
+
+def deliver(message_id: str, *, now: datetime | None = None, seen_status: str | None = None) -> str:
+    """Deliver one outbox message if it is due and nobody else holds it. Returns one of
+    SENT_NOW, RETRY_LATER, GAVE_UP, NOT_CLAIMED. Raises only if DynamoDB itself fails
+    while claiming (nothing has been sent then; the message stays due)."""
+    now = now or utcnow()
+    claimed = _claim(message_id, now)
+    if claimed is None:
+        return NOT_CLAIMED
+    item, token = claimed
+    if seen_status == SENDING:
+        logger().warning("mail.redelivered_after_lease", extra=_log_fields(item))
+        _count("MailRedelivered")
+    if item.attempts > MAX_ATTEMPTS:  # e.g. a message whose delivery keeps crashing the process
+        return _give_up(item, token, now, item.last_error or "delivery never completed")
+    try:
+        ses_message_id = _send(item)
+    except Exception as error:  # every failure is bookkept; none escapes to the caller
+        retryable, description = classify(error)
+        if retryable and item.attempts < MAX_ATTEMPTS:
+            return _retry_later(item, token, now, description)
+        return _give_up(item, token, now, description)
+    _record(item, token, [
+        OutboxModel.status.set(SENT), OutboxModel.sent_at.set(now), OutboxModel.message_id.set(ses_message_id),
+        OutboxModel.pending.remove(), OutboxModel.next_attempt_at.remove(), OutboxModel.claim_token.remove(),
+        OutboxModel.expires_at.set(int((now + SENT_RETENTION).timestamp())),
+    ])
+    logger().info("mail.sent", extra={**_log_fields(item), "ses_message_id": ses_message_id})
+    _count("MailSent")
+    return SENT_NOW
+
+
+def deliver_due(*, now: datetime | None = None, limit: int = 500,
+                time_left: Callable[[], float] | None = None) -> Counter[str]:
+    """The sweeper: deliver every message that is due (new, retry time reached, or a claim
+    whose lease expired), oldest first, read from the sparse `pending_by_due` index (a
+    Query, never a Scan). Stops early when `time_left()` (seconds) runs low."""
+    outcomes: Counter[str] = Counter()
+    margin = _stop_margin(time_left)
+    query_time = now or utcnow()
+    due = OutboxModel.pending_by_due.query(PENDING, OutboxModel.next_attempt_at <= iso(query_time),
+                                           limit=limit, page_size=min(limit, 100))
+    for candidate in due:
+        if time_left is not None and time_left() < margin:
+            outcomes["deferred"] += 1
+            break
+        outcomes[_deliver_safely(candidate.id, now=now, seen_status=candidate.status)] += 1
+    return outcomes
+
+
+def deliver_stream_records(records: Iterable[dict[str, Any]], *,
+                           time_left: Callable[[], float] | None = None) -> Counter[str]:
+    """The DynamoDB stream path (NEW_IMAGE): deliver newly queued messages at once.
+    Anything skipped here (not due yet, out of time, an error) is left to the sweeper."""
+    outcomes: Counter[str] = Counter()
+    margin = _stop_margin(time_left)
+    now_text = iso(utcnow())
+    for record in records:
+        if record.get("eventName") not in ("INSERT", "MODIFY"):
+            continue
+        image = (record.get("dynamodb") or {}).get("NewImage") or {}
+        if image.get("status", {}).get("S") != PENDING:
+            continue
+        due = image.get("next_attempt_at", {}).get("S")
+        if due and due > now_text:  # a rescheduled retry: its backoff is the sweeper's to honour
+            continue
+        if time_left is not None and time_left() < margin:
+            outcomes["deferred"] += 1
+            continue
+        message_id = record["dynamodb"]["Keys"]["id"]["S"]
+        outcomes[_deliver_safely(message_id)] += 1
+    return outcomes
+
+
+def _stop_margin(time_left: Callable[[], float] | None) -> float:
+    """Stop starting attempts when less than this is left: one attempt's worst case, or a
+    third of the budget for a function given less time than that (configure 60 s)."""
+    return min(STOP_MARGIN_SECONDS, time_left() / 3) if time_left is not None else 0.0
+
+
+def classify(error: BaseException) -> tuple[bool, str]:
+    """(worth retrying?, description for last_error)."""
+    from botocore.exceptions import ClientError
+
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        code = str(details.get("Code", "Unknown"))
+        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        description = f"{code}: {details.get('Message', '')}".strip()[:500]
+        return (code in RETRYABLE_CODES or status >= 500), description
+    if isinstance(error, InvalidMessage):
+        return False, str(error)[:500]
+    # Connection errors and timeouts (the request may or may not have reached SES: retried,
+    # at-least-once), and anything unexpected: retry with backoff, then give up.
+    return True, f"{type(error).__name__}: {error}"[:500]
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with jitter: 5 s, 10 s, 20 s, ... up to 15 min, each between
+    half and all of that, so a throttled burst does not come back all at once."""
+    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not a secret
+
+
+def _deliver_safely(message_id: str, **kwargs: Any) -> str:
+    try:
+        return deliver(message_id, **kwargs)
+    except Exception:  # the claim could not be written: nothing was sent, it stays due
+        logger().exception("mail.claim_failed", extra={"outbox_id": message_id})
+        return "error"
+
+
+def _claim(message_id: str, now: datetime) -> tuple[OutboxModel, str] | None:
+    token = secrets.token_hex(16)
+    item = OutboxModel(message_id)
+    try:
+        item.update(
+            actions=[OutboxModel.status.set(SENDING), OutboxModel.claim_token.set(token),
+                     OutboxModel.next_attempt_at.set(iso(now + LEASE)), OutboxModel.attempts.add(1)],
+            condition=OutboxModel.status.is_in(PENDING, SENDING) & (OutboxModel.next_attempt_at <= iso(now)),
+        )
+    except UpdateError as error:
+        if _condition_failed(error):
+            return None
+        raise
+    return item, token
+
+
+def _send(item: OutboxModel) -> str:
+    try:
+        json.loads(item.data)
+    except (TypeError, ValueError) as error:
+        raise InvalidMessage(f"template data is not JSON: {error}") from error
+    config = get_config()
+    request: dict[str, Any] = {
+        "Source": config.mail_sender,
+        "Destination": {"ToAddresses": [item.recipient]},
+        "Template": item.template,
+        "TemplateData": item.data,
+    }
+    if config.mail_configuration_set:
+        # Sending events (delivery, bounce, complaint) then carry the outbox id.
+        request["ConfigurationSetName"] = config.mail_configuration_set
+        request["Tags"] = [{"Name": "outbox_id", "Value": item.id}, {"Name": "template", "Value": item.template}]
+    return ses_client().send_templated_email(**request)["MessageId"]
+
+
+def _retry_later(item: OutboxModel, token: str, now: datetime, description: str) -> str:
+    next_attempt = now + timedelta(seconds=backoff_seconds(item.attempts))
+    _record(item, token, [
+        OutboxModel.status.set(PENDING), OutboxModel.next_attempt_at.set(iso(next_attempt)),
+        OutboxModel.claim_token.remove(), OutboxModel.last_error.set(description),
+    ])
+    logger().warning("mail.retry_scheduled", extra={**_log_fields(item), "error": description,
+                                                    "next_attempt_at": iso(next_attempt)})
+    _count("MailRetried")
+    return RETRY_LATER
+
+
+def _give_up(item: OutboxModel, token: str, now: datetime, description: str) -> str:
+    _record(item, token, [
+        OutboxModel.status.set(FAILED), OutboxModel.failed_at.set(now), OutboxModel.last_error.set(description),
+        OutboxModel.pending.remove(), OutboxModel.next_attempt_at.remove(), OutboxModel.claim_token.remove(),
+    ])
+    logger().error("mail.failed", extra={**_log_fields(item), "error": description})
+    _count("MailFailed")
+    return GAVE_UP
+
+
+def _record(item: OutboxModel, token: str, actions: list[Any]) -> bool:
+    """Write the outcome while we still hold the claim, retrying DynamoDB hiccups quickly:
+    this write is what stands between a sent email and a duplicate."""
+    for attempt in range(OUTCOME_WRITE_TRIES):
+        try:
+            item.update(actions=actions, condition=OutboxModel.claim_token == token)
+            return True
+        except UpdateError as error:
+            if _condition_failed(error):  # our lease expired and another deliverer took over
+                logger().error("mail.claim_lost", extra=_log_fields(item))
+                _count("MailClaimLost")
+                return False
+            if attempt == OUTCOME_WRITE_TRIES - 1:
+                logger().exception("mail.outcome_not_recorded", extra=_log_fields(item))
+                _count("MailOutcomeNotRecorded")
+                return False
+            time.sleep(0.1 * 2 ** attempt)
+    return False
+
+
+def _condition_failed(error: UpdateError) -> bool:
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def _log_fields(item: OutboxModel) -> dict[str, Any]:
+    # Never the recipient or the data: both are personal; the outbox id leads to them.
+    return {"outbox_id": item.id, "template": item.template, "attempts": item.attempts}
+
+
+def _count(name: str) -> None:
+    try:
+        from aws_lambda_powertools.metrics import MetricUnit
+
+        metrics().add_metric(name=name, unit=MetricUnit.Count, value=1)
+    except Exception:  # a metric must never stop a delivery
+        logger().debug("metric %s not recorded", name)
+
+
+def flush_metrics() -> None:
+    try:
+        metrics().flush_metrics(raise_on_empty_metrics=False)
+    except Exception:
+        logger().debug("metrics not flushed")
+
+
+def reset() -> None:
+    ses_client.cache_clear()
