@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: chromium run test lint agent-token resend bench infra-check clean
+.PHONY: chromium run test lint mail agent-token resend bench infra-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -36,6 +36,10 @@ lint: $(STAMP)
 # Performance against bench/budgets.json: one table, also bench/results.json. BENCH_ARGS="--only calls".
 bench: $(STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
+
+# The email the running local stack's SES has sent (activation links included).
+mail: $(STAMP)
+	@$(PY) -m devtools.mail
 
 agent-token: $(STAMP)
 	@$(PY) -m devtools.agent_token

@@ -38,6 +38,30 @@ import pytest  # noqa: E402
 import requests  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
 
+
+def _serialise_moto_dynamodb_writes() -> None:
+    """DynamoDB applies each conditional write atomically; moto's server evaluates the
+    condition and writes without a lock, so two concurrent requests can both pass a
+    condition only one would pass in AWS. One lock around moto's writes restores the
+    guarantee that claims, counters and unique guards rely on (concurrency tests need it)."""
+    import functools
+    import threading
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        original = getattr(DynamoDBBackend, name)
+
+        @functools.wraps(original)
+        def locked(*args, __original=original, **kwargs):
+            with lock:
+                return __original(*args, **kwargs)
+
+        setattr(DynamoDBBackend, name, locked)
+
+
+_serialise_moto_dynamodb_writes()
 _server = ThreadedMotoServer(ip_address="127.0.0.1", port=MOTO_PORT, verbose=False)
 _server.start()
 logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -43,7 +43,7 @@ def local_stack(tmp_path_factory):
             try:
                 requests.get(state["api_url"] + "/openapi.json", timeout=2)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or a slow first answer on a busy machine
                 pass
         time.sleep(0.3)
     if state is None or process.poll() is not None:

@@ -8,6 +8,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from pynamodb.exceptions import PutError
 
 from chalicelib import aws
 from chalicelib.ids import iso, utcnow
@@ -233,7 +234,7 @@ def test_the_sweeper_stops_before_the_deadline(mailbox):
 
 def test_queuing_the_same_cause_twice_sends_one_email(mailbox):
     queue("ana@acme.test", reason="client:1:invite")
-    with pytest.raises(Exception):  # noqa: B017 - the conditional put refuses the duplicate
+    with pytest.raises(PutError):  # the conditional put refuses the duplicate
         queue("ana@acme.test", reason="client:1:invite")
 
     mailbox.deliver_all()

@@ -1,0 +1,91 @@
+"""Mail in `make run`'s stack: the background worker sends queued mail within 2 s, and
+`make mail` (devtools/mail.py) shows it with its template data."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+
+from tests.conftest import ROOT
+from tests.e2e.test_local_stack import local_stack  # noqa: F401 - the module-scoped stack fixture
+
+
+def _aws(state: dict, service: str):
+    return boto3.client(service, region_name=state["region"], endpoint_url=state["aws_endpoint_url"],
+                        aws_access_key_id="x", aws_secret_access_key="x")
+
+
+def _queue(state: dict, message_id: str, recipient: str, data: dict) -> None:
+    """Queue a message exactly as the app's outbox does (same item shape), from outside."""
+    now = datetime.now(UTC)
+    _aws(state, "dynamodb").put_item(TableName="portico-local-outbox", Item={
+        "id": {"S": message_id}, "template": {"S": "e2e-welcome"}, "recipient": {"S": recipient},
+        "data": {"S": json.dumps(data)}, "status": {"S": "pending"}, "pending": {"S": "pending"},
+        "next_attempt_at": {"S": now.isoformat(timespec="seconds").replace("+00:00", "Z")},
+        "attempts": {"N": "0"}, "created_at": {"S": now.strftime("%Y-%m-%dT%H:%M:%S.%f+0000")},
+    })
+
+
+def _sent_to(state: dict, recipient: str) -> list[dict]:
+    from devtools.mail import sent_mail
+
+    return [m for m in sent_mail(state["aws_endpoint_url"], state["region"]) if recipient in m["to"]]
+
+
+@pytest.fixture(scope="module")
+def welcome_template(local_stack):  # noqa: F811
+    state, _ = local_stack
+    _aws(state, "ses").create_template(Template={
+        "TemplateName": "e2e-welcome", "SubjectPart": "Welcome", "TextPart": "Open {{link}}",
+        "HtmlPart": "<a href=\"{{link}}\">Open</a>"})
+    return state
+
+
+def test_the_local_worker_sends_queued_mail_within_two_seconds(welcome_template):
+    state = welcome_template
+    _queue(state, "e2e-1", "ana@acme.example", {"link": "http://127.0.0.1/portal/activate#t=abc"})
+    queued_at = time.monotonic()
+
+    while not _sent_to(state, "ana@acme.example") and time.monotonic() - queued_at < 5:
+        time.sleep(0.1)
+
+    elapsed = time.monotonic() - queued_at
+    sent = _sent_to(state, "ana@acme.example")
+    assert len(sent) == 1, "sent exactly once"
+    assert elapsed < 2.0, f"took {elapsed:.2f} s"
+    assert sent[0]["template"] == "e2e-welcome"
+    assert sent[0]["data"] == {"link": "http://127.0.0.1/portal/activate#t=abc"}
+    time.sleep(1.2)  # more worker turns: still once
+    assert len(_sent_to(state, "ana@acme.example")) == 1
+
+
+def test_make_mail_prints_what_was_sent(welcome_template, tmp_path):
+    state = welcome_template
+    _queue(state, "e2e-2", "bob@acme.example", {"link": "http://127.0.0.1/portal/activate#t=bob"})
+    deadline = time.monotonic() + 5
+    while not _sent_to(state, "bob@acme.example") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (tmp_path / "stack.json").write_text(json.dumps(state))
+
+    env = {**os.environ, "PORTICO_STATE_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "devtools.mail", "--to", "bob@acme.example"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=60, check=True)
+
+    assert "e2e-welcome  →  bob@acme.example" in result.stdout
+    assert "link: http://127.0.0.1/portal/activate#t=bob" in result.stdout
+    assert "(time unknown)" not in result.stdout, "the send time comes from the outbox"
+    assert "ana@acme.example" not in result.stdout
+
+
+def test_make_mail_says_so_when_no_stack_runs(tmp_path):
+    env = {**os.environ, "PORTICO_STATE_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "devtools.mail"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 1 and "make run" in result.stderr
