@@ -396,8 +396,10 @@
   function viewVerify() {
     var token = param("token");
     if (!token) { authPage("Confirm your email", [notice("This confirmation link is incomplete. Open the link from the email again.", "error")]); return; }
-    return api("POST", "/verify", { token: token }).then(function () {
-      authPage("Log in", [notice("Your email address is confirmed. You can log in now.", "success"), loginForm(), loginLinks()]);
+    return api("POST", "/signup/verify", { token: token }).then(function () {
+      state.me = null;
+      state.flash = { text: "Your email address is confirmed. Welcome!", kind: "success" };
+      go("/tickets", null, true);
     }, function (err) {
       if (err.code === "token_used") { alreadyActive(); return; }
       if (err.code === "portal_blocked") return;
@@ -704,7 +706,7 @@
         { name: "phone", label: "Phone", type: "tel", autocomplete: "tel", maxlength: 40, value: me.phone }
       ],
       submit: function (v) {
-        return api("PATCH", "/me", { name: v.name, phone: v.phone || null }).then(function (updated) {
+        return api("PATCH", "/me", { name: v.name, phone: v.phone }).then(function (updated) {
           state.me = updated && updated.email ? updated : null;
           state.flash = { text: "Your profile was saved.", kind: "success" };
           render();
