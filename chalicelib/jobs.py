@@ -55,7 +55,9 @@ def deliver_mail_locally() -> dict[str, int]:
     """The local stack's stand-in for the stream handler and the sweeper together."""
     from chalicelib.services import mail_delivery
 
-    return dict(mail_delivery.deliver_due())
+    outcomes = mail_delivery.deliver_due()
+    mail_delivery.flush_metrics()
+    return dict(outcomes)
 
 
 LOCAL_WORKERS.append(("mail", 0.5, deliver_mail_locally))

@@ -162,6 +162,24 @@ def deliver_stream_records(records: Iterable[dict[str, Any]], *,
     return outcomes
 
 
+def requeue_failed(message_id: str, *, now: datetime | None = None) -> bool:
+    """Ops: send a `failed` message again (after fixing the template, the sender, ...).
+    Returns False when there is no such failed message; a sent one is never requeued."""
+    try:
+        OutboxModel(message_id).update(
+            actions=[OutboxModel.status.set(PENDING), OutboxModel.pending.set(PENDING),
+                     OutboxModel.next_attempt_at.set(iso(now or utcnow())), OutboxModel.attempts.set(0),
+                     OutboxModel.failed_at.remove()],
+            condition=OutboxModel.status == FAILED,
+        )
+    except UpdateError as error:
+        if _condition_failed(error):
+            return False
+        raise
+    logger().info("mail.requeued", extra={"outbox_id": message_id})
+    return True
+
+
 def _stop_margin(time_left: Callable[[], float] | None) -> float:
     """Stop starting attempts when less than this is left: one attempt's worst case, or a
     third of the budget for a function given less time than that (configure 60 s)."""

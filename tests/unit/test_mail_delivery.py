@@ -262,3 +262,60 @@ def test_the_stream_path_sends_new_pending_messages_and_ignores_the_rest(mailbox
     assert [m.to for m in mailbox.messages()] == [["ana@acme.test"]]
     assert json.loads(stored(new).data)["name"] == "Ana"
     assert mail_delivery.deliver_stream_records([_stream_record(new, "MODIFY")]) == {}, "sent: not pending"
+
+
+def test_when_the_outcome_cannot_be_recorded_the_email_is_sent_again_after_the_lease(mailbox):
+    """The documented choice for the one ambiguous window: at-least-once, never lost."""
+    from botocore.awsrequest import AWSResponse
+
+    queue("ana@acme.test")
+    dynamodb = OutboxModel._get_connection().connection.client
+
+    def dynamodb_down_after_the_send(params, **_):
+        if b'"sent"' in params["body"]:
+            error = {"Error": {"Code": "InternalServerError", "Message": "down"},
+                     "ResponseMetadata": {"HTTPStatusCode": 500, "HTTPHeaders": {}}}
+            return AWSResponse("http://dynamodb", 500, {}, None), error
+        return None
+
+    dynamodb.meta.events.register("before-call.dynamodb.UpdateItem", dynamodb_down_after_the_send, unique_id="down")
+    try:
+        mailbox.deliver()
+    finally:
+        dynamodb.meta.events.unregister("before-call.dynamodb.UpdateItem", unique_id="down")
+
+    [item] = mailbox.queued()
+    assert item.status == "sending", "the claim stands until its lease expires"
+    assert mailbox.deliver() == {}, "nobody resends while the lease runs"
+    mailbox.deliver_all()
+    assert len(mailbox.messages(to="ana@acme.test")) == 2
+    assert mailbox.queued()[0].status == "sent"
+
+
+def test_a_given_up_message_is_logged_for_ops_without_personal_data(mailbox, caplog):
+    message = queue("ana@acme.test", template="no-such-template", secret_link="http://portal.test/t=abc")
+
+    mailbox.deliver()
+
+    [failed] = [r for r in caplog.records if r.getMessage() == "mail.failed"]
+    assert failed.levelname == "ERROR" and failed.outbox_id == message.id
+    assert failed.template == "no-such-template" and "TemplateDoesNotExist" in failed.error
+    logged = " ".join(str(vars(r)) for r in caplog.records)
+    assert "ana@acme.test" not in logged and "t=abc" not in logged
+
+
+def test_ops_can_requeue_a_failed_message_but_never_a_sent_one(mailbox):
+    failed = queue("ana@acme.test", template="late-template")
+    sent = queue("bob@acme.test")
+    mailbox.deliver()
+    assert stored(failed).status == "failed"
+    aws.client("ses").create_template(Template={"TemplateName": "late-template", "SubjectPart": "Hi",
+                                                "TextPart": "Hi", "HtmlPart": "<p>Hi</p>"})
+
+    assert mail_delivery.requeue_failed(failed.id) is True
+    assert mail_delivery.requeue_failed(sent.id) is False
+    assert mail_delivery.requeue_failed("no-such-message") is False
+    mailbox.deliver()
+
+    assert len(mailbox.messages(template="late-template", to="ana@acme.test")) == 1
+    assert len(mailbox.messages(to="bob@acme.test")) == 1
