@@ -20,6 +20,7 @@ from bench.stage import Stage
 @dataclass
 class GrowthResult:
     spec: Growth
+    available: bool = True
     by_size: dict[int, Calls] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     seed_seconds: dict[int, float] = field(default_factory=dict)
@@ -37,6 +38,7 @@ class GrowthResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.spec.name, "table": self.spec.table, "note": self.spec.note, "ok": self.ok,
+                "available": self.available,
                 "problems": self.problems, "seed_seconds": self.seed_seconds,
                 "by_size": {str(n): calls.as_dict() for n, calls in self.by_size.items()}}
 
@@ -54,10 +56,15 @@ def _count(stage: Stage, action: Request | Any) -> tuple[Calls, str]:
 
 
 def measure(stage: Stage, sizes: list[int]) -> list[GrowthResult]:
-    results = [GrowthResult(spec) for spec in GROWTH]
+    from bench.calls import app_routes
+
+    routes = app_routes()
+    results = [GrowthResult(spec, available=spec.available(routes)) for spec in GROWTH]
     seeded: dict[str, int] = {}
     for size in sorted(sizes):
         for result in results:
+            if not result.available:
+                continue
             spec = result.spec
             have = seeded.get(spec.table, 0)
             if have < size:

@@ -29,8 +29,11 @@ class Stage:
         self.api = api
         self.agents = agents
 
+    def serial(self) -> int:
+        return next(_SERIAL)
+
     def unique(self, prefix: str) -> str:
-        return f"{prefix} {next(_SERIAL)}"
+        return f"{prefix} {self.serial()}"
 
     @cached_property
     def admin(self) -> str:
@@ -50,6 +53,46 @@ class Stage:
     def organization(self, name: str | None = None) -> dict[str, Any]:
         answer = self.api.post("/agent/organizations", {"name": name or self.unique("Org")}, token=self.admin)
         return self.expect(answer, 201, "create organization")
+
+    # --- client accounts (tests.support's Portal drives them as agents and clients would) ---
+
+    CLIENT_PASSWORD = "Blue-Harbour-Lantern-91"
+
+    @cached_property
+    def clients_agent(self) -> str:
+        """An agent with `manage-clients`."""
+        return self.agents.token("bench-clients@helpdesk.test", ["manage-clients"])
+
+    @cached_property
+    def portal(self) -> Any:
+        from tests.support import Outbox, Portal
+
+        return Portal(self.api, self.clients_agent, Outbox())
+
+    def email(self, prefix: str = "client") -> str:
+        return f"{prefix}-{next(_SERIAL)}@bench.test"
+
+    def client(self, *, invite: bool = True, **fields: Any) -> dict[str, Any]:
+        """A client created by an agent (invited unless told otherwise)."""
+        return self.portal.create_client(self.email(), invite=invite, **fields)
+
+    def active_client(self, **fields: Any) -> tuple[dict[str, Any], str]:
+        """(client, "Bearer <session token>") of an invited and activated client."""
+        client, token = self.portal.active_client(self.email(), **fields)
+        return client, f"Bearer {token}"
+
+    def client_admin(self) -> tuple[dict[str, Any], str, dict[str, Any]]:
+        """(client admin, bearer, organization) with a colleague in the organization."""
+        org = self.organization()
+        admin, bearer = self.active_client(organization_id=org["id"], role="client_admin")
+        self.active_client(organization_id=org["id"])
+        return admin, bearer, org
+
+    def mailed_token(self, template: str, email: str, key: str) -> str:
+        return self.portal.outbox.link_token(template, email, key)
+
+    def set_settings(self, **changes: Any) -> None:
+        self.expect(self.api.patch("/agent/settings", changes, token=self.admin), 200, "change settings")
 
     def portal_assets(self) -> list[str]:
         """Same-origin files the portal page references (stylesheets, scripts, icons)."""

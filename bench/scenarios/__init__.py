@@ -53,26 +53,35 @@ class Growth:
     """A list route or job whose reads must not grow with its table.
 
     `seed(start, stop)` adds rows numbered start..stop-1 to the table (in bulk, no API);
-    `action(stage)` prepares and returns the request (or, for a job, a function) to count."""
+    `action(stage)` prepares and returns the request (or, for a job, a function) to count.
+    `requires` is the route ("GET /agent/clients") or "jobs:<function>" that must exist."""
 
     name: str
     table: str
     seed: Callable[[int, int], None]
     action: Callable[[Stage], Request | Callable[[], Any]]
     note: str = ""
+    requires: str = ""
+
+    def available(self, routes: list[str]) -> bool:
+        if self.requires.startswith("jobs:"):
+            from chalicelib import jobs
+
+            return hasattr(jobs, self.requires.removeprefix("jobs:"))
+        return (self.requires or self.name.split("?")[0]) in routes
 
 
 GROWTH: list[Growth] = []
 
 
-def growth(name: str, *, table: str, seed: Callable[[int, int], None], note: str = ""
+def growth(name: str, *, table: str, seed: Callable[[int, int], None], note: str = "", requires: str = ""
            ) -> Callable[[Callable[[Stage], Any]], Callable[[Stage], Any]]:
     def register(fn: Callable[[Stage], Any]) -> Callable[[Stage], Any]:
-        GROWTH.append(Growth(name, table, seed, fn, note))
+        GROWTH.append(Growth(name, table, seed, fn, note, requires))
         return fn
 
     return register
 
 
 # Capability modules register their scenarios on import.
-from bench.scenarios import foundation  # noqa: E402,F401
+from bench.scenarios import clients, foundation  # noqa: E402,F401
