@@ -12,6 +12,8 @@ or could not be measured because something broke.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
 import time
 from pathlib import Path
@@ -43,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
 
     dynamo.install()
     started = time.time()
-    with local_stack() as local:
+    # The app's EMF metrics and stray prints go to stdout in Lambda; here only the table does.
+    with local_stack() as local, contextlib.redirect_stdout(io.StringIO()):
         rows = run_parts(local, parts, sizes)
     print(render(rows))
     if args.markdown:

@@ -44,7 +44,7 @@ def app_routes() -> list[str]:
     return list(dict.fromkeys(route_key(op.method, op.path) for op in OPERATIONS))
 
 
-def _warm_caches() -> None:
+def warm_caches() -> None:
     """A warm container: the settings are cached (as they are for up to 10 s per container)."""
     from chalicelib.services import settings
 
@@ -56,7 +56,7 @@ def measure_route(stage: Stage, route: str) -> RouteCalls:
     result = RouteCalls(route, MEASURED, call_budget(route))
     try:
         request = SCENARIOS[route](stage)
-        _warm_caches()
+        warm_caches()
     except Exception as error:  # a scenario that cannot set up is a finding, not a crash
         result.problem = f"setup failed: {type(error).__name__}: {error}"[:300]
         return result

@@ -44,6 +44,9 @@ class GrowthResult:
 
 
 def _count(stage: Stage, action: Request | Any) -> tuple[Calls, str]:
+    from bench.calls import warm_caches
+
+    warm_caches()
     with counting() as calls:
         if isinstance(action, Request):
             answer = stage.api.request(action.method, action.path, token=action.token, json_body=action.json,

@@ -197,9 +197,9 @@ def clients_of_organization(stage: Stage) -> Request:
     return Request("GET", f"/agent/clients?organization_id={GROWTH_ORG}", token=stage.agent)
 
 
-@growth("GET /agent/clients?status=invited", table="users", seed=seed_clients, note="status filter")
-def invited_clients(stage: Stage) -> Request:
-    return Request("GET", "/agent/clients?status=invited", token=stage.agent)
+@growth("GET /agent/clients?status=active", table="users", seed=seed_clients, note="status filter")
+def active_clients(stage: Stage) -> Request:
+    return Request("GET", "/agent/clients?status=active", token=stage.agent)
 
 
 DUE_PER_RUN = 5
