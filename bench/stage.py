@@ -81,8 +81,15 @@ class Stage:
         client, token = self.portal.active_client(self.email(), **fields)
         return client, f"Bearer {token}"
 
+    @cached_property
+    def shared_client(self) -> tuple[dict[str, Any], str]:
+        """One active client for the scenarios that leave its account and sessions as they
+        were (activation hashes a password: slow on purpose, so not once per scenario)."""
+        return self.active_client()
+
+    @cached_property
     def client_admin(self) -> tuple[dict[str, Any], str, dict[str, Any]]:
-        """(client admin, bearer, organization) with a colleague in the organization."""
+        """(client admin, bearer, organization) with an active colleague in the organization."""
         org = self.organization()
         admin, bearer = self.active_client(organization_id=org["id"], role="client_admin")
         self.active_client(organization_id=org["id"])

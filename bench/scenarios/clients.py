@@ -86,7 +86,7 @@ def activate(stage: Stage) -> Request:
 
 @scenario("POST", "/portal/login")
 def login(stage: Stage) -> Request:
-    client, _ = stage.active_client()
+    client, _ = stage.shared_client
     return Request("POST", "/portal/login", json={"email": client["email"], "password": stage.CLIENT_PASSWORD})
 
 
@@ -98,7 +98,7 @@ def logout(stage: Stage) -> Request:
 
 @scenario("POST", "/portal/password/forgot")
 def forgot_password(stage: Stage) -> Request:
-    client, _ = stage.active_client()
+    client, _ = stage.shared_client
     return Request("POST", "/portal/password/forgot", json={"email": client["email"]}, expect=202,
                    note="existing account")
 
@@ -117,13 +117,13 @@ def reset_password(stage: Stage) -> Request:
 
 @scenario("GET", "/portal/me")
 def me(stage: Stage) -> Request:
-    _, bearer = stage.active_client()
+    _, bearer = stage.shared_client
     return Request("GET", "/portal/me", token=bearer)
 
 
 @scenario("PATCH", "/portal/me")
 def update_me(stage: Stage) -> Request:
-    _, bearer = stage.active_client()
+    _, bearer = stage.shared_client
     return Request("PATCH", "/portal/me", token=bearer, json={"name": "Ada Lovelace", "phone": "+44 20 7946 0000"})
 
 
@@ -136,20 +136,20 @@ def change_password(stage: Stage) -> Request:
 
 @scenario("GET", "/portal/organization/clients")
 def colleagues(stage: Stage) -> Request:
-    _, bearer, _ = stage.client_admin()
+    _, bearer, _ = stage.client_admin
     return Request("GET", "/portal/organization/clients", token=bearer)
 
 
 @scenario("POST", "/portal/organization/clients")
 def invite_colleague(stage: Stage) -> Request:
-    _, bearer, _ = stage.client_admin()
+    _, bearer, _ = stage.client_admin
     return Request("POST", "/portal/organization/clients", token=bearer, expect=201,
                    json={"email": stage.email("colleague"), "name": "Colleague"})
 
 
 @scenario("POST", "/portal/organization/clients/{client_id}/disable")
 def disable_colleague(stage: Stage) -> Request:
-    _, bearer, org = stage.client_admin()
+    _, bearer, org = stage.client_admin
     colleague, _ = stage.active_client(organization_id=org["id"])
     return Request("POST", f"/portal/organization/clients/{colleague['id']}/disable", token=bearer)
 
