@@ -44,6 +44,9 @@ mail: $(STAMP)
 agent-token: $(STAMP)
 	@$(PY) -m devtools.agent_token
 
+resend: $(STAMP)
+	@$(PY) -m devtools.resend --days $(or $(DAYS),0)
+
 clean:
 	rm -rf $(VENV) .local test-output
 

@@ -3,7 +3,7 @@
 from chalice import Chalice, Rate
 
 from chalicelib import jobs
-from chalicelib.routes import middleware, organizations, public, settings
+from chalicelib.routes import clients, middleware, organizations, portal_account, portal_auth, public, settings
 
 # Chalice would attach a plain-text handler to the "portico" logger that Powertools
 # Logger (JSON) also uses; one format only.
@@ -11,7 +11,7 @@ app = Chalice(app_name="portico", configure_logs=False)
 app.register_middleware(middleware.all_middleware, "all")
 app.register_middleware(middleware.http_middleware, "http")
 
-for module in (public, organizations, settings):
+for module in (public, organizations, settings, clients, portal_auth, portal_account):
     app.register_blueprint(module.blueprint)
 
 
@@ -25,3 +25,8 @@ def deliver_outbox_stream(event):
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def sweep_outbox(event):
     return jobs.sweep_mail(event)
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="resend-invitations")
+def resend_invitations(event):
+    return jobs.resend_invitations(event.context)

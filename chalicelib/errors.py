@@ -49,3 +49,7 @@ class Gone(PorticoError):
 
 class TooManyRequests(PorticoError):
     code, status, default_message = "too_many_requests", 429, "Too many attempts. Try again later."
+
+
+class ReadOnly(PorticoError):
+    code, status, default_message = "read_only", 403, "This is a read-only session: changes are not allowed."

@@ -61,3 +61,18 @@ def deliver_mail_locally() -> dict[str, int]:
 
 
 LOCAL_WORKERS.append(("mail", 0.5, deliver_mail_locally))
+
+
+def resend_invitations(context: object | None = None) -> dict[str, object]:
+    """Hourly: resend pending invitations that are due (services/invitations.py)."""
+    from dataclasses import asdict
+
+    from chalicelib.services.invitations import resend_due_invitations
+
+    time_left = getattr(context, "get_remaining_time_in_millis", None)
+    # Keep a fifth of the run (at most 10 s) to finish the reminder in flight and return.
+    reserve = int(min(10_000, time_left() / 5)) if time_left else 0
+    return asdict(resend_due_invitations(time_left_ms=time_left, reserve_ms=reserve))
+
+
+LOCAL_WORKERS.append(("resend-invitations", 60.0, resend_invitations))

@@ -25,6 +25,7 @@ os.environ.update({
     "PORTICO_STAGE": "test", "PORTICO_SETTINGS_CACHE_SECONDS": "0",
     "PORTICO_MAIL_SENDER": "support@portico.test", "PORTICO_AGENTS_EMAIL": "agents@portico.test",
     "PORTICO_PORTAL_URL": "http://portal.test/portal",
+    "PORTICO_ARGON2_PROFILE": "fast",
     "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING",
 })
 os.environ.pop("AWS_LAMBDA_FUNCTION_NAME", None)
@@ -70,7 +71,7 @@ from devtools import chalice_local, stack  # noqa: E402
 
 chalice_local.harden()
 
-from tests.support import AgentFactory, Api, Mailbox  # noqa: E402
+from tests.support import AgentFactory, Api, Clock, Mailbox, Outbox, Portal  # noqa: E402
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -132,3 +133,21 @@ def mailbox(aws_stack):
     box = Mailbox(os.environ["PORTICO_AWS_ENDPOINT_URL"])
     yield box
     box.close()
+
+
+@pytest.fixture
+def outbox():
+    """The emails queued so far (what delivery will send), newest last."""
+    return Outbox()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Move the app's time: `clock.advance(days=3)`."""
+    return Clock(monkeypatch)
+
+
+@pytest.fixture
+def portal(api, agents, outbox):
+    """Drives client accounts end to end: agents create and invite, clients activate."""
+    return Portal(api, agents.token("clients-admin@helpdesk.test", ["manage-clients"]), outbox)

@@ -197,3 +197,89 @@ class Mailbox:
         if self._client is not None:
             self._client.meta.events.unregister("before-call.ses.SendTemplatedEmail", unique_id="tests-mailbox")
             self._client = None
+
+
+class Outbox:
+    """Reads the mail outbox table (what will be sent). Tests may scan; the app never does."""
+
+    def messages(self, template: str | None = None, to: str | None = None) -> list[dict[str, Any]]:
+        from chalicelib.models.outbox import OutboxModel
+
+        found = [{"id": m.id, "template": m.template, "to": m.recipient, "data": json.loads(m.data),
+                  "created_at": m.created_at, "reason": m.reason} for m in OutboxModel.scan()]
+        found = [m for m in found if (template is None or m["template"] == template)
+                 and (to is None or m["to"].lower() == to.lower())]
+        return sorted(found, key=lambda m: m["created_at"])
+
+    def last(self, template: str, to: str) -> dict[str, Any]:
+        found = self.messages(template, to)
+        assert found, f"no {template} email queued for {to}"
+        return found[-1]
+
+    def link_token(self, template: str, to: str, key: str) -> str:
+        """The token in the link of the last such email (e.g. key="activation_url")."""
+        url = self.last(template, to)["data"][key]
+        return url.split("token=", 1)[1]
+
+
+class Clock:
+    """Moves `utcnow()` for every chalicelib module (they import it by name)."""
+
+    def __init__(self, monkeypatch: Any) -> None:
+        import sys
+        from datetime import timedelta
+
+        from chalicelib import ids
+
+        self.offset = timedelta()
+        real = ids.utcnow
+
+        def fake() -> Any:
+            return real() + self.offset
+
+        for name, module in list(sys.modules.items()):
+            if name.startswith("chalicelib") and getattr(module, "utcnow", None) is real:
+                monkeypatch.setattr(module, "utcnow", fake)
+        self.now = fake
+
+    def advance(self, **delta: float) -> None:
+        from datetime import timedelta
+
+        self.offset += timedelta(**delta)
+
+
+CLIENT_PASSWORD = "Blue-Harbour-Lantern-91"
+
+
+class Portal:
+    """Client accounts driven through the HTTP API, as agents and clients would."""
+
+    def __init__(self, api: Api, agent_token: str, outbox: Outbox) -> None:
+        self.api, self.agent_token, self.outbox = api, agent_token, outbox
+
+    def create_client(self, email: str, *, invite: bool = True, **fields: Any) -> dict[str, Any]:
+        answer = self.api.post("/agent/clients", {"email": email, "send_invitation": invite, **fields},
+                               token=self.agent_token)
+        assert answer.status == 201, answer.json
+        return answer.json
+
+    def activation_token(self, email: str) -> str:
+        return self.outbox.link_token("portal-welcome", email, "activation_url")
+
+    def activate(self, email: str, password: str = CLIENT_PASSWORD, name: str = "Ada Client") -> Answer:
+        return self.api.post("/portal/activate", {"token": self.activation_token(email), "name": name,
+                                                  "password": password})
+
+    def active_client(self, email: str, **fields: Any) -> tuple[dict[str, Any], str]:
+        """A client invited and activated; returns (client, session token)."""
+        client = self.create_client(email, **fields)
+        answer = self.activate(email)
+        assert answer.status == 200, answer.json
+        return client, answer.json["token"]
+
+    def login(self, email: str, password: str = CLIENT_PASSWORD) -> Answer:
+        return self.api.post("/portal/login", {"email": email, "password": password})
+
+    @staticmethod
+    def bearer(token: str) -> str:
+        return f"Bearer {token}"

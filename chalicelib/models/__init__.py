@@ -14,6 +14,7 @@ TABLE_OWNERS: dict[str, str] = {
     "settings": "chalicelib.models.settings:SettingsModel",
     "organizations": "chalicelib.models.organizations:OrganizationModel",
     "outbox": "chalicelib.models.outbox:OutboxModel",
+    "users": "chalicelib.models.users:UserModel",
 }
 
 

@@ -1,0 +1,130 @@
+"""The users table: portal clients, the guard items that keep emails unique, and the
+single-use tokens (activation, sign-up verification, password reset).
+
+Three kinds of item share the table, told apart by their id:
+  - `<ULID>`               a client (kind = "client");
+  - `email#<lower email>`  a guard written in the same transaction as its client, on
+                           condition it does not exist: two concurrent creates with the
+                           same email cannot both win; login finds a client through it;
+  - `token#<sha256>`       a single-use token, stored only as the hash of its secret.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.models.base import UTCDateTime, table_meta
+
+CLIENT_KIND = "client"
+TOKEN_KIND = "token"
+REMINDER_DUE = "due"
+
+# Client states (product.md §1)
+INACTIVE, INVITED, ACTIVE, DISABLED = "inactive", "invited", "active", "disabled"
+CLIENT_USER, CLIENT_ADMIN = "client_user", "client_admin"
+
+
+class ClientsByEmail(GlobalSecondaryIndex):
+    """Every client in email order: the agents' unfiltered list."""
+
+    class Meta:
+        index_name = "by_kind_email"
+        projection = AllProjection()
+
+    kind = UnicodeAttribute(hash_key=True)
+    email_lower = UnicodeAttribute(range_key=True)
+
+
+class ClientsByOrganization(GlobalSecondaryIndex):
+    """The clients of one organization (client admins' colleagues, agents' filter)."""
+
+    class Meta:
+        index_name = "by_organization"
+        projection = AllProjection()
+
+    organization_id = UnicodeAttribute(hash_key=True)
+    email_lower = UnicodeAttribute(range_key=True)
+
+
+class ClientsByStatus(GlobalSecondaryIndex):
+    """The agents' status filter (`?status=invited`)."""
+
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    email_lower = UnicodeAttribute(range_key=True)
+
+
+class RemindersDue(GlobalSecondaryIndex):
+    """Sparse: only invited clients with a reminder still to send carry `reminder_queue`,
+    so the hourly resend job reads pending invitations and nothing else."""
+
+    class Meta:
+        index_name = "reminders_due"
+        projection = AllProjection()
+
+    reminder_queue = UnicodeAttribute(hash_key=True)
+    next_reminder_at = UnicodeAttribute(range_key=True)  # ISO time; sorts as text
+
+
+class UserModel(Model):
+    Meta = table_meta("users")
+    Meta.ttl_attribute = "expires_ttl"
+
+    id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute(null=True)
+
+    # client
+    email = UnicodeAttribute(null=True)  # as given
+    email_lower = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    organization_id = UnicodeAttribute(null=True)
+    role = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    signup = UnicodeAttribute(null=True)  # "self" when the client signed up on a public portal
+    password_hash = UnicodeAttribute(null=True)
+    password_changed_at = UTCDateTime(null=True)
+    # Sessions live on the client item: {sha256(secret)[:32]: {"exp": epoch, "ro": 0|1, "agent": str}}
+    # so a portal request is authenticated with one GetItem, and ending every session is one write.
+    sessions = MapAttribute(null=True)
+    # The one activation / reset token currently valid (its hash): a new one replaces it.
+    invite_token_hash = UnicodeAttribute(null=True)
+    reset_token_hash = UnicodeAttribute(null=True)
+    invited_at = UTCDateTime(null=True)
+    invited_by = UnicodeAttribute(null=True)
+    activated_at = UTCDateTime(null=True)
+    last_login_at = UTCDateTime(null=True)
+    reminders_sent = NumberAttribute(null=True)
+    last_reminder_at = UTCDateTime(null=True)
+    reminder_queue = UnicodeAttribute(null=True)
+    next_reminder_at = UnicodeAttribute(null=True)
+    created_at = UTCDateTime(null=True)
+    updated_at = UTCDateTime(null=True)
+
+    # guard: the client that owns this email
+    owner_id = UnicodeAttribute(null=True)
+
+    # token
+    purpose = UnicodeAttribute(null=True)  # activation | verify | reset
+    user_id = UnicodeAttribute(null=True)
+    expires_at = UTCDateTime(null=True)
+    used_at = UTCDateTime(null=True)
+    expires_ttl = NumberAttribute(null=True)  # DynamoDB TTL: tokens clean themselves up
+
+    by_kind_email = ClientsByEmail()
+    by_organization = ClientsByOrganization()
+    by_status = ClientsByStatus()
+    reminders_due = RemindersDue()
+
+
+def email_guard_id(email: str) -> str:
+    return f"email#{email.strip().lower()}"
+
+
+def token_item_id(token_hash: str) -> str:
+    return f"token#{token_hash}"

@@ -1,0 +1,61 @@
+"""Agent API: client accounts (product.md §1-2). Any agent reads; writing needs
+`manage-clients` (admins have every permission)."""
+
+from __future__ import annotations
+
+from chalicelib.routes.api import Call, RouteGroup, page, start_key
+from chalicelib.services import clients as service
+from chalicelib.services import invitations
+
+routes = RouteGroup(__name__, auth="agent", tag="clients")
+blueprint = routes.blueprint
+SCOPE = "clients"
+
+
+def _agent_ref(call: Call) -> str:
+    return f"agent:{call.agent.username}"
+
+
+@routes.route("/agent/clients", "GET", summary="List clients (filters: organization, status, email)",
+              query="clients.ClientListQuery", response="clients.ClientPage")
+def list_clients(call: Call) -> dict:
+    query = call.query
+    scope = f"{SCOPE}:{query.organization_id or ''}:{query.status or ''}:{query.q or ''}"
+    items, last_key = service.list_clients(limit=query.limit, start_key=start_key(scope, query),
+                                           organization_id=query.organization_id, status=query.status,
+                                           email=query.email, email_prefix=query.q)
+    return page(scope, items, last_key)
+
+
+@routes.route("/agent/clients", "POST", status=201, summary="Create a client, optionally sending the invitation",
+              permission="manage-clients", body="clients.ClientCreate", response="clients.Client",
+              errors=(409,))
+def create_client(call: Call) -> dict:
+    body = call.body
+    return service.create_client(body.email, name=body.name, phone=body.phone, organization_id=body.organization_id,
+                                 role=body.role, send_invitation=body.send_invitation,
+                                 invited_by=_agent_ref(call)).as_dict()
+
+
+@routes.route("/agent/clients/{client_id}", "GET", summary="Get a client", response="clients.Client",
+              errors=(404,))
+def get_client(call: Call, client_id: str) -> dict:
+    return service.get_client(client_id).as_dict()
+
+
+@routes.route("/agent/clients/{client_id}", "PATCH", summary="Edit, disable or re-enable a client",
+              permission="manage-clients", body="clients.ClientUpdate", response="clients.Client", errors=(404,))
+def update_client(call: Call, client_id: str) -> dict:
+    return service.update_client(client_id, call.body.model_dump(exclude_unset=True)).as_dict()
+
+
+@routes.route("/agent/clients/{client_id}", "DELETE", status=204, summary="Remove the client's portal account",
+              permission="manage-clients", errors=(404,))
+def delete_client(call: Call, client_id: str) -> None:
+    service.delete_client(client_id)
+
+
+@routes.route("/agent/clients/{client_id}/invite", "POST", summary="Send or resend the invitation now",
+              permission="manage-clients", response="clients.Client", errors=(404, 409))
+def invite_client(call: Call, client_id: str) -> dict:
+    return invitations.send_invitation(client_id, invited_by=_agent_ref(call)).as_dict()

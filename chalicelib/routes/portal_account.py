@@ -1,0 +1,57 @@
+"""Portal routes of a logged-in client: the profile, the password, and a client admin's
+organization clients (colleagues)."""
+
+from __future__ import annotations
+
+from chalicelib.ids import iso
+from chalicelib.routes.api import Call, RouteGroup, page, start_key
+from chalicelib.services import accounts, clients, colleagues
+
+routes = RouteGroup(__name__, auth="portal", tag="portal-account")
+blueprint = routes.blueprint
+
+
+def _me(call: Call, client: clients.Client) -> dict:
+    principal = call.client
+    return {**client.as_portal_dict(), "read_only": principal.read_only,
+            "impersonated_by": principal.impersonated_by, "session_expires_at": iso(principal.expires_at)}
+
+
+@routes.route("/portal/me", "GET", summary="My profile", response="clients.PortalMe")
+def get_me(call: Call) -> dict:
+    return _me(call, clients.get_client(call.client.id))
+
+
+@routes.route("/portal/me", "PATCH", summary="Edit my name and phone", body="clients.ProfileUpdate",
+              response="clients.PortalMe")
+def update_me(call: Call) -> dict:
+    return _me(call, accounts.update_profile(call.client, call.body.model_dump(exclude_unset=True)))
+
+
+@routes.route("/portal/me/password", "POST", status=204, summary="Change my password (ends my other sessions)",
+              body="clients.ChangePassword")
+def change_password(call: Call) -> None:
+    accounts.change_password(call.client, call.body.current_password, call.body.new_password)
+
+
+@routes.route("/portal/organization/clients", "GET", summary="My organization's clients (client admins)",
+              query="common.PageQuery", response="clients.ColleaguePage", errors=(403,))
+def list_colleagues(call: Call) -> dict:
+    scope = f"colleagues:{call.client.organization_id}"
+    items, last_key = colleagues.list_colleagues(call.client, limit=call.query.limit,
+                                                 start_key=start_key(scope, call.query))
+    return page(scope, [item.as_portal_dict() for item in items], last_key)
+
+
+@routes.route("/portal/organization/clients", "POST", status=201,
+              summary="Invite a colleague as a client user (client admins)", body="clients.ColleagueInvite",
+              response="clients.PortalUser", errors=(403, 409))
+def invite_colleague(call: Call) -> dict:
+    return colleagues.invite_colleague(call.client, call.body.email, call.body.name).as_portal_dict()
+
+
+@routes.route("/portal/organization/clients/{client_id}/disable", "POST",
+              summary="Deactivate a colleague (client admins)", response="clients.PortalUser",
+              errors=(403, 404, 409))
+def disable_colleague(call: Call, client_id: str) -> dict:
+    return colleagues.disable_colleague(call.client, client_id).as_portal_dict()

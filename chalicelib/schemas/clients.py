@@ -1,0 +1,158 @@
+"""Request and answer bodies of client accounts: the agents' API and the portal's."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from chalicelib.schemas.common import Email, PageQuery, Strict
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^[0-9+()./ -]*$")]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Role = Literal["client_user", "client_admin"]
+Status = Literal["inactive", "invited", "active", "disabled"]
+
+
+# --- agents ---------------------------------------------------------------------------
+
+class ClientCreate(Strict):
+    email: Email
+    name: Name | None = None
+    phone: Phone | None = None
+    organization_id: str | None = Field(None, max_length=64)
+    role: Role = "client_user"
+    send_invitation: bool = False
+
+
+class ClientUpdate(Strict):
+    name: Name | None = None
+    phone: Phone | None = None
+    organization_id: str | None = Field(None, max_length=64, description="null unlinks the organization.")
+    role: Role | None = None
+    disabled: bool | None = Field(None, description="true deactivates (ends every session); false re-enables.")
+
+
+class ClientListQuery(PageQuery):
+    organization_id: str | None = Field(None, max_length=64)
+    status: Status | None = None
+    email: str | None = Field(None, max_length=254, description="Exact email, any case.")
+    q: str | None = Field(None, max_length=254, description="Email prefix, case-insensitive.")
+
+
+class Reminders(BaseModel):
+    sent: int
+    last_sent_at: str | None
+    next_at: str | None
+
+
+class Client(BaseModel):
+    id: str
+    email: str
+    name: str | None
+    phone: str | None
+    organization_id: str | None
+    role: Role
+    status: Status
+    self_signup: bool
+    created_at: str | None
+    updated_at: str | None
+    invited_at: str | None
+    activated_at: str | None
+    last_login_at: str | None
+    reminders: Reminders
+
+
+class ClientPage(BaseModel):
+    items: list[Client]
+    next_cursor: str | None
+
+
+# --- portal -----------------------------------------------------------------------------
+
+class PortalUser(BaseModel):
+    id: str
+    email: str
+    name: str | None
+    phone: str | None
+    organization_id: str | None
+    role: Role
+    status: Status
+    created_at: str | None
+    last_login_at: str | None
+
+
+class PortalMe(PortalUser):
+    read_only: bool = False
+    impersonated_by: str | None = None
+    session_expires_at: str | None = None
+
+
+class SessionAnswer(BaseModel):
+    user: PortalUser
+    token: str = Field(description="The session token, also set as the HttpOnly cookie; send it as "
+                                   "`Authorization: Bearer <token>` when not using the cookie.")
+    expires_at: str
+
+
+class Login(Strict):
+    email: Email
+    password: Password
+
+
+class Signup(Strict):
+    email: Email
+    name: Name
+    password: Password
+
+
+class Accepted(BaseModel):
+    message: str
+
+
+class ActivationInfo(BaseModel):
+    email: str
+    status: Status
+    name: str | None
+
+
+class Activate(Strict):
+    token: Token
+    name: Name
+    phone: Phone | None = None
+    password: Password
+
+
+class VerifySignup(Strict):
+    token: Token
+
+
+class ForgotPassword(Strict):
+    email: Email
+
+
+class ResetPassword(Strict):
+    token: Token
+    password: Password
+
+
+class ChangePassword(Strict):
+    current_password: Password
+    new_password: Password
+
+
+class ProfileUpdate(Strict):
+    name: Name | None = None
+    phone: Phone | None = None
+
+
+class ColleagueInvite(Strict):
+    email: Email
+    name: Name | None = None
+
+
+class ColleaguePage(BaseModel):
+    items: list[PortalUser]
+    next_cursor: str | None

@@ -1,0 +1,179 @@
+"""What clients do to their own account from the portal: sign up on a public portal,
+verify the email, forgot / reset / change password, edit the profile.
+
+Sign-up and forgot-password answer the same whatever the email (no enumeration): what
+differs is only which email, if any, is queued.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.config import get_config
+from chalicelib.errors import InvalidInput, PorticoError, Unauthorized
+from chalicelib.ids import utcnow
+from chalicelib.models.outbox import OutboxModel
+from chalicelib.models.users import ACTIVE, CLIENT_USER, INACTIVE, INVITED, UserModel
+from chalicelib.services import clients, outbox, passwords, sessions, tokens
+from chalicelib.services.settings import get_settings
+
+RESET_TTL = timedelta(hours=1)
+
+
+class SignupDisabled(PorticoError):
+    code, status, default_message = "signup_disabled", 403, "Sign-up is not open on this portal."
+
+
+def _portal(path: str) -> str:
+    return f"{get_config().portal_url}{path}"
+
+
+def _save_all(*items: object) -> None:
+    with TransactWrite(connection=clients.connection()) as tx:
+        for item in items:
+            tx.save(item, condition=item.__class__.id.does_not_exist())
+
+
+def signup(email: str, name: str, password: str) -> None:
+    """A public portal's sign-up: a new, unverified client and a verification email; for
+    an existing account an email saying so instead, never a second account."""
+    if not get_settings().self_signup:
+        raise SignupDisabled()
+    passwords.check_policy(password, email=email, name=name)
+    existing = clients.find_by_email(email)
+    if existing is not None:
+        _tell_existing_account(existing)
+        return
+    now = utcnow()
+    ttl_hours = get_settings().activation_ttl_hours
+    item = clients.new_client_item(email, name=name, phone=None, organization_id=None, role=CLIENT_USER, now=now)
+    item.signup, item.password_hash, item.password_changed_at = "self", passwords.hash_password(password), now
+    token = tokens.issue(item.id, tokens.VERIFY, timedelta(hours=ttl_hours), now)
+    item.invite_token_hash = token.hash
+    message = outbox.message("portal-signup-verify", email, {
+        "name": name, "email": email, "verify_url": _portal(f"/verify?token={token.secret}"),
+        "expires_in_hours": ttl_hours, "portal_url": get_config().portal_url}, reason=f"signup:{item.id}")
+    try:
+        _save_all(clients.guard_item(item), item, token.item, message)
+    except TransactWriteError:
+        # Someone signed up with this email a moment ago: they get the email, not a 409.
+        winner = clients.find_by_email(email)
+        if winner is not None:
+            _tell_existing_account(winner)
+
+
+def _tell_existing_account(item: UserModel) -> None:
+    """At most one such email per account per hour, however often someone tries."""
+    hour = utcnow().strftime("%Y-%m-%dT%H")
+    if item.status == ACTIVE:
+        message = outbox.message("portal-signup-existing", item.email or "", {
+            "name": item.name or "", "email": item.email, "login_url": _portal("/login"),
+            "forgot_url": _portal("/forgot")}, reason=f"signup-existing:{item.id}:{hour}")
+        _queue_once(message)
+    elif item.status == INVITED:
+        from chalicelib.services.invitations import send_invitation
+
+        send_invitation(item.id, invited_by=None)
+    # inactive (an agent chose not to invite) and disabled accounts get nothing
+
+
+def _queue_once(message: OutboxModel) -> None:
+    try:
+        message.save(condition=OutboxModel.id.does_not_exist())
+    except Exception as error:  # the same email is already queued for this hour
+        if "ConditionalCheckFailed" not in str(error):
+            raise
+
+
+def verify_signup(secret: str) -> tuple[clients.Client, sessions.Session]:
+    """Follow the sign-up verification link: the account becomes active, logged in."""
+    token_hash, token, item = tokens.redeemable(secret, tokens.VERIFY, utcnow())
+    now = utcnow()
+    session = sessions.new_session(item.id, now)
+    actions = [UserModel.status.set(ACTIVE), UserModel.activated_at.set(now), UserModel.last_login_at.set(now),
+               UserModel.updated_at.set(now), UserModel.invite_token_hash.remove(),
+               UserModel.sessions.set({session.key: session.value})]
+    _use_token(token, item, actions, condition=(UserModel.invite_token_hash == token_hash)
+               & (UserModel.status == INACTIVE))
+    return clients.get_client(item.id), session
+
+
+def _use_token(token: UserModel, item: UserModel, actions: list, condition: object) -> None:
+    now = utcnow()
+    try:
+        with TransactWrite(connection=clients.connection()) as tx:
+            tx.update(token, actions=tokens.mark_used_action(now), condition=tokens.unused_condition())
+            tx.update(item, actions=actions, condition=condition)
+    except TransactWriteError:
+        raise tokens.used() from None
+
+
+def forgot_password(email: str) -> None:
+    """Queue `portal-password-reset` for an active account; a pending invitation is sent
+    again instead (the client never set a password). Otherwise nothing, same answer."""
+    item = clients.find_by_email(email)
+    if item is None:
+        return
+    if item.status == INVITED:
+        from chalicelib.services.invitations import send_invitation
+
+        send_invitation(item.id, invited_by=None)
+        return
+    if item.status != ACTIVE:
+        return
+    now = utcnow()
+    token = tokens.issue(item.id, tokens.RESET, RESET_TTL, now)
+    message = outbox.message("portal-password-reset", item.email or "", {
+        "name": item.name or "", "email": item.email, "reset_url": _portal(f"/reset?token={token.secret}"),
+        "expires_in_minutes": int(RESET_TTL.total_seconds() // 60)}, reason=f"reset:{item.id}:{token.hash[:16]}")
+    try:
+        with TransactWrite(connection=clients.connection()) as tx:
+            tx.update(item, actions=[UserModel.reset_token_hash.set(token.hash)], condition=UserModel.status == ACTIVE)
+            tx.save(token.item, condition=UserModel.id.does_not_exist())
+            tx.save(message, condition=OutboxModel.id.does_not_exist())
+    except TransactWriteError:
+        return  # disabled or removed meanwhile: nothing to send
+
+
+def reset_password(secret: str, password: str) -> clients.Client:
+    """Set a new password from a reset link; every session ends."""
+    token_hash, token, item = tokens.redeemable(secret, tokens.RESET, utcnow())
+    passwords.check_policy(password, email=item.email or "", name=item.name)
+    now = utcnow()
+    actions = [UserModel.password_hash.set(passwords.hash_password(password)), UserModel.password_changed_at.set(now),
+               UserModel.reset_token_hash.remove(), UserModel.sessions.set({}), UserModel.updated_at.set(now)]
+    _use_token(token, item, actions, condition=(UserModel.reset_token_hash == token_hash)
+               & (UserModel.status == ACTIVE))
+    return clients.get_client(item.id)
+
+
+def change_password(principal: sessions.Principal, current: str, new: str) -> None:
+    """Change the password knowing the current one; every other session ends."""
+    item = clients.find_item(principal.id)
+    if item is None:
+        raise Unauthorized("Your session has ended. Log in again.")
+    if not passwords.verify_password(item.password_hash, current):
+        raise InvalidInput("The current password is not correct.",
+                           fields={"current_password": "not correct"})
+    if new == current:
+        raise InvalidInput("The new password must differ from the current one.",
+                           fields={"new_password": "same as the current password"})
+    passwords.check_policy(new, email=item.email or "", name=item.name, field="new_password")
+    now = utcnow()
+    try:
+        item.update(actions=[UserModel.password_hash.set(passwords.hash_password(new)),
+                             UserModel.password_changed_at.set(now), UserModel.updated_at.set(now),
+                             UserModel.reset_token_hash.remove(),
+                             UserModel.sessions.set(sessions.keep_only(principal.session_key, item))],
+                    condition=UserModel.password_hash == item.password_hash)
+    except UpdateError:
+        raise InvalidInput("The password was changed meanwhile; try again.",
+                           fields={"current_password": "changed meanwhile"}) from None
+
+
+def update_profile(principal: sessions.Principal, changes: dict) -> clients.Client:
+    allowed = {key: changes[key] for key in ("name", "phone") if key in changes}
+    return clients.update_client(principal.id, allowed)

@@ -1,0 +1,45 @@
+"""A client admin's view of their organization's clients (product.md §2): list them,
+invite a colleague as a client user, deactivate a colleague. Nobody reaches another
+organization's clients: they are 404, exactly like clients that do not exist."""
+
+from __future__ import annotations
+
+from chalicelib.errors import Conflict, Forbidden, NotFound
+from chalicelib.models.users import CLIENT_USER, UserModel
+from chalicelib.services import clients
+from chalicelib.services.sessions import Principal
+
+
+def _organization_of(admin: Principal) -> str:
+    if not admin.is_client_admin:
+        raise Forbidden("Only client admins manage their organization's clients.")
+    if not admin.organization_id:
+        raise Forbidden("Your account does not belong to an organization.")
+    return admin.organization_id
+
+
+def list_colleagues(admin: Principal, *, limit: int, start_key: dict | None
+                    ) -> tuple[list[clients.Client], dict | None]:
+    organization_id = _organization_of(admin)
+    return clients.list_clients(limit=limit, start_key=start_key, organization_id=organization_id)
+
+
+def invite_colleague(admin: Principal, email: str, name: str | None) -> clients.Client:
+    organization_id = _organization_of(admin)
+    return clients.create_client(email, name=name, organization_id=organization_id, role=CLIENT_USER,
+                                 send_invitation=True, invited_by=f"client:{admin.id}")
+
+
+def _colleague(admin: Principal, client_id: str) -> UserModel:
+    organization_id = _organization_of(admin)
+    item = clients.find_item(client_id)
+    if item is None or item.organization_id != organization_id:
+        raise NotFound("Client not found.")
+    return item
+
+
+def disable_colleague(admin: Principal, client_id: str) -> clients.Client:
+    item = _colleague(admin, client_id)
+    if item.id == admin.id:
+        raise Conflict("You cannot deactivate your own account.")
+    return clients.update_client(item.id, {"disabled": True})

@@ -1,0 +1,199 @@
+"""Portal sessions (product.md §1.7, §1.9, §5).
+
+A session token is `<client id>.<secret>`. The client item holds its sessions as a map
+`{sha256(secret)[:32]: {"exp": epoch seconds, "ro": read-only, "agent": impersonator}}`,
+so checking a session is one GetItem, and disabling, removing or a password change ends
+every session with the same write that makes the change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.errors import InvalidCredentials, PorticoError, Unauthorized
+from chalicelib.ids import new_secret, utcnow
+from chalicelib.models.users import ACTIVE, DISABLED, INACTIVE, UserModel
+from chalicelib.services import clients, passwords
+
+SESSION_TTL = timedelta(hours=int(os.environ.get("PORTICO_SESSION_HOURS", "12")))
+IMPERSONATION_TTL = timedelta(minutes=15)
+MAX_SESSIONS = 20  # per client; the oldest are dropped beyond this
+
+
+@dataclass(frozen=True)
+class Session:
+    token: str  # given to the client once (cookie and body), never stored
+    key: str
+    value: dict[str, Any]
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The client a portal request acts as."""
+
+    id: str
+    email: str
+    name: str | None
+    phone: str | None
+    organization_id: str | None
+    role: str
+    read_only: bool = False
+    impersonated_by: str | None = None
+    session_key: str = field(default="", repr=False)
+    expires_at: datetime | None = None
+
+    @property
+    def is_client_admin(self) -> bool:
+        from chalicelib.models.users import CLIENT_ADMIN
+
+        return self.role == CLIENT_ADMIN
+
+
+class LoginRefused(InvalidCredentials):
+    """401 invalid_credentials, with the real reason kept for the portal log."""
+
+    def __init__(self, reason: str, client_id: str | None = None) -> None:
+        super().__init__()
+        self.reason, self.client_id = reason, client_id
+
+
+class AccountBlocked(PorticoError):
+    """The password was right, but the account may not log in (disabled, not verified).
+    Told only after a correct password, so it reveals nothing to a guesser."""
+
+    status = 403
+
+    def __init__(self, message: str, code: str, client_id: str) -> None:
+        super().__init__(message, code=code)
+        self.reason, self.client_id = code, client_id
+
+
+def _key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()[:32]
+
+
+def new_session(client_id: str, now: datetime, *, read_only: bool = False, agent: str | None = None,
+                ttl: timedelta = SESSION_TTL) -> Session:
+    secret = new_secret()
+    expires = now + ttl
+    value: dict[str, Any] = {"exp": math.floor(expires.timestamp())}
+    if read_only:
+        value["ro"] = True
+    if agent:
+        value["agent"] = agent
+    return Session(f"{client_id}.{secret}", _key(secret), value, expires)
+
+
+def _stored_sessions(item: UserModel) -> dict[str, Any]:
+    raw = item.sessions
+    if raw is None:
+        return {}
+    return raw.as_dict() if hasattr(raw, "as_dict") else dict(raw)
+
+
+def add_session_actions(item: UserModel, session: Session, now: datetime) -> list[Any]:
+    """Update actions that add `session` and drop expired (or too many) old ones,
+    without touching sessions another request adds at the same time."""
+    stored = _stored_sessions(item)
+    if item.sessions is None:
+        return [UserModel.sessions.set({session.key: session.value})]
+    live = sorted(((v.get("exp", 0), k) for k, v in stored.items() if v.get("exp", 0) > now.timestamp()),
+                  reverse=True)
+    keep = {k for _, k in live[:MAX_SESSIONS - 1]}
+    actions: list[Any] = [UserModel.sessions[key].remove() for key in stored if key not in keep]
+    actions.append(UserModel.sessions[session.key].set(session.value))
+    return actions
+
+
+def start_session(item: UserModel, *, read_only: bool = False, agent: str | None = None,
+                  ttl: timedelta = SESSION_TTL, extra_actions: list[Any] | None = None, condition: Any = None
+                  ) -> Session:
+    now = utcnow()
+    session = new_session(item.id, now, read_only=read_only, agent=agent, ttl=ttl)
+    actions = add_session_actions(item, session, now) + (extra_actions or [])
+    base = (UserModel.status == ACTIVE) & (UserModel.sessions.exists() if item.sessions is not None
+                                           else UserModel.sessions.does_not_exist())
+    try:
+        item.update(actions=actions, condition=base & condition if condition is not None else base)
+    except UpdateError:
+        raise Unauthorized("The account changed meanwhile; log in again.") from None
+    return session
+
+
+def login(email: str, password: str) -> tuple[clients.Client, Session]:
+    item = clients.find_by_email(email)
+    if not passwords.verify_password(item.password_hash if item else None, password) or item is None:
+        raise LoginRefused("unknown_email" if item is None else "wrong_password", item.id if item else None)
+    if item.status == DISABLED:
+        raise AccountBlocked("This portal account is disabled. Contact your helpdesk.", "account_disabled", item.id)
+    if item.status == INACTIVE and item.signup == "self":
+        raise AccountBlocked("Confirm your email address first: follow the link we sent you.",
+                             "email_not_verified", item.id)
+    if item.status != ACTIVE:
+        raise LoginRefused("not_active", item.id)
+    now = utcnow()
+    extra = [UserModel.last_login_at.set(now)]
+    if passwords.needs_rehash(item.password_hash or ""):
+        extra.append(UserModel.password_hash.set(passwords.hash_password(password)))
+    # Conditioned on the hash just verified: a password changed meanwhile wins.
+    session = start_session(item, extra_actions=extra, condition=UserModel.password_hash == item.password_hash)
+    return clients.get_client(item.id), session
+
+
+def parse_token(token: str | None) -> tuple[str, str] | None:
+    if not token or len(token) > 200 or "." not in token:
+        return None
+    client_id, _, secret = token.partition(".")
+    if not client_id or not secret or "#" in client_id:
+        return None
+    return client_id, secret
+
+
+def authenticate(token: str | None) -> Principal:
+    """The client behind a session token, in one GetItem; 401 otherwise."""
+    parsed = parse_token(token)
+    if parsed is None:
+        raise Unauthorized("Log in to continue.")
+    client_id, secret = parsed
+    item = clients.find_item(client_id)
+    if item is None or item.status != ACTIVE:
+        raise Unauthorized("Your session has ended. Log in again.")
+    key = _key(secret)
+    value = _stored_sessions(item).get(key)
+    now = utcnow()
+    if not value or value.get("exp", 0) <= now.timestamp():
+        raise Unauthorized("Your session has ended. Log in again.")
+    return Principal(
+        id=item.id, email=item.email or "", name=item.name, phone=item.phone, organization_id=item.organization_id,
+        role=item.role or "client_user", read_only=bool(value.get("ro")), impersonated_by=value.get("agent"),
+        session_key=key, expires_at=datetime.fromtimestamp(value["exp"], tz=now.tzinfo),
+    )
+
+
+def logout(token: str | None) -> None:
+    """End this session (only this one). Unknown or ended sessions are fine: 204 anyway."""
+    parsed = parse_token(token)
+    if parsed is None:
+        return
+    client_id, secret = parsed
+    item = clients.find_item(client_id)
+    if item is None or item.sessions is None:
+        return
+    try:
+        item.update(actions=[UserModel.sessions[_key(secret)].remove()], condition=UserModel.sessions.exists())
+    except UpdateError:
+        return
+
+
+def keep_only(key: str, item: UserModel) -> dict[str, Any]:
+    """The sessions map with only `key` left: a password change ends the other sessions."""
+    value = _stored_sessions(item).get(key)
+    return {key: value} if value else {}
