@@ -3,7 +3,16 @@
 from chalice import Chalice, Rate
 
 from chalicelib import jobs
-from chalicelib.routes import clients, middleware, organizations, portal_account, portal_auth, public, settings
+from chalicelib.routes import (
+    clients,
+    gates,  # noqa: F401  (importing it registers the portal gates)
+    middleware,
+    organizations,
+    portal_account,
+    portal_auth,
+    public,
+    settings,
+)
 
 # Chalice would attach a plain-text handler to the "portico" logger that Powertools
 # Logger (JSON) also uses; one format only.
