@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: chromium run test lint mail agent-token resend bench infra-check clean
+.PHONY: chromium run test lint mail agent-token resend bench infra-check clean bootstrap deploy destroy
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -65,3 +65,13 @@ infra-check: STAGE ?= prod
 infra-check: $(INFRA_STAMP)
 	$(PY) infra/app.py -c stage=$(STAGE)
 	$(VENV)/bin/cfn-lint infra/out/template.json
+
+# Deploy with your AWS credentials (README "Deploy"): the CDK CLI comes from npm (npx).
+bootstrap: $(INFRA_STAMP)
+	$(CDK) bootstrap
+
+deploy: $(INFRA_STAMP)
+	$(PY) infra/deploy.py --stage $(or $(STAGE),dev) $(CDK_ARGS)
+
+destroy: $(INFRA_STAMP)
+	$(PY) infra/deploy.py --stage $(or $(STAGE),dev) --destroy $(CDK_ARGS)

@@ -58,6 +58,13 @@ def _secret_key(stage: str) -> bytes:
     key = os.environ.get("PORTICO_SECRET_KEY")
     if key:
         return key.encode()
+    secret_arn = os.environ.get("PORTICO_SECRET_KEY_ARN")
+    if secret_arn:
+        # Stages deployed with `chalice deploy` (infra's `-c app=chalice`) cannot pass a
+        # deploy-time secret reference: read it once per container from Secrets Manager.
+        from chalicelib import aws
+
+        return aws.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"].encode()
     if stage in ("local", "test"):
         return b"portico-local-development-key-not-for-production"
     raise RuntimeError("PORTICO_SECRET_KEY must be set outside the local stack")

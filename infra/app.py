@@ -32,6 +32,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
 os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("CDK_DEFAULT_REGION", "us-east-1"))
 
 import aws_cdk as cdk  # noqa: E402
+from aws_cdk import cx_api  # noqa: E402
 from cdk_nag import AwsSolutionsChecks  # noqa: E402
 from stacks.portico import PorticoStack  # noqa: E402
 
@@ -71,9 +72,9 @@ def main() -> int:
     artifact = assembly.get_stack_artifact(stack.artifact_id)
     OUT_DIR.mkdir(exist_ok=True)
     (OUT_DIR / "template.json").write_text(json.dumps(artifact.template, indent=1, sort_keys=True))
-    errors = [m for m in artifact.messages if m.level == "error"]
+    errors = [m for m in artifact.messages if m.level == cx_api.SynthesisMessageLevel.ERROR]
     for message in artifact.messages:
-        print(f"[{message.level}] {message.id}: {message.entry.data}", file=sys.stderr)
+        print(f"[{message.level.name}] {message.id}: {message.entry.data}", file=sys.stderr)
     print(f"wrote {OUT_DIR / 'template.json'} (stage {stack.settings.stage}, {len(errors)} errors)")
     return 1 if errors else 0
 

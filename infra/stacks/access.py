@@ -77,6 +77,7 @@ def function_role(
     tables: dict[str, dynamodb.Table],
     user_pool_arn: str,
     mail_sender: str,
+    secret_arn: str | None = None,
 ) -> iam.Role:
     stack = cdk.Stack.of(scope)
     statements: list[iam.PolicyStatement] = []
@@ -104,6 +105,9 @@ def function_role(
         ))
     if access.manage_agents:
         statements.append(iam.PolicyStatement(actions=MANAGE_AGENTS_ACTIONS, resources=[user_pool_arn]))
+    if secret_arn:
+        # Only with `chalice deploy`, where the app reads PORTICO_SECRET_KEY_ARN at start-up.
+        statements.append(iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[secret_arn]))
     # X-Ray accepts no resource-level permissions.
     statements.append(iam.PolicyStatement(actions=TRACE_ACTIONS, resources=["*"]))
     return iam.Role(
@@ -114,12 +118,11 @@ def function_role(
     )
 
 
-def grant_logs(scope: Construct, construct_id: str, role: iam.Role, log_group_arn: str) -> None:
-    """Writing to its own log group only (created by Chalice with a retention period; the
-    group's `Arn` attribute already ends in `:*`, which covers its streams)."""
-    iam.Policy(
-        scope, construct_id,
-        roles=[role],
-        statements=[iam.PolicyStatement(
-            actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group_arn])],
-    )
+def grant_logs(scope: Construct, construct_id: str, role: iam.Role, log_group_arn: str,
+               create_group: bool = False) -> None:
+    """Writing to its own log group only (a group's `Arn` attribute ends in `:*`, which
+    covers its streams). The stack creates the groups, with a retention period, except for
+    `chalice deploy`, where Lambda creates its group on first use."""
+    actions = ["logs:CreateLogStream", "logs:PutLogEvents"] + (["logs:CreateLogGroup"] if create_group else [])
+    iam.Policy(scope, construct_id, roles=[role],
+               statements=[iam.PolicyStatement(actions=actions, resources=[log_group_arn])])

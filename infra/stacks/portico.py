@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import Annotations
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
-from cdk_nag import NagPackSuppression, NagSuppressions
+from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
 from chalice.cdk import Chalice
 from constructs import Construct
 
@@ -41,6 +43,7 @@ class StageSettings:
     alarm_email: str | None
     threat_protection: bool
     sender_identity: str  # email | domain | existing
+    app_mode: str  # cdk: the Chalice app is in this stack | chalice: resources only, for `chalice deploy`
 
     @classmethod
     def from_context(cls, scope: Construct, stage: str) -> StageSettings:
@@ -58,6 +61,7 @@ class StageSettings:
             alarm_email=get("alarmEmail"),
             threat_protection=str(get("threatProtection", "on")).lower() not in ("off", "false", "0"),
             sender_identity=get("senderIdentity", "email"),
+            app_mode=get("app", "cdk"),
         )
 
 
@@ -91,18 +95,39 @@ class PorticoStack(cdk.Stack):
             removal_policy=cdk.RemovalPolicy.RETAIN if settings.production else cdk.RemovalPolicy.DESTROY,
         )
 
-        api_role = function_role(self, "APIHandlerRole", access=access_for("APIHandler", {}, stream_tables),
-                                 tables=self.tables, user_pool_arn=self.agents.pool.user_pool_arn,
-                                 mail_sender=settings.mail_sender)
         # app.py reads these at import time to declare the authorizer and the stream
         # handler; `chalice package` imports it in this process, and CDK resolves the tokens.
         os.environ["PORTICO_USER_POOL_ARN"] = self.agents.pool.user_pool_arn
         if "outbox" in stream_tables:
             os.environ["PORTICO_OUTBOX_STREAM_ARN"] = stream_tables["outbox"]
+        self.functions: dict[str, str] = {}
+        self.roles: dict[str, iam.Role] = {}
+        if settings.app_mode == "chalice":
+            self._roles_for_chalice_deploy(settings, stream_tables)
+        else:
+            self._chalice_app(settings, stream_tables)
+
+        self.alarms = Alarms(self, "Alarms", stage=stage, api_name=self.api_name, api_stage=self.api_stage,
+                             functions=self.functions, tables=self.tables, alarm_email=settings.alarm_email)
+        self._outputs()
+        self._suppressions()
+
+    def _role(self, name: str, sam_function: dict[str, Any], stream_tables: dict[str, str]) -> iam.Role:
+        role = function_role(self, f"{name}Role", access=access_for(name, sam_function, stream_tables),
+                             tables=self.tables, user_pool_arn=self.agents.pool.user_pool_arn,
+                             mail_sender=self.settings.mail_sender,
+                             secret_arn=self.secret_key.secret_arn if self.settings.app_mode == "chalice" else None)
+        self.roles[name] = role
+        return role
+
+    def _chalice_app(self, settings: StageSettings, stream_tables: dict[str, str]) -> None:
+        """The whole app in this stack: `chalice package` through Chalice's CDK construct."""
+        api_role = self._role("APIHandler", {}, stream_tables)
         self.chalice = Chalice(
             self, "ChaliceApp", source_dir=str(PROJECT_DIR),
             stage_config={
                 "environment_variables": self._environment(settings),
+                # Roles are this stack's, one per function (overridden below).
                 "manage_iam_role": False,
                 "iam_role_arn": api_role.role_arn,
                 "xray": True,
@@ -110,11 +135,10 @@ class PorticoStack(cdk.Stack):
         )
         sam = json.loads((Path(self.chalice._sam_package_dir) / "sam.json").read_text())
         self.api_stage = sam["Resources"].get("RestAPI", {}).get("Properties", {}).get("StageName", "api")
-        self.api_name = f"portico-{stage}"
+        self.api_name = f"portico-{settings.stage}"
         if "RestAPI" in sam["Resources"]:
             self.chalice.get_resource("RestAPI").add_property_override("Name", self.api_name)
 
-        self.functions: dict[str, str] = {}
         for name, resource in sam["Resources"].items():
             if resource["Type"] != "AWS::Serverless::Function":
                 continue
@@ -122,9 +146,7 @@ class PorticoStack(cdk.Stack):
             self.functions[name] = function.ref
             role = api_role
             if name != "APIHandler":
-                role = function_role(self, f"{name}Role", access=access_for(name, resource, stream_tables),
-                                     tables=self.tables, user_pool_arn=self.agents.pool.user_pool_arn,
-                                     mail_sender=settings.mail_sender)
+                role = self._role(name, resource, stream_tables)
                 function.add_property_override("Role", role.role_arn)
             # Created here rather than by Chalice's `log_retention_in_days`, whose log group for
             # the API handler names a resource (`ApiHandler`) that its template does not have.
@@ -135,11 +157,40 @@ class PorticoStack(cdk.Stack):
                 removal_policy=cdk.RemovalPolicy.RETAIN if settings.production else cdk.RemovalPolicy.DESTROY,
             )
             grant_logs(self, f"{name}Logs", role, log_group.log_group_arn)
+        cdk.CfnOutput(self, "PortalUrl", description="The hosted portal (PORTICO_PORTAL_URL unless a custom domain "
+                      "is used)", value=cdk.Fn.sub("https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/"
+                                                   + self.api_stage + "/portal"))
 
-        self.alarms = Alarms(self, "Alarms", stage=stage, api_name=self.api_name, api_stage=self.api_stage,
-                             functions=self.functions, tables=self.tables, alarm_email=settings.alarm_email)
-        self._outputs()
-        self._suppressions()
+    def _roles_for_chalice_deploy(self, settings: StageSettings, stream_tables: dict[str, str]) -> None:
+        """Resources only (`-c app=chalice`): `chalice deploy --stage <stage>` creates the API and
+        the functions, with the roles made here (devtools/chalice_config.py writes their ARNs,
+        and this stack's other outputs, into .chalice/config.json)."""
+        from chalice.utils import to_cfn_resource_name
+
+        sys.path.insert(0, str(PROJECT_DIR))
+        from app import app as chalice_app
+
+        # chalice deploy names functions <app>-<stage>[-<handler>], the API <app>, the stage "api".
+        self.api_name, self.api_stage = chalice_app.app_name, "api"
+        handlers = {"api_handler": ("APIHandler", {})}
+        for source in chalice_app.event_sources:
+            events = {}
+            stream = getattr(source, "stream_arn", None)
+            if stream:
+                events = {"Stream": {"Type": "DynamoDB", "Properties": {"Stream": stream}}}
+            handlers[source.name] = (to_cfn_resource_name(source.name), {"Properties": {"Events": events}})
+        for handler, (name, sam_function) in handlers.items():
+            role = self._role(name, sam_function, stream_tables)
+            function_name = f"{chalice_app.app_name}-{settings.stage}"
+            if handler != "api_handler":
+                function_name += f"-{handler}"
+            self.functions[name] = function_name
+            # Lambda creates the log group on first use under this name.
+            grant_logs(self, f"{name}Logs", role, self.format_arn(
+                service="logs", resource="log-group", resource_name=f"/aws/lambda/{function_name}:*",
+                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME), create_group=True)
+            cdk.CfnOutput(self, f"{name}RoleArn", value=role.role_arn,
+                          description=f"chalice: lambda_functions.{handler}.iam_role_arn")
 
     def _environment(self, settings: StageSettings) -> dict[str, str]:
         env = {f"PORTICO_{logical.upper()}_TABLE": table.table_name for logical, table in self.tables.items()}
@@ -174,29 +225,61 @@ class PorticoStack(cdk.Stack):
         output("UserPoolId", self.agents.pool.user_pool_id, "PORTICO_USER_POOL_ID")
         output("UserPoolClientId", self.agents.client.user_pool_client_id, "PORTICO_USER_POOL_CLIENT_ID")
         output("UserPoolArn", self.agents.pool.user_pool_arn, "PORTICO_USER_POOL_ARN")
-        output("SecretKeyArn", self.secret_key.secret_arn, "Secrets Manager secret holding PORTICO_SECRET_KEY")
+        if self.settings.app_mode == "chalice":
+            # `chalice deploy` cannot pass a dynamic reference: the app reads the secret itself.
+            output("SecretKeyArn", self.secret_key.secret_arn, "PORTICO_SECRET_KEY_ARN")
+        else:
+            output("SecretKeyArn", self.secret_key.secret_arn, "Secrets Manager secret holding PORTICO_SECRET_KEY")
         output("AlarmTopicArn", self.alarms.topic.topic_arn, "SNS topic the alarms notify")
         for logical, table in self.tables.items():
             output(f"{table.node.id}Name", table.table_name, f"PORTICO_{logical.upper()}_TABLE")
         if "outbox" in self.tables:
             output("OutboxStreamArn", self.tables["outbox"].table_stream_arn, "PORTICO_OUTBOX_STREAM_ARN")
-        output("PortalUrl",
-               cdk.Fn.sub("https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + self.api_stage
-                          + "/portal"),
-               "The hosted portal (PORTICO_PORTAL_URL unless a custom domain is used)")
 
     def _suppressions(self) -> None:
         """Each cdk-nag finding Portico accepts, with the reason it is acceptable."""
+        def wildcard(pattern: str) -> RegexAppliesTo:
+            return RegexAppliesTo(regex=f"/^Resource::{pattern}$/g")
+
         NagSuppressions.add_stack_suppressions(self, [
             NagPackSuppression(
                 id="AwsSolutions-IAM5",
-                reason="Wildcards only where AWS allows nothing narrower or the name is not known before "
-                       "deploy: table index ARNs (table/<name>/index/*, the table's own indexes), its stream "
-                       "ARNs (stream/<label> is assigned by DynamoDB), SES identity/template ARNs restricted "
-                       "by the ses:FromAddress condition, X-Ray (no resource-level permissions), and a "
-                       "function's own log group streams (log-group:<name>:*).",
+                reason="A function may query every index of a table it uses: the indexes are the table's own, "
+                       "declared in its model, and IAM has no other way to name 'this table's indexes'.",
+                applies_to=[wildcard(r"<\w+\.Arn>\/index\/\*")],
+            ),
+            NagPackSuppression(
+                id="AwsSolutions-IAM5",
+                reason="A stream handler reads its table's stream; DynamoDB assigns the stream's label, so the "
+                       "ARN is known only as <table ARN>/stream/*.",
+                applies_to=[wildcard(r"<\w+\.Arn>\/stream\/\*")],
+            ),
+            NagPackSuppression(
+                id="AwsSolutions-IAM5",
+                reason="SES sending: any identity/template of this account and region, but only From the "
+                       "configured sender (ses:FromAddress condition); templates are named by the app.",
+                applies_to=[wildcard(r"arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:(identity|template)\/\*")],
+            ),
+            NagPackSuppression(
+                id="AwsSolutions-IAM5",
+                reason="With `chalice deploy` (-c app=chalice) Lambda creates each function's log group; the "
+                       "role may write to that one group's streams (log-group:/aws/lambda/<function>:*).",
+                applies_to=[wildcard(r"arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:"
+                                     r"\/aws\/lambda\/[\w-]+:\*")],
+            ),
+            NagPackSuppression(
+                id="AwsSolutions-IAM5",
+                reason="X-Ray's PutTraceSegments/PutTelemetryRecords accept no resource-level permissions "
+                       "(the tests check that '*' appears with those actions only).",
+                applies_to=[wildcard(r"\*")],
             ),
         ])
+        NagSuppressions.add_resource_suppressions(self.agents.pool, [NagPackSuppression(
+            id="AwsSolutions-COG2",
+            reason="MFA is optional (TOTP) rather than required so that the first admin can be created and "
+                   "scripts can sign in with USER_PASSWORD_AUTH; the Plus plan's threat protection (ENFORCED) "
+                   "blocks compromised credentials and challenges risky sign-ins.",
+        )], apply_to_children=True)
         NagSuppressions.add_resource_suppressions(self.secret_key, [NagPackSuppression(
             id="AwsSolutions-SMG4",
             reason="PORTICO_SECRET_KEY signs short-lived pagination cursors; rotating it needs a redeploy "

@@ -191,6 +191,11 @@ def test_each_function_has_its_own_least_privilege_role(template):
         assert not any(a.endswith("*") for a in granted), (name, granted)
         assert "dynamodb:Scan" not in granted, name
         assert not any(a.startswith("iam:") for a in granted), name
+        for statement in role_statements(template, function["Properties"]["Role"]):
+            if statement["Resource"] == "*":
+                assert actions([statement]) <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, name
+            if any(a.startswith("ses:") for a in actions([statement])):
+                assert "ses:FromAddress" in statement["Condition"]["StringEquals"], name
     api = actions(role_statements(template, functions(template)["APIHandler"]["Properties"]["Role"]))
     assert not any(a.startswith("ses:") for a in api), "the API queues mail in the outbox; it never sends"
 
