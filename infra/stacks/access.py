@@ -2,9 +2,9 @@
 tables, actions and services that function uses.
 
 Chalice names its functions after the handlers in app.py (`APIHandler` for the HTTP API;
-`ResendInvitations` for `def resend_invitations`). A function not listed in
-FUNCTION_ACCESS gets a role by the kind of its trigger (see `access_for`), and synth
-prints a warning so that someone lists it.
+`SweepOutbox` for `def sweep_outbox`). A function not listed in FUNCTION_ACCESS gets a
+role by the kind of its trigger (see `access_for`): every table and no mail for a
+schedule, its table's stream for a stream handler.
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ FUNCTION_ACCESS: dict[str, Access] = {
     # The HTTP API: every table (route → service → model), agents through Cognito's admin API.
     # It never sends mail itself: mail is written to the outbox in the same transaction.
     "APIHandler": Access(manage_agents=True),
+    # Mail delivery (services/mail_delivery.py): the outbox and SES, nothing else.
+    "DeliverOutboxStream": Access(tables=("outbox",), stream_tables=("outbox",), send_mail=True),
+    "SweepOutbox": Access(tables=("outbox",), send_mail=True),
 }
 
 
@@ -62,11 +65,10 @@ def access_for(function_name: str, sam_function: dict[str, Any], stream_tables: 
         for logical, arn in stream_tables.items() if event.get("Properties", {}).get("Stream") == arn
     )
     if streamed:
-        # A stream handler (the outbox's mail delivery): its own table and SES.
-        return Access(tables=streamed, stream_tables=streamed, send_mail="outbox" in streamed)
-    # A scheduled job: the tables (its service decides which) and mail (jobs deliver or
-    # re-queue email).
-    return Access(send_mail=True)
+        return Access(tables=streamed, stream_tables=streamed)
+    # A scheduled job: the tables (its service decides which); its mail goes through the
+    # outbox like a request's.
+    return Access()
 
 
 def function_role(
@@ -99,8 +101,8 @@ def function_role(
     if access.send_mail:
         statements.append(iam.PolicyStatement(
             actions=SEND_MAIL_ACTIONS,
-            resources=[stack.format_arn(service="ses", resource="identity", resource_name="*"),
-                       stack.format_arn(service="ses", resource="template", resource_name="*")],
+            resources=[stack.format_arn(service="ses", resource=kind, resource_name="*")
+                       for kind in ("identity", "template", "configuration-set")],
             conditions={"StringEquals": {"ses:FromAddress": mail_sender}},
         ))
     if access.manage_agents:

@@ -231,6 +231,8 @@ class PorticoStack(cdk.Stack):
         else:
             output("SecretKeyArn", self.secret_key.secret_arn, "Secrets Manager secret holding PORTICO_SECRET_KEY")
         output("AlarmTopicArn", self.alarms.topic.topic_arn, "SNS topic the alarms notify")
+        output("MailSender", self.settings.mail_sender, "PORTICO_MAIL_SENDER")
+        output("AgentsEmail", self.settings.agents_email, "PORTICO_AGENTS_EMAIL")
         for logical, table in self.tables.items():
             output(f"{table.node.id}Name", table.table_name, f"PORTICO_{logical.upper()}_TABLE")
         if "outbox" in self.tables:
@@ -258,7 +260,7 @@ class PorticoStack(cdk.Stack):
                 id="AwsSolutions-IAM5",
                 reason="SES sending: any identity/template of this account and region, but only From the "
                        "configured sender (ses:FromAddress condition); templates are named by the app.",
-                applies_to=[wildcard(r"arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:(identity|template)\/\*")],
+                applies_to=[wildcard(r"arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:(identity|template|configuration-set)\/\*")],
             ),
             NagPackSuppression(
                 id="AwsSolutions-IAM5",
