@@ -126,7 +126,11 @@ class Mailbox:
 
     def one(self, template: str | None = None, to: str | None = None) -> SentMail:
         found = self.messages(template=template, to=to)
-        assert len(found) == 1, f"expected exactly one email (template={template}, to={to}), got {found}"
+        if len(found) != 1:
+            unsent = [(m.template, m.status, m.last_error) for m in self.queued() if m.status != "sent"]
+            hint = "; did you call mailbox.deliver()?" if any(u[1] == "pending" for u in unsent) else ""
+            raise AssertionError(f"expected exactly one email (template={template}, to={to}), got {found}; "
+                                 f"not sent from the outbox (template, status, last_error): {unsent}{hint}")
         return found[0]
 
     def queued(self, status: str | None = None) -> list[Any]:

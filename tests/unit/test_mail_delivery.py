@@ -319,3 +319,34 @@ def test_ops_can_requeue_a_failed_message_but_never_a_sent_one(mailbox):
 
     assert len(mailbox.messages(template="late-template", to="ana@acme.test")) == 1
     assert len(mailbox.messages(to="bob@acme.test")) == 1
+
+
+def test_a_configuration_set_is_used_when_configured_and_tags_carry_the_outbox_id(mailbox, monkeypatch):
+    from chalicelib import config
+
+    message = queue("ana@acme.test")
+    monkeypatch.setenv("PORTICO_MAIL_CONFIGURATION_SET", "portico-events")
+    config.reset()
+    requests_seen = []
+    client = mail_delivery.ses_client()
+    client.meta.events.register("provide-client-params.ses.SendTemplatedEmail",
+                                lambda params, **_: requests_seen.append(dict(params)), unique_id="seen")
+    try:
+        assert mailbox.deliver() == {"sent": 1}
+    finally:
+        client.meta.events.unregister("provide-client-params.ses.SendTemplatedEmail", unique_id="seen")
+        monkeypatch.delenv("PORTICO_MAIL_CONFIGURATION_SET")
+        config.reset()
+
+    [request] = requests_seen
+    assert request["ConfigurationSetName"] == "portico-events"
+    assert {"Name": "outbox_id", "Value": message.id} in request["Tags"]
+    assert request["Source"] == "support@portico.test" and request["Destination"] == {"ToAddresses": ["ana@acme.test"]}
+
+
+def test_the_mailbox_explains_why_an_expected_email_is_missing(mailbox):
+    queue("ana@acme.test", template="misspelled-template")
+    mailbox.deliver()
+
+    with pytest.raises(AssertionError, match="misspelled-template', 'failed', 'TemplateDoesNotExist"):
+        mailbox.one(to="ana@acme.test")
