@@ -141,7 +141,8 @@ def deliver_due(*, now: datetime | None = None, limit: int = 500,
 def deliver_stream_records(records: Iterable[dict[str, Any]], *,
                            time_left: Callable[[], float] | None = None) -> Counter[str]:
     """The DynamoDB stream path (NEW_IMAGE): deliver newly queued messages at once.
-    Anything skipped here (not due yet, out of time, an error) is left to the sweeper."""
+    Anything skipped here (not due yet, out of time, an error) is left to the sweeper, and
+    nothing raises: a failing batch would be retried by Lambda and hold up the shard."""
     outcomes: Counter[str] = Counter()
     margin = _stop_margin(time_left)
     now_text = iso(utcnow())
@@ -157,7 +158,9 @@ def deliver_stream_records(records: Iterable[dict[str, Any]], *,
         if time_left is not None and time_left() < margin:
             outcomes["deferred"] += 1
             continue
-        message_id = record["dynamodb"]["Keys"]["id"]["S"]
+        message_id = image.get("id", {}).get("S")
+        if not message_id:
+            continue
         outcomes[_deliver_safely(message_id)] += 1
     return outcomes
 

@@ -255,7 +255,9 @@ def test_the_stream_path_sends_new_pending_messages_and_ignores_the_rest(mailbox
     mail_delivery.deliver(throttled.id)  # now pending again, due only after its backoff
 
     records = [_stream_record(new), _stream_record(throttled, "MODIFY"),
-               {"eventName": "REMOVE", "dynamodb": {"Keys": {"id": {"S": "gone"}}}}]
+               {"eventName": "REMOVE", "dynamodb": {"Keys": {"id": {"S": "gone"}}}},
+               {"eventName": "INSERT", "dynamodb": {"NewImage": {"status": {"S": "pending"}}}},  # malformed
+               {"eventName": "INSERT"}]
     outcomes = mail_delivery.deliver_stream_records(records)
 
     assert outcomes == {"sent": 1}
