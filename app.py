@@ -4,12 +4,14 @@ from chalice import Chalice, Rate
 
 from chalicelib import jobs
 from chalicelib.routes import (
+    agent_tickets,
     clients,
     gates,  # noqa: F401  (importing it registers the portal gates)
     middleware,
     organizations,
     portal_account,
     portal_auth,
+    portal_tickets,
     public,
     settings,
 )
@@ -20,7 +22,8 @@ app = Chalice(app_name="portico", configure_logs=False)
 app.register_middleware(middleware.all_middleware, "all")
 app.register_middleware(middleware.http_middleware, "http")
 
-for module in (public, organizations, settings, clients, portal_auth, portal_account):
+for module in (public, organizations, settings, clients, portal_auth, portal_account, agent_tickets,
+               portal_tickets):
     app.register_blueprint(module.blueprint)
 
 

@@ -15,6 +15,9 @@ TABLE_OWNERS: dict[str, str] = {
     "organizations": "chalicelib.models.organizations:OrganizationModel",
     "outbox": "chalicelib.models.outbox:OutboxModel",
     "users": "chalicelib.models.users:UserModel",
+    "tickets": "chalicelib.models.tickets:TicketModel",
+    "notes": "chalicelib.models.notes:NoteModel",
+    "idempotency": "chalicelib.models.idempotency:IdempotencyRecord",
 }
 
 

@@ -1,0 +1,126 @@
+"""The tickets table: tickets, the number counter, and assignment items.
+
+  - `<number>`                 a ticket (kind = "ticket"), e.g. "1042";
+  - `counter`                  the next ticket number, incremented atomically (UpdateItem ADD);
+  - `assign#<number>#<agent>`  one per assignee, so agents' queues are a Query by assignee
+                               (DynamoDB cannot index the elements of a list).
+
+Lists read one index; `activity_at` (ISO time of the last activity) orders them newest
+first; an agent's queue is ordered by ticket number, newest first.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.models.base import UTCDateTime, table_meta
+
+TICKET_KIND = "ticket"
+ASSIGNMENT_KIND = "assignment"
+COUNTER_ID = "counter"
+FIRST_NUMBER = 1001
+RATED = "rated"
+
+
+def _index(name: str, projection_class: type = AllProjection) -> type:
+    return type("Meta", (), {"index_name": name, "projection": projection_class()})
+
+
+class TicketsByKind(GlobalSecondaryIndex):
+    Meta = _index("by_kind_activity")
+    kind = UnicodeAttribute(hash_key=True)
+    activity_at = UnicodeAttribute(range_key=True)
+
+
+class TicketsByRequester(GlobalSecondaryIndex):
+    Meta = _index("by_requester_activity")
+    requester_id = UnicodeAttribute(hash_key=True)
+    activity_at = UnicodeAttribute(range_key=True)
+
+
+class TicketsByOrganization(GlobalSecondaryIndex):
+    Meta = _index("by_organization_activity")
+    organization_id = UnicodeAttribute(hash_key=True)
+    activity_at = UnicodeAttribute(range_key=True)
+
+
+class TicketsByStatus(GlobalSecondaryIndex):
+    Meta = _index("by_status_activity")
+    status = UnicodeAttribute(hash_key=True)
+    activity_at = UnicodeAttribute(range_key=True)
+
+
+class AssignmentsByAgent(GlobalSecondaryIndex):
+    """Assignment items only: an agent's queue; the tickets are then read in one BatchGet."""
+
+    Meta = _index("by_assignee_number", KeysOnlyProjection)
+    assignee = UnicodeAttribute(hash_key=True)
+    ticket_number = NumberAttribute(range_key=True)
+
+
+class RatedTickets(GlobalSecondaryIndex):
+    """Sparse: only rated tickets carry `rated`; the ratings report reads these only."""
+
+    Meta = _index("rated_by_time")
+    rated = UnicodeAttribute(hash_key=True)
+    rated_at_key = UnicodeAttribute(range_key=True)
+
+
+class TicketModel(Model):
+    Meta = table_meta("tickets")
+
+    id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute(null=True)
+    number = NumberAttribute(null=True)
+    subject = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    priority = UnicodeAttribute(null=True)
+    category = UnicodeAttribute(null=True)
+    requester_id = UnicodeAttribute(null=True)
+    requester_name = UnicodeAttribute(null=True)
+    requester_email = UnicodeAttribute(null=True)
+    organization_id = UnicodeAttribute(null=True)
+    assignees = ListAttribute(of=UnicodeAttribute, null=True)  # agent usernames
+    assignee_emails = MapAttribute(null=True)  # username -> email, for notifications
+    block_client_view = BooleanAttribute(null=True)
+    created_by = UnicodeAttribute(null=True)  # "client:<id>" or "agent:<username>"
+    public_notes = NumberAttribute(null=True)  # what a client may see counted
+    rating_score = NumberAttribute(null=True)
+    rating_comment = UnicodeAttribute(null=True)
+    rated_at = UTCDateTime(null=True)
+    rated = UnicodeAttribute(null=True)
+    rated_at_key = UnicodeAttribute(null=True)
+    rated_assignees = ListAttribute(of=UnicodeAttribute, null=True)  # assignees at resolution
+    created_at = UTCDateTime(null=True)
+    updated_at = UTCDateTime(null=True)
+    resolved_at = UTCDateTime(null=True)
+    activity_at = UnicodeAttribute(null=True)
+    version = VersionAttribute(null=True)
+
+    # counter
+    next_number = NumberAttribute(null=True)
+
+    # assignment
+    assignee = UnicodeAttribute(null=True)
+    ticket_number = NumberAttribute(null=True)
+
+    by_kind_activity = TicketsByKind()
+    by_requester_activity = TicketsByRequester()
+    by_organization_activity = TicketsByOrganization()
+    by_status_activity = TicketsByStatus()
+    by_assignee_number = AssignmentsByAgent()
+    rated_by_time = RatedTickets()
+
+
+def assignment_id(number: int, username: str) -> str:
+    return f"assign#{number}#{username}"

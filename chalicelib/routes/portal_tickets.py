@@ -1,0 +1,79 @@
+"""Portal routes: a client's tickets, replies and ratings (product.md §3-4)."""
+
+from __future__ import annotations
+
+from chalicelib.routes.api import Call, RouteGroup, page, start_key
+from chalicelib.services import idempotency, notes, tickets
+
+routes = RouteGroup(__name__, auth="portal", tag="portal-tickets")
+blueprint = routes.blueprint
+
+
+def actor(call: Call) -> tickets.ClientActor:
+    client = call.client
+    return tickets.ClientActor(id=client.id, name=client.name, email=client.email,
+                               organization_id=client.organization_id, is_client_admin=client.is_client_admin)
+
+
+def _once(call: Call, scope: str, action) -> dict:
+    return idempotency.once(f"{scope}:client:{call.client.id}", call.header("idempotency-key"),
+                            call.request.raw_body or b"", action)
+
+
+@routes.route("/portal/tickets", "GET", summary="My tickets (client admins: scope=organization)",
+              query="tickets.PortalTicketListQuery", response="tickets.TicketPage", errors=(403,))
+def list_tickets(call: Call) -> dict:
+    query = call.query
+    scope = f"portal-tickets:{call.client.id}:{query.scope}:{query.status or ''}"
+    items, last_key = tickets.list_for_client(actor(call), scope=query.scope, status=query.status,
+                                              limit=query.limit, start_key=start_key(scope, query))
+    return page(scope, [tickets.client_view(item) for item in items], last_key)
+
+
+@routes.route("/portal/tickets", "POST", status=201, summary="Open a ticket (honours Idempotency-Key)",
+              body="tickets.PortalTicketCreate", response="tickets.Ticket", errors=(409,))
+def create_ticket(call: Call) -> dict:
+    body = call.body
+
+    def create() -> dict:
+        item = tickets.create(subject=body.subject, description=body.description, priority=body.priority,
+                              category=body.category, requester_id=call.client.id,
+                              created_by=f"client:{call.client.id}")
+        return tickets.client_view(item)
+
+    return _once(call, "portal-ticket", create)
+
+
+@routes.route("/portal/tickets/{number}", "GET", summary="A ticket with its public conversation",
+              response="tickets.TicketWithNotes", errors=(404,))
+def get_ticket(call: Call, number: str) -> dict:
+    item = tickets.load_for_client(number, actor(call))
+    conversation, _ = notes.list_notes(int(item.number), include_internal=False, limit=500)
+    return {**tickets.client_view(item), "notes": [notes.note_view(n, for_client=True) for n in conversation]}
+
+
+@routes.route("/portal/tickets/{number}", "PATCH", summary="Edit my ticket while it is not resolved or closed",
+              body="tickets.PortalTicketUpdate", response="tickets.Ticket", errors=(403, 404, 409))
+def update_ticket(call: Call, number: str) -> dict:
+    item = tickets.update_by_client(number, actor(call), call.body.model_dump(exclude_unset=True))
+    return tickets.client_view(item)
+
+
+@routes.route("/portal/tickets/{number}/notes", "POST", status=201, summary="Reply (honours Idempotency-Key)",
+              body="tickets.PortalNoteCreate", response="tickets.Note", errors=(404, 409))
+def reply(call: Call, number: str) -> dict:
+    client = call.client
+
+    def add() -> dict:
+        item = tickets.load_for_client(number, actor(call))
+        author = notes.Author("client", client.id, client.name or client.email)
+        return notes.note_view(notes.add_note(item, author, call.body.body), for_client=True)
+
+    return _once(call, f"portal-note:{number}", add)
+
+
+@routes.route("/portal/tickets/{number}/rating", "POST", summary="Rate a resolved ticket (when rating is on)",
+              body="tickets.RatingCreate", response="tickets.Ticket", errors=(403, 404, 409))
+def rate(call: Call, number: str) -> dict:
+    item = tickets.set_rating(number, actor(call), call.body.score, call.body.comment)
+    return tickets.client_view(item)

@@ -1,0 +1,177 @@
+"""Request and answer bodies of tickets, notes and ratings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from chalicelib.schemas.common import PageQuery, Query, Strict
+
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+Status = Literal["new", "open", "pending", "resolved", "closed"]
+Priority = Literal["low", "normal", "high", "urgent"]
+
+
+class PortalTicketCreate(Strict):
+    subject: Subject
+    description: Text
+    priority: Priority | None = None
+    category: Category | None = None
+
+
+class PortalTicketUpdate(Strict):
+    subject: Subject | None = None
+    description: Text | None = None
+    priority: Priority | None = None
+
+
+class PortalTicketListQuery(PageQuery):
+    scope: Literal["own", "organization"] = "own"
+    status: Status | None = None
+
+
+class AgentTicketCreate(Strict):
+    requester_id: str = Field(min_length=1, max_length=64, description="The client the ticket is for.")
+    subject: Subject
+    description: Text
+    priority: Priority | None = None
+    category: Category | None = None
+    status: Status = "new"
+    assignees: list[Username] | None = Field(None, max_length=20, description="Agent usernames.")
+
+
+class AgentTicketUpdate(Strict):
+    status: Status | None = None
+    priority: Priority | None = None
+    category: Category | None = None
+    assignees: list[Username] | None = Field(None, max_length=20, description="Agent usernames (manage-tickets).")
+    block_client_view: bool | None = Field(None, description="Hide the ticket from clients (manage-tickets).")
+    version: int | None = Field(None, ge=0, description="The version you read; a stale one is 409.")
+
+
+class AgentTicketListQuery(PageQuery):
+    status: Status | None = None
+    assignee: str | None = Field(None, max_length=128)
+    organization_id: str | None = Field(None, max_length=64)
+    requester_id: str | None = Field(None, max_length=64)
+
+
+class PortalNoteCreate(Strict):
+    body: Text
+
+
+class AgentNoteCreate(Strict):
+    body: Text
+    internal: bool = False
+    notify_contact: bool | None = None
+    notify_assignees: bool | None = None
+
+
+class RatingCreate(Strict):
+    score: int = Field(ge=1, le=5)
+    comment: str | None = Field(None, max_length=2000)
+
+
+class RatingsQuery(Query):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    since: datetime | None = Field(None, alias="from")
+    until: datetime | None = Field(None, alias="to")
+
+
+class Person(BaseModel):
+    id: str | None
+    name: str | None
+    email: str | None
+
+
+class Rating(BaseModel):
+    score: int
+    comment: str | None
+    rated_at: str | None
+
+
+class Ticket(BaseModel):
+    number: int
+    subject: str
+    description: str
+    status: Status
+    priority: Priority
+    category: str | None
+    requester: Person
+    organization_id: str | None
+    public_note_count: int
+    created_at: str | None
+    updated_at: str | None
+    resolved_at: str | None
+    rating: Rating | None
+    editable: bool
+
+
+class AgentTicket(Ticket):
+    assignees: list[str]
+    block_client_view: bool
+    created_by: str | None
+    version: int
+
+
+class NoteAuthor(BaseModel):
+    kind: Literal["client", "agent"]
+    name: str | None
+    id: str | None = None
+
+
+class Note(BaseModel):
+    id: str
+    ticket_number: int
+    author: NoteAuthor
+    body: str
+    created_at: str | None
+
+
+class AgentNote(Note):
+    internal: bool
+    notify_contact: bool | None
+    notify_assignees: bool | None
+
+
+class TicketWithNotes(Ticket):
+    notes: list[Note]
+
+
+class TicketPage(BaseModel):
+    items: list[Ticket]
+    next_cursor: str | None
+
+
+class AgentTicketPage(BaseModel):
+    items: list[AgentTicket]
+    next_cursor: str | None
+
+
+class AgentNotePage(BaseModel):
+    items: list[AgentNote]
+    next_cursor: str | None
+
+
+class AgentRating(BaseModel):
+    agent: str
+    count: int
+    average: float
+
+
+class TeamRating(BaseModel):
+    count: int
+    average: float | None
+
+
+class RatingsReport(BaseModel):
+    agents: list[AgentRating]
+    team: TeamRating
+    from_: str | None = Field(None, alias="from")
+    to: str | None

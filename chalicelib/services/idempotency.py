@@ -1,0 +1,69 @@
+"""`Idempotency-Key` on POST routes that create things (api.md): a retry with the same key
+returns the first answer and creates nothing. Built on Powertools' idempotency utility with
+its DynamoDB persistence layer, imported on first use (it is heavy for a cold start).
+
+The record key is the caller's scope (route and principal) plus their key, so two clients
+cannot collide; the request body is validated, so reusing a key for a different request
+is a 409 rather than a silent replay of something else."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from chalicelib.errors import Conflict, InvalidInput
+
+RECORD_TTL_SECONDS = 24 * 3600
+MAX_KEY_LENGTH = 200
+_local = threading.local()
+
+
+@lru_cache(maxsize=1)
+def _idempotent_runner() -> Callable[..., Any]:
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    from chalicelib import aws
+    from chalicelib.config import table_name
+
+    persistence = DynamoDBPersistenceLayer(table_name=table_name("idempotency"), key_attr="id",
+                                           boto3_client=aws.client("dynamodb"))
+    config = IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="payload",
+                               expires_after_seconds=RECORD_TTL_SECONDS, raise_on_no_idempotency_key=True)
+
+    @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=config)
+    def run_once(request: dict[str, str]) -> Any:  # noqa: ARG001  (Powertools keys the record on it)
+        return _local.action()
+
+    return run_once
+
+
+def once(scope: str, key: str | None, payload: bytes, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run `action` once per (scope, key); without a key, just run it."""
+    if not key:
+        return action()
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
+                           fields={"Idempotency-Key": "invalid"})
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    request = {"key": f"{scope}#{key}", "payload": hashlib.sha256(payload).hexdigest()}
+    _local.action = action
+    try:
+        return _idempotent_runner()(request=request)
+    except IdempotencyValidationError:
+        raise Conflict("This Idempotency-Key was already used for a different request.") from None
+    except IdempotencyAlreadyInProgressError:
+        raise Conflict("A request with this Idempotency-Key is still in progress; retry shortly.") from None
+    finally:
+        _local.action = None

@@ -1,0 +1,110 @@
+"""Who gets which ticket email (product.md §3), as pure functions, and the outbox
+messages for them. The rules in one place:
+
+  - a note by an agent: no option chosen -> requester and assignees; `notify_assignees`
+    only -> assignees; `notify_contact` only -> requester; both -> both;
+  - a note by a client -> the assignees, or the agents' shared address when unassigned;
+  - the author never gets their own note;
+  - a client never gets an internal note, nor any email about a blocked ticket, nor any
+    email at all unless active (services/clients.py: receives_notifications);
+  - template data never contains an internal note's text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.config import get_config
+from chalicelib.models.outbox import OutboxModel
+from chalicelib.services import outbox
+from chalicelib.services.clients import receives_notifications
+
+
+@dataclass(frozen=True)
+class Requester:
+    id: str | None
+    email: str | None
+    status: str | None  # None when the account was removed
+
+    @property
+    def reachable(self) -> bool:
+        return bool(self.email) and receives_notifications(self.status)
+
+
+@dataclass(frozen=True)
+class NoteRecipients:
+    client: str | None
+    agents: tuple[str, ...]
+
+
+def note_recipients(*, author_kind: str, author_id: str, internal: bool, notify_contact: bool | None,
+                    notify_assignees: bool | None, requester: Requester, assignees: dict[str, str],
+                    agents_email: str, blocked: bool) -> NoteRecipients:
+    """`assignees` maps agent username -> email; `author_id` is a username or client id."""
+    if author_kind == "client":
+        agents = [email for username, email in assignees.items()] or [agents_email]
+        return NoteRecipients(None, _unique(agents))
+    neither = not notify_contact and not notify_assignees
+    to_contact = bool(notify_contact) or neither
+    to_assignees = bool(notify_assignees) or neither
+    client = requester.email if (to_contact and not internal and not blocked and requester.reachable
+                                 and requester.id != author_id) else None
+    agents = [email for username, email in assignees.items() if to_assignees and username != author_id]
+    return NoteRecipients(client, _unique(agents))
+
+
+def client_may_be_told(requester: Requester, blocked: bool) -> bool:
+    return requester.reachable and not blocked
+
+
+def _unique(emails: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(e for e in emails if e))
+
+
+def ticket_url(number: int) -> str:
+    return f"{get_config().portal_url}/tickets/{number}"
+
+
+def _summary(ticket: Any) -> dict[str, Any]:
+    return {"ticket_number": int(ticket.number), "subject": ticket.subject or "", "status": ticket.status,
+            "priority": ticket.priority, "requester_name": ticket.requester_name or "",
+            "requester_email": ticket.requester_email or ""}
+
+
+def ticket_created_messages(ticket: Any, requester: Requester, agents_email: str) -> list[OutboxModel]:
+    """Confirmation to the requester, alert to the agents' shared address."""
+    number = int(ticket.number)
+    found: list[OutboxModel] = []
+    if client_may_be_told(requester, bool(ticket.block_client_view)):
+        found.append(outbox.message("ticket-created", requester.email or "", {
+            **_summary(ticket), "audience": "client", "for_client": True, "ticket_url": ticket_url(number)},
+            reason=f"ticket:{number}:created"))
+    found.append(outbox.message("ticket-created", agents_email, {
+        **_summary(ticket), "audience": "agents", "for_client": False, "description": ticket.description or ""},
+        reason=f"ticket:{number}:created"))
+    return found
+
+
+def note_messages(ticket: Any, note: Any, recipients: NoteRecipients) -> list[OutboxModel]:
+    number = int(ticket.number)
+    reason = f"note:{number}:{note.id}"
+    base = {**_summary(ticket), "author_name": note.author_name or "", "internal": bool(note.internal)}
+    found: list[OutboxModel] = []
+    if recipients.client:
+        found.append(outbox.message("ticket-note-created", recipients.client, {
+            **base, "for_client": True, "note_body": note.body, "ticket_url": ticket_url(number)}, reason=reason))
+    # Agents read internal notes in the API; the email only says one was added.
+    agent_data = {**base, "for_client": False, "note_body": "" if note.internal else note.body}
+    found += outbox.messages("ticket-note-created", recipients.agents, agent_data, reason=reason)
+    return found
+
+
+def resolved_messages(ticket: Any, requester: Requester, rating_on: bool) -> list[OutboxModel]:
+    if not client_may_be_told(requester, bool(ticket.block_client_view)):
+        return []
+    number = int(ticket.number)
+    url = ticket_url(number)
+    return [outbox.message("ticket-resolved", requester.email or "", {
+        **_summary(ticket), "ticket_url": url, "rating_enabled": rating_on,
+        "rating_url": f"{url}#rate" if rating_on else ""}, reason=f"ticket:{number}:resolved:{ticket.version or 0}")]

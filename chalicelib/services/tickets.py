@@ -1,0 +1,324 @@
+"""Tickets (product.md §3): create, read, list and change them, for clients and agents.
+
+Visibility for clients, in one place (`_visible_to_client`): the requester sees their
+own tickets, a client admin also their organization's; a ticket blocked from client view
+is invisible. Invisible is 404, never 403, in lists too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chalicelib.ids import iso, utcnow
+from chalicelib.models.outbox import OutboxModel
+from chalicelib.models.tickets import (
+    ASSIGNMENT_KIND,
+    COUNTER_ID,
+    FIRST_NUMBER,
+    TICKET_KIND,
+    TicketModel,
+    assignment_id,
+)
+from chalicelib.services import notifications
+from chalicelib.services.settings import get_settings
+
+STATUSES = ("new", "open", "pending", "resolved", "closed")
+PRIORITIES = ("low", "normal", "high", "urgent")
+FINISHED = ("resolved", "closed")
+
+
+@dataclass(frozen=True)
+class ClientActor:
+    """A client acting on tickets (from the portal session)."""
+
+    id: str
+    name: str | None
+    email: str
+    organization_id: str | None
+    is_client_admin: bool
+
+
+def _connection() -> Any:
+    return TicketModel._get_connection().connection
+
+
+def activity_key(when: datetime, number: int) -> str:
+    """Sorts by time, then number: ties never reorder between pages."""
+    return f"{iso(when)}#{number:010d}"
+
+
+def allocate_number() -> int:
+    """The next ticket number, atomically (UpdateItem ADD): concurrent creates never share one."""
+    counter = TicketModel(COUNTER_ID)
+    counter.update(actions=[TicketModel.next_number.add(1)])
+    return FIRST_NUMBER - 1 + int(counter.next_number)
+
+
+def requester_state(requester_id: str | None) -> notifications.Requester:
+    from chalicelib.services.clients import find_item
+
+    item = find_item(requester_id) if requester_id else None
+    if item is None:
+        return notifications.Requester(requester_id, None, None)
+    return notifications.Requester(item.id, item.email, item.status)
+
+
+# --- reading ----------------------------------------------------------------------------
+
+def load(number: int | str) -> TicketModel:
+    key = str(number)
+    if not key.isdigit() or len(key) > 12:
+        raise NotFound("Ticket not found.")
+    try:
+        item = TicketModel.get(key, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("Ticket not found.") from None
+    if item.kind != TICKET_KIND:
+        raise NotFound("Ticket not found.")
+    return item
+
+
+def _visible_to_client(item: TicketModel, client: ClientActor) -> bool:
+    if item.block_client_view:
+        return False
+    if item.requester_id == client.id:
+        return True
+    return client.is_client_admin and bool(client.organization_id) and item.organization_id == client.organization_id
+
+
+def load_for_client(number: int | str, client: ClientActor) -> TicketModel:
+    item = load(number)
+    if not _visible_to_client(item, client):
+        raise NotFound("Ticket not found.")
+    return item
+
+
+def _rating(item: TicketModel) -> dict[str, Any] | None:
+    if item.rating_score is None:
+        return None
+    return {"score": int(item.rating_score), "comment": item.rating_comment, "rated_at": iso(item.rated_at)}
+
+
+def client_view(item: TicketModel) -> dict[str, Any]:
+    """What a client sees: no assignees' identities, no internal counts, no block flag."""
+    return {
+        "number": int(item.number), "subject": item.subject, "description": item.description,
+        "status": item.status, "priority": item.priority, "category": item.category,
+        "requester": {"id": item.requester_id, "name": item.requester_name, "email": item.requester_email},
+        "organization_id": item.organization_id, "public_note_count": int(item.public_notes or 0),
+        "created_at": iso(item.created_at), "updated_at": iso(item.updated_at), "resolved_at": iso(item.resolved_at),
+        "rating": _rating(item), "editable": item.status not in FINISHED,
+    }
+
+
+def agent_view(item: TicketModel) -> dict[str, Any]:
+    return {
+        **client_view(item), "assignees": list(item.assignees or []), "block_client_view": bool(item.block_client_view),
+        "created_by": item.created_by, "version": int(item.version or 0),
+    }
+
+
+# --- creating ---------------------------------------------------------------------------
+
+def create(*, subject: str, description: str, priority: str | None, category: str | None, requester_id: str,
+           created_by: str, assignees: dict[str, str] | None = None, status: str = "new") -> TicketModel:
+    """A new ticket for `requester_id` (a client), with ticket-created mail queued in the
+    same transaction. The requester's name and email are copied onto the ticket, so they
+    stay even if the client is removed."""
+    from chalicelib.services.clients import find_item
+
+    requester = find_item(requester_id)
+    if requester is None:
+        raise InvalidInput("This client does not exist.", fields={"requester_id": "unknown client"})
+    now = utcnow()
+    number = allocate_number()
+    item = TicketModel(
+        str(number), kind=TICKET_KIND, number=number, subject=subject, description=description, status=status,
+        priority=priority or "normal", category=category, requester_id=requester.id,
+        requester_name=requester.name or requester.email, requester_email=requester.email,
+        organization_id=requester.organization_id, assignees=sorted(assignees or {}),
+        assignee_emails=dict(assignees or {}), block_client_view=False, created_by=created_by, public_notes=0,
+        created_at=now, updated_at=now, activity_at=activity_key(now, number),
+    )
+    messages = notifications.ticket_created_messages(
+        item, notifications.Requester(requester.id, requester.email, requester.status),
+        get_settings().effective_agents_email)
+    with TransactWrite(connection=_connection()) as tx:
+        tx.save(item)
+        for username in item.assignees or []:
+            tx.save(_assignment(number, username))
+        for message in messages:
+            tx.save(message, condition=OutboxModel.id.does_not_exist())
+    return item
+
+
+def _assignment(number: int, username: str) -> TicketModel:
+    return TicketModel(assignment_id(number, username), kind=ASSIGNMENT_KIND, assignee=username,
+                       ticket_number=number)
+
+
+# --- listing ----------------------------------------------------------------------------
+
+def _client_filter(status: str | None) -> Any:
+    condition = TicketModel.block_client_view == False  # noqa: E712  (a DynamoDB condition, not a bool test)
+    if status:
+        condition &= TicketModel.status == status
+    return condition
+
+
+def list_for_client(client: ClientActor, *, scope: str, status: str | None, limit: int, start_key: dict | None
+                    ) -> tuple[list[TicketModel], dict | None]:
+    """One Query: the requester's tickets, or (client admins) the organization's."""
+    if scope == "organization":
+        if not client.is_client_admin:
+            raise Forbidden("Only client admins see their organization's tickets.")
+        if not client.organization_id:
+            raise Forbidden("Your account does not belong to an organization.")
+        result = TicketModel.by_organization_activity.query(
+            client.organization_id, scan_index_forward=False, filter_condition=_client_filter(status), limit=limit,
+            last_evaluated_key=start_key)
+    else:
+        result = TicketModel.by_requester_activity.query(
+            client.id, scan_index_forward=False, filter_condition=_client_filter(status), limit=limit,
+            last_evaluated_key=start_key)
+    return list(result), result.last_evaluated_key
+
+
+def list_for_agent(*, status: str | None, assignee: str | None, organization_id: str | None,
+                   requester_id: str | None, limit: int, start_key: dict | None
+                   ) -> tuple[list[TicketModel], dict | None]:
+    """The most selective index for the filters, the others as filter conditions."""
+    if assignee:
+        return _queue_of(assignee, status=status, organization_id=organization_id, requester_id=requester_id,
+                         limit=limit, start_key=start_key)
+    if requester_id:
+        index, hash_key = TicketModel.by_requester_activity, requester_id
+        filters = [f for f in (status and TicketModel.status == status,
+                               organization_id and TicketModel.organization_id == organization_id) if f]
+    elif organization_id:
+        index, hash_key = TicketModel.by_organization_activity, organization_id
+        filters = [TicketModel.status == status] if status else []
+    elif status:
+        index, hash_key, filters = TicketModel.by_status_activity, status, []
+    else:
+        index, hash_key, filters = TicketModel.by_kind_activity, TICKET_KIND, []
+    condition = None
+    for extra in filters:
+        condition = extra if condition is None else condition & extra
+    result = index.query(hash_key, scan_index_forward=False, filter_condition=condition, limit=limit,
+                         last_evaluated_key=start_key)
+    return list(result), result.last_evaluated_key
+
+
+def _queue_of(assignee: str, *, status: str | None, organization_id: str | None, requester_id: str | None,
+              limit: int, start_key: dict | None) -> tuple[list[TicketModel], dict | None]:
+    result = TicketModel.by_assignee_number.query(assignee, scan_index_forward=False, limit=limit,
+                                                  last_evaluated_key=start_key)
+    numbers = [str(int(item.ticket_number)) for item in result]
+    found = {item.id: item for item in TicketModel.batch_get(numbers)} if numbers else {}
+    tickets = [found[n] for n in numbers if n in found]
+    tickets = [t for t in tickets if (not status or t.status == status)
+               and (not organization_id or t.organization_id == organization_id)
+               and (not requester_id or t.requester_id == requester_id)]
+    return tickets, result.last_evaluated_key
+
+
+# --- changing ---------------------------------------------------------------------------
+
+def update_by_client(number: int | str, client: ClientActor, changes: dict[str, Any]) -> TicketModel:
+    item = load_for_client(number, client)
+    if item.requester_id != client.id:
+        raise Forbidden("Only the requester edits a ticket.")
+    if item.status in FINISHED:
+        raise Conflict("A resolved or closed ticket cannot be edited.")
+    for field in ("subject", "description", "priority"):
+        if changes.get(field) is not None:
+            setattr(item, field, changes[field])
+    return _save(item, utcnow(), [])
+
+
+def update_by_agent(number: int | str, changes: dict[str, Any], *, version: int | None,
+                    assignee_emails: dict[str, str] | None) -> TicketModel:
+    """Status, priority, category, assignees, block_client_view. `version`, when given,
+    must be the ticket's current version (optimistic locking): a stale one is 409."""
+    item = load(number)
+    if version is not None and int(item.version or 0) != version:
+        raise Conflict("The ticket changed since you read it; reload and try again.",
+                       fields={"version": f"current version is {int(item.version or 0)}"})
+    now = utcnow()
+    previous_status = item.status
+    extra: list[Any] = []
+    for field in ("status", "priority", "category", "block_client_view"):
+        if field in changes and changes[field] is not None:
+            setattr(item, field, changes[field])
+    if "category" in changes and changes["category"] is None:
+        item.category = None
+    if assignee_emails is not None:
+        old = set(item.assignees or [])
+        new = set(assignee_emails)
+        extra += [("delete", _assignment(int(item.number), u)) for u in sorted(old - new)]
+        extra += [("save", _assignment(int(item.number), u)) for u in sorted(new - old)]
+        item.assignees = sorted(new)
+        item.assignee_emails = dict(assignee_emails)
+    if item.status != previous_status:
+        if item.status == "resolved":
+            item.resolved_at = now
+            item.rated_assignees = list(item.assignees or [])
+            extra += [("message", m) for m in notifications.resolved_messages(
+                item, requester_state(item.requester_id), get_settings().allow_client_rating)]
+        elif item.status not in FINISHED:
+            item.resolved_at = None
+    return _save(item, now, extra)
+
+
+def _save(item: TicketModel, now: datetime, extra: list[tuple[str, Any]]) -> TicketModel:
+    item.updated_at = now
+    item.activity_at = activity_key(now, int(item.number))
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            tx.save(item)  # versioned: a concurrent change makes this fail
+            for action, other in extra:
+                if action == "delete":
+                    tx.delete(other)
+                elif action == "message":
+                    tx.save(other, condition=OutboxModel.id.does_not_exist())
+                else:
+                    tx.save(other)
+    except TransactWriteError:
+        raise Conflict("The ticket changed meanwhile; reload and try again.") from None
+    return item
+
+
+def touch_actions(now: datetime, *, public: bool) -> list[Any]:
+    """What a new note changes on its ticket."""
+    actions = [TicketModel.updated_at.set(now), TicketModel.version.add(1)]
+    if public:
+        actions.append(TicketModel.public_notes.add(1))
+    return actions
+
+
+def set_rating(number: int | str, client: ClientActor, score: int, comment: str | None) -> TicketModel:
+    """The requester rates a resolved ticket, when rating is on (product.md §4)."""
+    if not get_settings().allow_client_rating:
+        raise Forbidden("Rating is not enabled on this portal.", code="rating_disabled")
+    item = load_for_client(number, client)
+    if item.requester_id != client.id:
+        raise Forbidden("Only the requester rates a ticket.")
+    if item.status not in FINISHED:
+        raise Conflict("Only a resolved ticket can be rated.")
+    now = utcnow()
+    actions = [TicketModel.rating_score.set(score), TicketModel.rated_at.set(now),
+               TicketModel.rated.set("rated"), TicketModel.rated_at_key.set(activity_key(now, int(item.number))),
+               TicketModel.version.add(1), TicketModel.updated_at.set(now)]
+    actions.append(TicketModel.rating_comment.set(comment) if comment else TicketModel.rating_comment.remove())
+    try:
+        item.update(actions=actions, condition=TicketModel.status.is_in(*FINISHED))
+    except UpdateError:
+        raise Conflict("The ticket was reopened meanwhile.") from None
+    return load(number)

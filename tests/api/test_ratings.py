@@ -1,0 +1,70 @@
+"""Satisfaction rating (product.md §4) and idempotent creates (api.md)."""
+
+from __future__ import annotations
+
+
+def _resolved(helpdesk, subject="Fix me", assignees=None):
+    n = helpdesk.open_ticket(subject)["number"]
+    if assignees:
+        helpdesk.agent_patch(n, assignees=assignees)
+    helpdesk.agent_patch(n, status="resolved")
+    return n
+
+
+def test_the_requester_rates_a_resolved_ticket_when_rating_is_on(helpdesk, api):
+    helpdesk.set_settings(allow_client_rating=True)
+    n = _resolved(helpdesk)
+    answer = api.post(f"/portal/tickets/{n}/rating", {"score": 4, "comment": "Quick!"}, token=helpdesk.requester)
+    assert answer.status == 200 and answer.json["rating"]["score"] == 4
+    assert api.get(f"/agent/tickets/{n}", token=helpdesk.agent).json["rating"]["comment"] == "Quick!"
+
+
+def test_rating_is_refused_when_off_unresolved_by_others_or_out_of_range(helpdesk, api):
+    n = _resolved(helpdesk)
+    assert api.post(f"/portal/tickets/{n}/rating", {"score": 5}, token=helpdesk.requester).status == 403
+    helpdesk.set_settings(allow_client_rating=True)
+    open_ticket = helpdesk.open_ticket("Open")["number"]
+    assert api.post(f"/portal/tickets/{open_ticket}/rating", {"score": 5}, token=helpdesk.requester).status == 409
+    assert api.post(f"/portal/tickets/{n}/rating", {"score": 5}, token=helpdesk.org_admin).status == 403
+    for bad in ({"score": 0}, {"score": 6}, {"score": "5"}, {"score": 3, "comment": "x" * 2001}):
+        assert api.post(f"/portal/tickets/{n}/rating", bad, token=helpdesk.requester).status == 400
+
+
+def test_the_ratings_report_averages_per_agent_against_the_team(helpdesk, api):
+    helpdesk.set_settings(allow_client_rating=True)
+    a = _resolved(helpdesk, "A", [helpdesk.manager_name])
+    b = _resolved(helpdesk, "B", [helpdesk.manager_name, helpdesk.other_manager_name])
+    c = _resolved(helpdesk, "C", [helpdesk.other_manager_name])
+    for number, score in ((a, 5), (b, 3), (c, 1)):
+        api.post(f"/portal/tickets/{number}/rating", {"score": score}, token=helpdesk.requester)
+    assert api.get("/agent/reports/ratings", token=helpdesk.agent).status == 403
+    report = api.get("/agent/reports/ratings", token=helpdesk.admin).json
+    per_agent = {row["agent"]: (row["count"], row["average"]) for row in report["agents"]}
+    assert per_agent == {helpdesk.manager_name: (2, 4.0), helpdesk.other_manager_name: (2, 2.0)}
+    assert report["team"] == {"count": 3, "average": 3.0}
+
+
+def test_a_retried_create_with_the_same_idempotency_key_creates_nothing_new(helpdesk, api, outbox):
+    body = {"subject": "Once", "description": "Only once"}
+    headers = {"Idempotency-Key": "create-42"}
+    first = api.post("/portal/tickets", body, token=helpdesk.requester, headers=headers)
+    again = api.post("/portal/tickets", body, token=helpdesk.requester, headers=headers)
+    assert first.status == again.status == 201 and first.json == again.json
+    assert len(api.get("/portal/tickets", token=helpdesk.requester).json["items"]) == 1
+    assert len(outbox.messages("ticket-created", "rita@acme.test")) == 1
+    different = api.post("/portal/tickets", {**body, "subject": "Other"}, token=helpdesk.requester, headers=headers)
+    assert different.status == 409
+
+
+def test_idempotent_notes_and_agent_creates(helpdesk, api):
+    n = helpdesk.open_ticket()["number"]
+    headers = {"Idempotency-Key": "note-1"}
+    for _ in range(2):
+        assert api.post(f"/agent/tickets/{n}/notes", {"body": "once"}, token=helpdesk.agent,
+                        headers=headers).status == 201
+        assert api.post(f"/portal/tickets/{n}/notes", {"body": "me too"}, token=helpdesk.requester,
+                        headers=headers).status == 201
+        assert api.post("/agent/tickets", {"requester_id": helpdesk.requester_id, "subject": "S",
+                                           "description": "D"}, token=helpdesk.agent, headers=headers).status == 201
+    assert len(api.get(f"/agent/tickets/{n}/notes", token=helpdesk.agent).json["items"]) == 2
+    assert len(api.get("/agent/tickets", token=helpdesk.agent).json["items"]) == 2

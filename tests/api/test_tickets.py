@@ -1,0 +1,200 @@
+"""Tickets from the portal and the agent API (product.md §3, api.md tickets)."""
+
+from __future__ import annotations
+
+import threading
+
+
+def test_a_client_opens_a_ticket_with_a_friendly_number(helpdesk):
+    first = helpdesk.open_ticket()
+    second = helpdesk.open_ticket("Second")
+    assert first["number"] == 1001 and second["number"] == 1002
+    assert first["status"] == "new" and first["priority"] == "normal"
+    assert first["requester"]["email"] == "rita@acme.test"
+    assert "assignees" not in first and "block_client_view" not in first
+
+
+def test_concurrent_creates_never_share_a_number(helpdesk):
+    from chalicelib.services import tickets
+
+    numbers: list[int] = []
+
+    def create() -> None:
+        item = tickets.create(subject="Race", description="x", priority=None, category=None,
+                              requester_id=helpdesk.requester_id, created_by="test")
+        numbers.append(int(item.number))
+
+    threads = [threading.Thread(target=create) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(numbers) == list(range(1001, 1007))
+
+
+def test_bad_ticket_input_is_a_400(helpdesk, api):
+    for body, field in (({"subject": "", "description": "x"}, "subject"),
+                        ({"subject": "x" * 201, "description": "x"}, "subject"),
+                        ({"subject": "x", "description": "y" * 20_001}, "description"),
+                        ({"subject": "x", "description": "y", "priority": "asap"}, "priority")):
+        answer = api.post("/portal/tickets", body, token=helpdesk.requester)
+        assert answer.status == 400 and field in answer.json["fields"], body
+
+
+def test_clients_list_their_own_tickets_newest_activity_first_with_a_status_filter(helpdesk, api):
+    old = helpdesk.open_ticket("Old")
+    new = helpdesk.open_ticket("New")
+    api.post(f"/portal/tickets/{old['number']}/notes", {"body": "Any news?"}, token=helpdesk.requester)
+    listed = api.get("/portal/tickets", token=helpdesk.requester).json["items"]
+    assert [t["number"] for t in listed] == [old["number"], new["number"]]
+    helpdesk.agent_patch(new["number"], status="pending")
+    pending = api.get("/portal/tickets?status=pending", token=helpdesk.requester).json["items"]
+    assert [t["number"] for t in pending] == [new["number"]]
+
+
+def test_client_admins_see_their_organizations_tickets_and_client_users_may_not_ask(helpdesk, api):
+    ticket = helpdesk.open_ticket()
+    own = api.get("/portal/tickets", token=helpdesk.org_admin).json["items"]
+    assert own == []
+    org = api.get("/portal/tickets?scope=organization", token=helpdesk.org_admin).json["items"]
+    assert [t["number"] for t in org] == [ticket["number"]]
+    assert api.get(f"/portal/tickets/{ticket['number']}", token=helpdesk.org_admin).status == 200
+    assert api.get("/portal/tickets?scope=organization", token=helpdesk.requester).code == "forbidden"
+
+
+def test_another_organizations_ticket_is_not_found_in_lists_too(helpdesk, api):
+    ticket = helpdesk.open_ticket()
+    assert api.get(f"/portal/tickets/{ticket['number']}", token=helpdesk.stranger).status == 404
+    assert api.get("/portal/tickets", token=helpdesk.stranger).json["items"] == []
+    assert api.post(f"/portal/tickets/{ticket['number']}/notes", {"body": "hi"},
+                    token=helpdesk.stranger).status == 404
+    assert api.get("/portal/tickets/99999", token=helpdesk.requester).status == 404
+    assert api.get("/portal/tickets/abc", token=helpdesk.requester).status == 404
+
+
+def test_a_blocked_ticket_is_invisible_to_clients(helpdesk, api):
+    ticket = helpdesk.open_ticket()
+    assert helpdesk.agent_patch(ticket["number"], block_client_view=True).status == 200
+    assert api.get(f"/portal/tickets/{ticket['number']}", token=helpdesk.requester).status == 404
+    assert api.get("/portal/tickets", token=helpdesk.requester).json["items"] == []
+    assert api.get("/portal/tickets?scope=organization", token=helpdesk.org_admin).json["items"] == []
+    assert api.get(f"/agent/tickets/{ticket['number']}", token=helpdesk.agent).json["block_client_view"] is True
+
+
+def test_blocking_and_assigning_need_manage_tickets(helpdesk):
+    ticket = helpdesk.open_ticket()
+    assert helpdesk.agent_patch(ticket["number"], token=helpdesk.agent, block_client_view=True).status == 403
+    assert helpdesk.agent_patch(ticket["number"], token=helpdesk.agent,
+                                assignees=[helpdesk.manager_name]).status == 403
+    assert helpdesk.agent_patch(ticket["number"], token=helpdesk.agent, status="open").status == 200
+
+
+def test_clients_see_public_notes_only(helpdesk, api):
+    ticket = helpdesk.open_ticket()
+    n = ticket["number"]
+    api.post(f"/agent/tickets/{n}/notes", {"body": "We are on it."}, token=helpdesk.agent)
+    api.post(f"/agent/tickets/{n}/notes", {"body": "Customer is grumpy.", "internal": True}, token=helpdesk.agent)
+    api.post(f"/portal/tickets/{n}/notes", {"body": "Thanks!"}, token=helpdesk.requester)
+    seen = api.get(f"/portal/tickets/{n}", token=helpdesk.requester).json
+    assert [note["body"] for note in seen["notes"]] == ["We are on it.", "Thanks!"]
+    assert seen["public_note_count"] == 2
+    everything = api.get(f"/agent/tickets/{n}/notes", token=helpdesk.agent).json["items"]
+    assert [(note["body"], note["internal"]) for note in everything] == [
+        ("We are on it.", False), ("Customer is grumpy.", True), ("Thanks!", False)]
+
+
+def test_clients_edit_their_open_ticket_but_not_a_resolved_one(helpdesk, api):
+    ticket = helpdesk.open_ticket()
+    n = ticket["number"]
+    edited = api.patch(f"/portal/tickets/{n}", {"subject": "Printer smoking", "priority": "high"},
+                       token=helpdesk.requester)
+    assert edited.status == 200 and edited.json["subject"] == "Printer smoking" and edited.json["priority"] == "high"
+    assert api.patch(f"/portal/tickets/{n}", {"status": "closed"}, token=helpdesk.requester).status == 400
+    assert api.patch(f"/portal/tickets/{n}", {"subject": "x"}, token=helpdesk.org_admin).status == 403
+    helpdesk.agent_patch(n, status="resolved")
+    assert api.patch(f"/portal/tickets/{n}", {"subject": "Again"}, token=helpdesk.requester).status == 409
+
+
+def test_a_client_reply_reopens_a_resolved_ticket_but_a_closed_one_takes_none(helpdesk, api):
+    ticket = helpdesk.open_ticket()
+    n = ticket["number"]
+    helpdesk.agent_patch(n, status="resolved")
+    assert api.post(f"/portal/tickets/{n}/notes", {"body": "Still broken"}, token=helpdesk.requester).status == 201
+    assert api.get(f"/agent/tickets/{n}", token=helpdesk.agent).json["status"] == "open"
+    helpdesk.agent_patch(n, status="closed")
+    assert api.post(f"/portal/tickets/{n}/notes", {"body": "Hello?"}, token=helpdesk.requester).status == 409
+
+
+def test_agents_create_tickets_on_behalf_of_a_client(helpdesk, api):
+    answer = api.post("/agent/tickets", {"requester_id": helpdesk.requester_id, "subject": "Called in",
+                                         "description": "Phone call", "assignees": [helpdesk.manager_name]},
+                      token=helpdesk.manager)
+    assert answer.status == 201
+    assert answer.json["assignees"] == [helpdesk.manager_name]
+    assert answer.json["created_by"].startswith("agent:")
+    assert api.get(f"/portal/tickets/{answer.json['number']}", token=helpdesk.requester).status == 200
+    unknown = api.post("/agent/tickets", {"requester_id": "nobody", "subject": "x", "description": "y"},
+                       token=helpdesk.agent)
+    assert unknown.status == 400
+
+
+def test_agents_filter_tickets_by_status_assignee_organization_and_requester(helpdesk, api):
+    a = helpdesk.open_ticket("A")
+    b = helpdesk.open_ticket("B")
+    stranger = api.post("/portal/tickets", {"subject": "C", "description": "z"}, token=helpdesk.stranger).json
+    helpdesk.agent_patch(a["number"], assignees=[helpdesk.manager_name], status="open")
+
+    def numbers(query: str) -> list[int]:
+        answer = api.get(f"/agent/tickets{query}", token=helpdesk.agent)
+        assert answer.status == 200, answer.json
+        return [t["number"] for t in answer.json["items"]]
+
+    assert numbers("") == [a["number"], stranger["number"], b["number"]]
+    assert numbers("?status=open") == [a["number"]]
+    assert numbers(f"?assignee={helpdesk.manager_name}") == [a["number"]]
+    assert numbers(f"?organization_id={helpdesk.org_id}") == [a["number"], b["number"]]
+    assert numbers(f"?organization_id={helpdesk.org_id}&status=new") == [b["number"]]
+    assert numbers(f"?requester_id={helpdesk.stranger_id}") == [stranger["number"]]
+
+
+def test_agent_ticket_lists_page(helpdesk, api):
+    for n in range(5):
+        helpdesk.open_ticket(f"T{n}")
+    seen, cursor = [], None
+    while True:
+        answer = api.get("/agent/tickets?limit=2" + (f"&cursor={cursor}" if cursor else ""), token=helpdesk.agent)
+        seen += [t["subject"] for t in answer.json["items"]]
+        cursor = answer.json["next_cursor"]
+        if not cursor:
+            break
+    assert seen == ["T4", "T3", "T2", "T1", "T0"]
+
+
+def test_reassigning_updates_the_agents_queues(helpdesk, api):
+    ticket = helpdesk.open_ticket()
+    n = ticket["number"]
+    helpdesk.agent_patch(n, assignees=[helpdesk.manager_name])
+    helpdesk.agent_patch(n, assignees=[helpdesk.other_manager_name])
+    assert api.get(f"/agent/tickets?assignee={helpdesk.manager_name}", token=helpdesk.agent).json["items"] == []
+    queue = api.get(f"/agent/tickets?assignee={helpdesk.other_manager_name}", token=helpdesk.agent).json["items"]
+    assert [t["number"] for t in queue] == [n]
+    assert helpdesk.agent_patch(n, assignees=["no-such-agent"]).status == 400
+
+
+def test_a_stale_version_is_a_409(helpdesk, api):
+    ticket = helpdesk.open_ticket()
+    n = ticket["number"]
+    version = api.get(f"/agent/tickets/{n}", token=helpdesk.agent).json["version"]
+    assert helpdesk.agent_patch(n, status="open", version=version).status == 200
+    stale = helpdesk.agent_patch(n, status="pending", version=version)
+    assert stale.status == 409 and stale.code == "conflict"
+    fresh = api.get(f"/agent/tickets/{n}", token=helpdesk.agent).json["version"]
+    assert helpdesk.agent_patch(n, status="pending", version=fresh).status == 200
+
+
+def test_removed_clients_tickets_keep_the_requesters_name_and_email(helpdesk, api, portal):
+    ticket = helpdesk.open_ticket()
+    assert api.delete(f"/agent/clients/{helpdesk.requester_id}", token=portal.agent_token).status == 204
+    kept = api.get(f"/agent/tickets/{ticket['number']}", token=helpdesk.agent).json
+    assert kept["requester"]["email"] == "rita@acme.test" and kept["requester"]["name"]
+    assert kept["subject"] == ticket["subject"]
