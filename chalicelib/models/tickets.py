@@ -124,3 +124,17 @@ class TicketModel(Model):
 
 def assignment_id(number: int, username: str) -> str:
     return f"assign#{number}#{username}"
+
+
+class AssignmentModel(Model):
+    """An assignment item in the tickets table. Its own model because assignment items are
+    written once and deleted, without the tickets' optimistic-locking version."""
+
+    Meta = table_meta("tickets")
+
+    id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute(null=True)
+    assignee = UnicodeAttribute(null=True)
+    ticket_number = NumberAttribute(null=True)
+
+    by_assignee_number = AssignmentsByAgent()

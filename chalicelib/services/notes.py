@@ -44,14 +44,37 @@ def list_notes(number: int, *, include_internal: bool, limit: int = 100, start_k
     return list(result), result.last_evaluated_key
 
 
+ATTEMPTS = 3
+
+
+class ClosedTicket(Conflict):
+    """A closed ticket takes no client reply (not retried)."""
+
+
 def add_note(ticket: TicketModel, author: Author, body: str, *, internal: bool = False,
              notify_contact: bool | None = None, notify_assignees: bool | None = None) -> NoteModel:
     """Save the note, touch the ticket, queue the notifications: one transaction.
 
-    A client's reply reopens a resolved or pending ticket; a closed one takes no reply."""
+    A client's reply reopens a resolved or pending ticket; a closed one takes no reply.
+    Two notes at once are both kept: the loser of the ticket's version race re-reads the
+    ticket and tries again (a failed transaction wrote nothing)."""
+    for attempt in range(ATTEMPTS):
+        try:
+            return _add_note_once(ticket, author, body, internal, notify_contact, notify_assignees)
+        except ClosedTicket:
+            raise
+        except Conflict:
+            if attempt == ATTEMPTS - 1:
+                raise
+            ticket = tickets.load(int(ticket.number))
+    raise AssertionError("unreachable")
+
+
+def _add_note_once(ticket: TicketModel, author: Author, body: str, internal: bool, notify_contact: bool | None,
+                   notify_assignees: bool | None) -> NoteModel:
     now = utcnow()
     if author.kind == "client" and ticket.status == "closed":
-        raise Conflict("This ticket is closed. Open a new ticket instead.")
+        raise ClosedTicket("This ticket is closed. Open a new ticket instead.")
     note = NoteModel(str(int(ticket.number)), new_id(), author_kind=author.kind, author_id=author.id,
                      author_name=author.name, body=body, internal=internal, notify_contact=notify_contact,
                      notify_assignees=notify_assignees, created_at=now)

@@ -8,7 +8,7 @@ is invisible. Invisible is 404, never 403, in lists too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
@@ -22,6 +22,7 @@ from chalicelib.models.tickets import (
     COUNTER_ID,
     FIRST_NUMBER,
     TICKET_KIND,
+    AssignmentModel,
     TicketModel,
     assignment_id,
 )
@@ -50,14 +51,15 @@ def _connection() -> Any:
 
 def activity_key(when: datetime, number: int) -> str:
     """Sorts by time, then number: ties never reorder between pages."""
-    return f"{iso(when)}#{number:010d}"
+    return f"{when.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{number:010d}"
 
 
 def allocate_number() -> int:
     """The next ticket number, atomically (UpdateItem ADD): concurrent creates never share one."""
-    counter = TicketModel(COUNTER_ID)
-    counter.update(actions=[TicketModel.next_number.add(1)])
-    return FIRST_NUMBER - 1 + int(counter.next_number)
+    # The table connection, not Model.update: the model's version condition is for tickets.
+    answer = TicketModel._get_connection().update_item(
+        COUNTER_ID, actions=[TicketModel.next_number.add(1)], return_values="UPDATED_NEW")
+    return FIRST_NUMBER - 1 + int(answer["Attributes"]["next_number"]["N"])
 
 
 def requester_state(requester_id: str | None) -> notifications.Requester:
@@ -158,9 +160,9 @@ def create(*, subject: str, description: str, priority: str | None, category: st
     return item
 
 
-def _assignment(number: int, username: str) -> TicketModel:
-    return TicketModel(assignment_id(number, username), kind=ASSIGNMENT_KIND, assignee=username,
-                       ticket_number=number)
+def _assignment(number: int, username: str) -> AssignmentModel:
+    return AssignmentModel(assignment_id(number, username), kind=ASSIGNMENT_KIND, assignee=username,
+                           ticket_number=number)
 
 
 # --- listing ----------------------------------------------------------------------------
@@ -218,7 +220,7 @@ def list_for_agent(*, status: str | None, assignee: str | None, organization_id:
 
 def _queue_of(assignee: str, *, status: str | None, organization_id: str | None, requester_id: str | None,
               limit: int, start_key: dict | None) -> tuple[list[TicketModel], dict | None]:
-    result = TicketModel.by_assignee_number.query(assignee, scan_index_forward=False, limit=limit,
+    result = AssignmentModel.by_assignee_number.query(assignee, scan_index_forward=False, limit=limit,
                                                   last_evaluated_key=start_key)
     numbers = [str(int(item.ticket_number)) for item in result]
     found = {item.id: item for item in TicketModel.batch_get(numbers)} if numbers else {}
@@ -297,7 +299,8 @@ def _save(item: TicketModel, now: datetime, extra: list[tuple[str, Any]]) -> Tic
 
 def touch_actions(now: datetime, *, public: bool) -> list[Any]:
     """What a new note changes on its ticket."""
-    actions = [TicketModel.updated_at.set(now), TicketModel.version.add(1)]
+    # The ticket's version goes up by itself: PynamoDB adds it to versioned updates.
+    actions = [TicketModel.updated_at.set(now)]
     if public:
         actions.append(TicketModel.public_notes.add(1))
     return actions
@@ -315,7 +318,7 @@ def set_rating(number: int | str, client: ClientActor, score: int, comment: str 
     now = utcnow()
     actions = [TicketModel.rating_score.set(score), TicketModel.rated_at.set(now),
                TicketModel.rated.set("rated"), TicketModel.rated_at_key.set(activity_key(now, int(item.number))),
-               TicketModel.version.add(1), TicketModel.updated_at.set(now)]
+               TicketModel.updated_at.set(now)]
     actions.append(TicketModel.rating_comment.set(comment) if comment else TicketModel.rating_comment.remove())
     try:
         item.update(actions=actions, condition=TicketModel.status.is_in(*FINISHED))

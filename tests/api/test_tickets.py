@@ -198,3 +198,26 @@ def test_removed_clients_tickets_keep_the_requesters_name_and_email(helpdesk, ap
     kept = api.get(f"/agent/tickets/{ticket['number']}", token=helpdesk.agent).json
     assert kept["requester"]["email"] == "rita@acme.test" and kept["requester"]["name"]
     assert kept["subject"] == ticket["subject"]
+
+
+def test_notes_written_at_the_same_time_are_all_kept(helpdesk):
+    from chalicelib.services import notes, tickets
+
+    number = helpdesk.open_ticket()["number"]
+    errors: list[Exception] = []
+
+    def write(n: int) -> None:
+        try:
+            notes.add_note(tickets.load(number), notes.Author("agent", f"agent{n}", f"Agent {n}"), f"note {n}")
+        except Exception as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    found, _ = notes.list_notes(number, include_internal=True)
+    assert sorted(note.body for note in found) == ["note 0", "note 1", "note 2"]
+    assert int(tickets.load(number).public_notes) == 3
