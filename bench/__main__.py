@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     import warnings
 
     warnings.filterwarnings("ignore", category=UserWarning, module="chalice.local")
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     from bench import dynamo
     from bench.environment import local_stack
     from bench.report import FAILING, markdown, render, write
