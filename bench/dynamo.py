@@ -33,6 +33,7 @@ class Calls:
     """What one measured stretch of code asked of DynamoDB."""
 
     operations: Counter = field(default_factory=Counter)
+    tables: Counter = field(default_factory=Counter)  # "GetItem portico-test-users" -> count
     items_read: int = 0
     items_returned: int = 0
     read_units: float = 0.0
@@ -47,6 +48,7 @@ class Calls:
 
     def as_dict(self) -> dict[str, Any]:
         return {"total": self.total, "operations": dict(sorted(self.operations.items())),
+                "by_table": dict(sorted(self.tables.items())),
                 "items_read": self.items_read, "items_returned": self.items_returned,
                 "read_units_estimate": round(self.read_units, 1), "scans": list(self.scans)}
 
@@ -56,20 +58,31 @@ _lock = threading.Lock()
 _installed = False
 
 
+def _table_names(params: Any) -> list[str]:
+    """The tables a serialised request names (TableName, RequestItems, TransactItems)."""
+    try:
+        body = json.loads((params or {}).get("body") or b"{}")
+    except (ValueError, TypeError, AttributeError):
+        return ["?"]
+    if "TableName" in body:
+        return [body["TableName"]]
+    if "RequestItems" in body:
+        return sorted(body["RequestItems"])
+    names = {action.get("TableName", "?") for item in body.get("TransactItems", []) for action in item.values()}
+    return sorted(names) or ["?"]
+
+
 def _before_call(model: Any = None, params: Any = None, **_: Any) -> None:
     if not _active or model is None:
         return
     name = model.name
+    tables = _table_names(params)
     with _lock:
         for calls in _active:
             calls.operations[name] += 1
+            calls.tables[f"{name} {','.join(tables)}"] += 1
             if name == "Scan":
-                body = (params or {}).get("body") or b"{}"
-                try:
-                    table = json.loads(body).get("TableName", "?")
-                except (ValueError, TypeError, AttributeError):
-                    table = "?"
-                calls.scans.append(table)
+                calls.scans.append(tables[0])
 
 
 def _item_size(item: dict[str, Any]) -> int:

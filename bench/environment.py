@@ -1,6 +1,8 @@
 """The local stack's pieces, in this process: a moto server on a free loopback port, the
 tables, SES templates and Cognito pool devtools/stack.py creates, and the app behind
-chalice.test.Client. Like a deployed container, settings are cached for 10 seconds."""
+chalice.test.Client. Counts are for a warm container: the settings a deployed container
+caches for 10 seconds stay cached for the whole run (however slow a busy machine is), and the
+bench re-reads them itself after every change."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
-    "PORTICO_STAGE": "test", "PORTICO_SETTINGS_CACHE_SECONDS": "10",
+    "PORTICO_STAGE": "test", "PORTICO_SETTINGS_CACHE_SECONDS": "3600",
     "PORTICO_MAIL_SENDER": "support@portico.test", "PORTICO_AGENTS_EMAIL": "agents@portico.test",
     "PORTICO_PORTAL_URL": "http://portal.test/portal",
     "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING",
