@@ -6,8 +6,8 @@ checks it with cdk-nag's AwsSolutions pack.
     python infra/app.py -c stage=prod ...    # (via the CDK CLI: npx aws-cdk@2 synth -c stage=prod)
 
 Run directly (not through the CDK CLI), it also writes the stage's whole CloudFormation
-template to infra/out/template.json and exits non-zero on any cdk-nag error, so CI can
-check the stack without credentials or the CLI.
+template to infra/out/template.json (or `--out FILE`) and exits non-zero on any cdk-nag
+error, so CI can check the stack without credentials or the CLI.
 """
 
 from __future__ import annotations
@@ -64,18 +64,24 @@ def main() -> int:
         # Defaults the CLI would read from cdk.json.
         defaults = json.loads((INFRA_DIR / "cdk.json").read_text()).get("context", {})
         context = {**defaults, **(context or {})}
+    out_file = OUT_DIR / "template.json"
+    if "--out" in sys.argv:
+        out_file = Path(sys.argv[sys.argv.index("--out") + 1]).resolve()
     os.chdir(INFRA_DIR)  # the Chalice construct packages into ./chalice.out
-    app, stack = build(context, outdir=str(INFRA_DIR / "cdk.out") if direct else None)
+    outdir = (INFRA_DIR / "cdk.out" if out_file.parent == OUT_DIR else out_file.parent / "cdk.out") if direct else None
+    app, stack = build(context, outdir=str(outdir) if outdir else None)
     assembly = app.synth()
     if not direct:
         return 0
     artifact = assembly.get_stack_artifact(stack.artifact_id)
-    OUT_DIR.mkdir(exist_ok=True)
-    (OUT_DIR / "template.json").write_text(json.dumps(artifact.template, indent=1, sort_keys=True))
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    partial = out_file.with_suffix(".partial")  # readers never see half a file
+    partial.write_text(json.dumps(artifact.template, indent=1, sort_keys=True))
+    partial.replace(out_file)
     errors = [m for m in artifact.messages if m.level == cx_api.SynthesisMessageLevel.ERROR]
     for message in artifact.messages:
         print(f"[{message.level.name}] {message.id}: {message.entry.data}", file=sys.stderr)
-    print(f"wrote {OUT_DIR / 'template.json'} (stage {stack.settings.stage}, {len(errors)} errors)")
+    print(f"wrote {out_file} (stage {stack.settings.stage}, {len(errors)} errors)")
     return 1 if errors else 0
 
 

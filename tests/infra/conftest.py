@@ -43,20 +43,29 @@ def _is_fresh() -> bool:
     return _template_stage(json.loads(TEMPLATE.read_text())) == STAGE
 
 
-def synthesize() -> None:
+def synthesize(*context: str, out: Path = TEMPLATE) -> None:
+    """`python infra/app.py -c stage=prod [-c k=v ...] --out FILE` in a clean environment."""
     pytest.importorskip("aws_cdk", reason="infra deps not installed: make infra-check installs infra/requirements.txt")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTICO_", "AWS_", "POWERTOOLS_"))}
-    answer = subprocess.run([sys.executable, str(ROOT / "infra" / "app.py"), "-c", f"stage={STAGE}"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
+    args = [sys.executable, str(ROOT / "infra" / "app.py"), "-c", f"stage={STAGE}", "--out", str(out)]
+    for item in context:
+        args += ["-c", item]
+    answer = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
     assert answer.returncode == 0, f"synth failed:\n{answer.stdout[-4000:]}\n{answer.stderr[-8000:]}"
+
+
+def synth_lock():
+    """Test processes run in parallel: one synthesizes at a time (the Chalice package cache
+    and the jsii runtime are heavy), the others wait."""
+    TEMPLATE.parent.mkdir(parents=True, exist_ok=True)
+    lock = open(TEMPLATE.parent / ".synth.lock", "w")  # noqa: SIM115 - held for the with-block
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    return lock
 
 
 @pytest.fixture(scope="session")
 def template() -> dict[str, Any]:
-    TEMPLATE.parent.mkdir(parents=True, exist_ok=True)
-    # Test processes run in parallel: one synthesizes, the others wait and read.
-    with open(TEMPLATE.parent / ".synth.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with synth_lock():
         if not _is_fresh():
             synthesize()
         return json.loads(TEMPLATE.read_text())

@@ -231,3 +231,25 @@ def test_cfn_lint_passes(template):
     cfn_lint = Path(sys.executable).parent / "cfn-lint"
     answer = subprocess.run([str(cfn_lint), str(TEMPLATE)], capture_output=True, text=True, check=False)
     assert answer.returncode == 0, answer.stdout + answer.stderr
+
+
+def test_the_resources_only_stack_for_chalice_deploy_gives_each_function_a_role(tmp_path):
+    """`-c app=chalice`: no functions in the stack, but a role per Chalice function and every
+    output devtools/chalice_config.py turns into .chalice/config.json."""
+    from chalice.utils import to_cfn_resource_name
+
+    from tests.infra.conftest import synth_lock, synthesize
+
+    out = tmp_path / "template.json"
+    with synth_lock():
+        synthesize("app=chalice", out=out)
+    template = json.loads(out.read_text())
+    assert not functions(template)
+    descriptions = {o["Description"] for o in template["Outputs"].values()}
+    handlers = {"api_handler", *(source.name for source in chalice_app().event_sources)}
+    assert {f"chalice: lambda_functions.{h}.iam_role_arn" for h in handlers} <= descriptions
+    assert {"PORTICO_USER_POOL_ARN", "PORTICO_OUTBOX_STREAM_ARN", "PORTICO_SECRET_KEY_ARN",
+            "PORTICO_MAIL_SENDER"} <= descriptions
+    roles = resources(template, "AWS::IAM::Role")
+    assert {f"{to_cfn_resource_name(h) if h != 'api_handler' else 'APIHandler'}Role" for h in handlers} <= {
+        name.rstrip("0123456789ABCDEF") for name in roles}
