@@ -37,10 +37,10 @@ def _template_stage(template: dict[str, Any]) -> str | None:
     return template.get("Metadata", {}).get("PorticoStage")
 
 
-def _is_fresh() -> bool:
-    if not TEMPLATE.is_file() or TEMPLATE.stat().st_mtime < _newest_source():
+def _is_fresh(path: Path = TEMPLATE) -> bool:
+    if not path.is_file() or path.stat().st_mtime < _newest_source():
         return False
-    return _template_stage(json.loads(TEMPLATE.read_text())) == STAGE
+    return _template_stage(json.loads(path.read_text())) == STAGE
 
 
 def synthesize(*context: str, out: Path = TEMPLATE) -> None:
@@ -63,12 +63,17 @@ def synth_lock():
     return lock
 
 
+def fresh_template(path: Path = TEMPLATE, *context: str) -> dict[str, Any]:
+    """The template at `path`, synthesized again first if any source is newer."""
+    with synth_lock():
+        if not _is_fresh(path):
+            synthesize(*context, out=path)
+        return json.loads(path.read_text())
+
+
 @pytest.fixture(scope="session")
 def template() -> dict[str, Any]:
-    with synth_lock():
-        if not _is_fresh():
-            synthesize()
-        return json.loads(TEMPLATE.read_text())
+    return fresh_template()
 
 
 @pytest.fixture(autouse=True)

@@ -233,17 +233,14 @@ def test_cfn_lint_passes(template):
     assert answer.returncode == 0, answer.stdout + answer.stderr
 
 
-def test_the_resources_only_stack_for_chalice_deploy_gives_each_function_a_role(tmp_path):
+def test_the_resources_only_stack_for_chalice_deploy_gives_each_function_a_role():
     """`-c app=chalice`: no functions in the stack, but a role per Chalice function and every
     output devtools/chalice_config.py turns into .chalice/config.json."""
     from chalice.utils import to_cfn_resource_name
 
-    from tests.infra.conftest import synth_lock, synthesize
+    from tests.infra.conftest import fresh_template
 
-    out = tmp_path / "template.json"
-    with synth_lock():
-        synthesize("app=chalice", out=out)
-    template = json.loads(out.read_text())
+    template = fresh_template(TEMPLATE.with_name("template-chalice-deploy.json"), "app=chalice")
     assert not functions(template)
     descriptions = {o["Description"] for o in template["Outputs"].values()}
     handlers = {"api_handler", *(source.name for source in chalice_app().event_sources)}
