@@ -147,6 +147,7 @@ def create(*, subject: str, description: str, priority: str | None, category: st
         organization_id=requester.organization_id, assignees=sorted(assignees or {}),
         assignee_emails=dict(assignees or {}), block_client_view=False, created_by=created_by, public_notes=0,
         created_at=now, updated_at=now, activity_at=activity_key(now, number),
+        resolved_at=now if status == "resolved" else None,
     )
     messages = notifications.ticket_created_messages(
         item, notifications.Requester(requester.id, requester.email, requester.status),

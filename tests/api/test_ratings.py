@@ -68,3 +68,17 @@ def test_idempotent_notes_and_agent_creates(helpdesk, api):
                                            "description": "D"}, token=helpdesk.agent, headers=headers).status == 201
     assert len(api.get(f"/agent/tickets/{n}/notes", token=helpdesk.agent).json["items"]) == 2
     assert len(api.get("/agent/tickets", token=helpdesk.agent).json["items"]) == 2
+
+
+def test_the_ratings_report_takes_a_time_range(helpdesk, api, clock, portal):
+    helpdesk.set_settings(allow_client_rating=True)
+    early = _resolved(helpdesk, "Early", [helpdesk.manager_name])
+    api.post(f"/portal/tickets/{early}/rating", {"score": 2}, token=helpdesk.requester)
+    clock.advance(days=10)
+    helpdesk.requester = portal.bearer(portal.login("rita@acme.test").json["token"])  # 10 days: a new session
+    late = _resolved(helpdesk, "Late", [helpdesk.manager_name])
+    api.post(f"/portal/tickets/{late}/rating", {"score": 4}, token=helpdesk.requester)
+    since = (clock.now().date()).isoformat() + "T00:00:00Z"
+    report = api.get(f"/agent/reports/ratings?from={since}", token=helpdesk.admin).json
+    assert report["team"] == {"count": 1, "average": 4.0}
+    assert api.get("/agent/reports/ratings?from=yesterday", token=helpdesk.admin).status == 400
