@@ -110,6 +110,8 @@ def test_forgot_and_reset_password(page: Page, api, admin_token):
     log_out(page)
 
     page.get_by_role("link", name="Forgot your password?").click()
+    # The log-in page has an Email field too: fill only once the new page is painted.
+    expect(page.get_by_role("heading", name="Forgot your password?")).to_be_visible()
     page.get_by_label("Email").fill("eve@acme.test")
     page.get_by_role("button", name="Send reset link").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()

@@ -246,19 +246,25 @@
     });
   }
 
+  /* Views load data before they paint; a newer navigation wins over one still loading. */
+  var renderCount = 0;
   function render() {
     var path = location.pathname.slice(ROOT.length) || "/";
+    var mine = ++renderCount;
+    function current() { return mine === renderCount; }
     main.className = "wrap";
     loadConfig().then(function (config) {
+      if (!current()) return;
       if (config.portal_enabled === false) { showBlocked(); return; }
       for (var i = 0; i < routes.length; i++) {
         var m = routes[i][0].exec(path);
         if (!m) continue;
         var view = routes[i][1];
         if (!routes[i][2]) {
-          return loadMe().then(function (me) { chrome(me); return view(me, m); });
+          return loadMe().then(function (me) { if (!current()) return; chrome(me); return view(me, m); });
         }
         return loadMe().then(function (me) {
+          if (!current()) return;
           chrome(me);
           if (!me) { go("/", { next: here() }, true); return; }
           return view(me, m);
