@@ -52,6 +52,9 @@ FUNCTION_ACCESS: dict[str, Access] = {
     # Mail delivery (services/mail_delivery.py): the outbox and SES, nothing else.
     "DeliverOutboxStream": Access(tables=("outbox",), stream_tables=("outbox",), send_mail=True),
     "SweepOutbox": Access(tables=("outbox",), send_mail=True),
+    # The hourly invitation resend (services/invitations.py): reads the settings, updates the
+    # invited clients and their token items, queues the welcome mail in the outbox.
+    "ResendInvitations": Access(tables=("users", "settings", "outbox")),
 }
 
 

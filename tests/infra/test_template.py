@@ -200,6 +200,22 @@ def test_each_function_has_its_own_least_privilege_role(template):
     assert not any(a.startswith("ses:") for a in api), "the API queues mail in the outbox; it never sends"
 
 
+def tables_in(template: dict[str, Any], statements: list[dict[str, Any]]) -> set[str]:
+    """Names of the tables these statements grant anything on."""
+    text = json.dumps(statements)
+    return {props["TableName"] for logical, table in resources(template, "AWS::DynamoDB::Table").items()
+            for props in [table["Properties"]] if f'"{logical}"' in text}
+
+
+def test_jobs_reach_only_the_tables_they_use(template):
+    role = functions(template)["ResendInvitations"]["Properties"]["Role"]
+    expected = {physical(t) for t in ("users", "settings", "outbox")}
+    assert tables_in(template, role_statements(template, role)) == expected
+    for sender in ("SweepOutbox", "DeliverOutboxStream"):
+        role = functions(template)[sender]["Properties"]["Role"]
+        assert tables_in(template, role_statements(template, role)) == {physical("outbox")}, sender
+
+
 def test_alarms_watch_5xx_function_errors_throttles_and_mail_failures(template):
     alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()]
     metrics = {(a.get("Namespace"), a.get("MetricName")) for a in alarms}
