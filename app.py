@@ -5,6 +5,7 @@ from chalice import Chalice, Rate
 from chalicelib import jobs
 from chalicelib.routes import (
     agent_tickets,
+    agents,
     clients,
     gates,  # noqa: F401  (importing it registers the portal gates)
     middleware,
@@ -23,7 +24,7 @@ app.register_middleware(middleware.all_middleware, "all")
 app.register_middleware(middleware.http_middleware, "http")
 
 for module in (public, organizations, settings, clients, portal_auth, portal_account, agent_tickets,
-               portal_tickets):
+               portal_tickets, agents):
     app.register_blueprint(module.blueprint)
 
 

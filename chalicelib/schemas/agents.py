@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from chalicelib.schemas.common import PageQuery, Strict
+
+# The permissions Portico knows (services/agent_auth.py: GROUPS).
+GroupName = Literal["admins", "manage-clients", "manage-tickets", "view-reports"]
+
+
+class AgentListQuery(PageQuery):
+    pass
+
+
+class AgentGroupsUpdate(Strict):
+    groups: list[GroupName] = Field(max_length=4, description=(
+        "Exactly the Portico groups the agent is in afterwards; other Cognito groups are left alone. "
+        "Takes effect with the agent's next ID token."))
+
+
+class Agent(BaseModel):
+    username: str
+    email: str | None
+    name: str | None
+    enabled: bool
+    status: str = Field(description="Cognito's user status, e.g. CONFIRMED, FORCE_CHANGE_PASSWORD.")
+    groups: list[str]
+    created_at: str | None
+
+
+class AgentPage(BaseModel):
+    items: list[Agent]
+    next_cursor: str | None
