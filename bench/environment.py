@@ -45,21 +45,10 @@ class Local:
 
 
 def _fresh_aws(endpoint: str) -> tuple[Any, Any]:
-    import requests
-
-    from chalicelib import aws
-    from chalicelib.services import agent_auth, settings
     from devtools import stack
     from tests.support import AgentFactory
 
-    requests.post(f"{endpoint}/moto-api/reset", timeout=30)
-    aws.reset()
-    stack.create_tables()
-    stack.create_mail(os.environ["PORTICO_MAIL_SENDER"])
-    pool = stack.create_cognito()
-    stack.apply_environment(stack.environment(pool))
-    settings.clear_cache()
-    agent_auth.jwks_cache.clear()
+    pool = stack.fresh(endpoint)
     return pool, AgentFactory(pool)
 
 

@@ -104,5 +104,23 @@ def apply_environment(values: dict[str, str]) -> None:
     config.reset()
 
 
+def fresh(endpoint: str, timeout: float = 30) -> CognitoPool:
+    """Empty the moto server and build the stack again: tables, mail templates, a new pool.
+    Tests and the bench start each case from here, with the app's caches cleared."""
+    import requests
+
+    from chalicelib.services import agent_auth, settings
+
+    requests.post(f"{endpoint}/moto-api/reset", timeout=timeout)
+    aws.reset()
+    create_tables()
+    create_mail(os.environ["PORTICO_MAIL_SENDER"])
+    pool = create_cognito()
+    apply_environment(environment(pool))
+    settings.clear_cache()
+    agent_auth.jwks_cache.clear()
+    return pool
+
+
 def as_dict(pool: CognitoPool) -> dict[str, Any]:
     return asdict(pool)

@@ -36,7 +36,6 @@ os.environ["PORTICO_AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{MOTO_PORT}"
 import logging  # noqa: E402
 
 import pytest  # noqa: E402
-import requests  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
 
 
@@ -81,18 +80,7 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture(autouse=True)
 def aws_stack():
     """A fresh AWS (tables, mail, Cognito pool) for every test."""
-    from chalicelib import aws
-    from chalicelib.services import agent_auth, settings
-
-    requests.post(f"{os.environ['PORTICO_AWS_ENDPOINT_URL']}/moto-api/reset", timeout=10)
-    aws.reset()
-    stack.create_tables()
-    stack.create_mail(os.environ["PORTICO_MAIL_SENDER"])
-    pool = stack.create_cognito()
-    stack.apply_environment(stack.environment(pool))
-    settings.clear_cache()
-    agent_auth.jwks_cache.clear()
-    yield pool
+    yield stack.fresh(os.environ["PORTICO_AWS_ENDPOINT_URL"], timeout=10)
 
 
 @pytest.fixture

@@ -7,8 +7,11 @@ imported (the local stack and tests set them before importing the app).
 from __future__ import annotations
 
 from datetime import UTC
+from typing import TypeVar
 
 from pynamodb.attributes import UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.models import Model
 
 from chalicelib import config
 
@@ -23,6 +26,19 @@ def table_meta(logical: str) -> type:
         billing_mode = "PAY_PER_REQUEST"
 
     return Meta
+
+
+M = TypeVar("M", bound=Model)
+
+
+def get_of_kind(model: type[M], key: str, kind: str, *, consistent_read: bool = True) -> M | None:
+    """The item at `key` if it is of this `kind`: the tables hold several kinds of item
+    (clients beside their email guards and tokens, tickets beside the number counter)."""
+    try:
+        item = model.get(key, consistent_read=consistent_read)
+    except DoesNotExist:
+        return None
+    return item if getattr(item, "kind", None) == kind else None
 
 
 class UTCDateTime(UTCDateTimeAttribute):

@@ -48,7 +48,8 @@ class Reminders(BaseModel):
     next_at: str | None
 
 
-class Client(BaseModel):
+class PortalUser(BaseModel):
+    """A client as the portal shows them (to themselves and to their client admins)."""
     id: str
     email: str
     name: str | None
@@ -56,12 +57,16 @@ class Client(BaseModel):
     organization_id: str | None
     role: Role
     status: Status
-    self_signup: bool
     created_at: str | None
+    last_login_at: str | None
+
+
+class Client(PortalUser):
+    """A client as agents see them: the portal view plus the account's history."""
+    self_signup: bool
     updated_at: str | None
     invited_at: str | None
     activated_at: str | None
-    last_login_at: str | None
     reminders: Reminders
 
 
@@ -71,18 +76,6 @@ class ClientPage(BaseModel):
 
 
 # --- portal -----------------------------------------------------------------------------
-
-class PortalUser(BaseModel):
-    id: str
-    email: str
-    name: str | None
-    phone: str | None
-    organization_id: str | None
-    role: Role
-    status: Status
-    created_at: str | None
-    last_login_at: str | None
-
 
 class PortalMe(PortalUser):
     read_only: bool = False

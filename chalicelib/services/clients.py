@@ -12,6 +12,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.ids import iso, new_id, utcnow
+from chalicelib.models.base import get_of_kind
 from chalicelib.models.users import (
     ACTIVE,
     CLIENT_KIND,
@@ -90,11 +91,8 @@ def load_item(client_id: str) -> UserModel:
     """The client item, strongly consistent; 404 for anything that is not a client."""
     if not client_id or "#" in client_id or len(client_id) > 64:
         raise NotFound("Client not found.")
-    try:
-        item = UserModel.get(client_id, consistent_read=True)
-    except DoesNotExist:
-        raise NotFound("Client not found.") from None
-    if item.kind != CLIENT_KIND:
+    item = get_of_kind(UserModel, client_id, CLIENT_KIND)
+    if item is None:
         raise NotFound("Client not found.")
     return item
 

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.connection import Connection  # noqa: F401  (type only)
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.ids import iso, new_id, utcnow
+from chalicelib.models.base import get_of_kind
 from chalicelib.models.organizations import ORGANIZATION_KIND, OrganizationModel, name_guard_id
 
 
@@ -56,11 +57,8 @@ def create_organization(name: str, *, domain: str | None = None, notes: str | No
 def _get_item(organization_id: str) -> OrganizationModel:
     if organization_id.startswith("name#"):
         raise NotFound("Organization not found.")
-    try:
-        item = OrganizationModel.get(organization_id)
-    except DoesNotExist:
-        raise NotFound("Organization not found.") from None
-    if item.kind != ORGANIZATION_KIND:
+    item = get_of_kind(OrganizationModel, organization_id, ORGANIZATION_KIND, consistent_read=False)
+    if item is None:
         raise NotFound("Organization not found.")
     return item
 

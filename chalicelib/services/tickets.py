@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.ids import iso, utcnow
+from chalicelib.models.base import get_of_kind
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.models.tickets import (
     ASSIGNMENT_KIND,
@@ -77,11 +78,8 @@ def load(number: int | str) -> TicketModel:
     key = str(number)
     if not key.isdigit() or len(key) > 12:
         raise NotFound("Ticket not found.")
-    try:
-        item = TicketModel.get(key, consistent_read=True)
-    except DoesNotExist:
-        raise NotFound("Ticket not found.") from None
-    if item.kind != TICKET_KIND:
+    item = get_of_kind(TicketModel, key, TICKET_KIND)
+    if item is None:
         raise NotFound("Ticket not found.")
     return item
 

@@ -11,10 +11,9 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib.errors import Gone
 from chalicelib.ids import hash_secret, new_secret
+from chalicelib.models.base import get_of_kind
 from chalicelib.models.users import TOKEN_KIND, UserModel, token_item_id
 
 ACTIVATION, VERIFY, RESET = "activation", "verify", "reset"
@@ -51,11 +50,7 @@ CURRENT_FIELD = {ACTIVATION: "invite_token_hash", VERIFY: "invite_token_hash", R
 
 
 def _find(token_hash: str) -> UserModel | None:
-    try:
-        item = UserModel.get(token_item_id(token_hash), consistent_read=True)
-    except DoesNotExist:
-        return None
-    return item if item.kind == TOKEN_KIND else None
+    return get_of_kind(UserModel, token_item_id(token_hash), TOKEN_KIND)
 
 
 def redeemable(secret: str, purpose: str, now: datetime) -> tuple[str, UserModel, UserModel]:
