@@ -11,6 +11,7 @@
   var BLOCKED = "Client self-service portal temporarily blocked";
   var STATUSES = ["new", "open", "pending", "resolved", "closed"];
   var PRIORITIES = ["low", "normal", "high", "urgent"];
+  var PAGE = 25; /* tickets per page of My tickets */
   /* `bearer`: an agent's read-only impersonation token, kept in memory only (from the link's
    * #fragment, which never reaches a server log); it ends with the tab or a reload. */
   var state = { config: null, me: null, flash: null, bearer: null };
@@ -522,27 +523,36 @@
       scopeSel.querySelector("select").addEventListener("change", filterChanged);
     }
 
+    /* The API filters after it reads a page, so a filtered page can come back short (even
+     * empty) with a cursor: keep reading, a few requests at most, until a page is full. */
     function load() {
       more.disabled = true;
-      return api("GET", "/tickets" + qs({ status: status, scope: scope, cursor: cursor, limit: "25" })).then(function (res) {
-        (res.items || []).forEach(function (t) {
-          tbody.appendChild(h("tr", null,
-            h("td", { "class": "num", text: String(t.number) }),
-            h("td", null, link("/tickets/" + encodeURIComponent(t.number), t.subject || "(no subject)")),
-            h("td", null, badge(t.status)),
-            scope ? h("td", { text: requesterName(t) }) : null,
-            h("td", null, h("time", { datetime: t.updated_at || t.created_at, text: when(t.updated_at || t.created_at) }))));
-        });
+      return fetchPage([], 0).then(show);
+    }
+    function fetchPage(got, rounds) {
+      return api("GET", "/tickets" + qs({ status: status, scope: scope, cursor: cursor, limit: String(PAGE - got.length) })).then(function (res) {
+        got = got.concat(res.items || []);
         cursor = res.next_cursor || null;
-        more.hidden = !cursor;
-        more.disabled = false;
-        empty.hidden = tbody.childNodes.length > 0;
-        table.hidden = tbody.childNodes.length === 0;
-        live.textContent = tbody.childNodes.length + " tickets shown.";
+        return cursor && got.length < PAGE && rounds < 4 ? fetchPage(got, rounds + 1) : got;
       });
     }
+    function show(items) {
+      items.forEach(function (t) {
+        tbody.appendChild(h("tr", null,
+          h("td", { "class": "num", text: String(t.number) }),
+          h("td", null, link("/tickets/" + encodeURIComponent(t.number), t.subject || "(no subject)")),
+          h("td", null, badge(t.status)),
+          scope ? h("td", { text: requesterName(t) }) : null,
+          h("td", null, h("time", { datetime: t.updated_at || t.created_at, text: when(t.updated_at || t.created_at) }))));
+      });
+      more.hidden = !cursor;
+      more.disabled = false;
+      empty.hidden = tbody.childNodes.length > 0;
+      table.hidden = tbody.childNodes.length === 0;
+      live.textContent = tbody.childNodes.length + " tickets shown.";
+    }
     more.addEventListener("click", function () { load().catch(listError); });
-    function listError(err) { add(main, notice(err.message, "error")); }
+    function listError(err) { more.disabled = false; add(main, notice(err.message, "error")); }
 
     page(scope ? "Tickets of my organization" : "My tickets", [
       h("div", { "class": "toolbar" }, h("div", { "class": "filters" }, statusSel, scopeSel),
@@ -594,12 +604,19 @@
       var conversation = h("ol", { "class": "conversation", "aria-label": "Conversation" }, notes.map(noteItem));
       var parts = [details, h("h2", { text: "Description" }), description,
         h("h2", { text: "Conversation" }), notes.length ? conversation : h("p", { "class": "empty", text: "No replies yet." })];
+      /* Editing and rating are the requester's; a client admin reading a colleague's ticket may reply. */
+      var requester = !!(t.requester && t.requester.id === me.id);
+      var canRate = !readOnly() && requester && t.status === "resolved" && state.config.allow_client_rating;
       if (!readOnly()) {
-        parts.push(replyForm(t, conversation));
-        if (open) parts.push(editSection(t));
-        if (t.status === "resolved" && state.config.allow_client_rating) parts.push(ratingSection(t));
+        if (t.status === "closed") {
+          parts.push(h("p", { "class": "notice info" }, "This ticket is closed. To follow up, ", link("/tickets/new", "open a new ticket"), "."));
+        } else {
+          parts.push(replyForm(t, conversation));
+        }
+        if (open && requester && t.editable !== false) parts.push(editSection(t));
+        if (canRate) parts.push(ratingSection(t));
       }
-      if (t.rating && (readOnly() || t.status !== "resolved" || !state.config.allow_client_rating)) parts.push(ratingShown(t.rating));
+      if (t.rating && !canRate) parts.push(ratingShown(t.rating));
       var heading = page("#" + t.number + " " + (t.subject || ""), parts);
       heading.parentNode.insertBefore(h("p", { "class": "crumbs" }, link("/tickets", "← My tickets")), heading);
     }, function (err) {
@@ -610,20 +627,29 @@
     });
   }
   function noteItem(n) {
-    var author = n.author_name || (n.author && (n.author.name || n.author.email)) || (n.author_type === "agent" ? "Support" : "You");
-    var mine = n.author_type ? n.author_type !== "agent" : false;
+    var kind = (n.author && n.author.kind) || "client";
+    var author = (n.author && n.author.name) || (kind === "agent" ? "Support" : "You");
+    var mine = kind !== "agent";
     return h("li", { "class": "message" + (mine ? " mine" : " theirs") },
       h("div", { "class": "message-meta" }, h("strong", { text: author }), " · ",
         h("time", { datetime: n.created_at, text: when(n.created_at) })),
       h("p", { "class": "message-body", text: n.body || "" }));
   }
   function replyForm(t, conversation) {
+    /* A client's reply reopens a resolved or pending ticket: then the whole page changes. */
+    var reopens = t.status === "resolved" || t.status === "pending";
     var section = h("section", { "class": "panel", "aria-labelledby": "reply-h" }, h("h2", { id: "reply-h", text: "Reply" }));
     section.appendChild(form({
       label: "Reply", button: "Send reply",
-      fields: [{ name: "body", label: "Your reply", type: "textarea", required: true, rows: 5, maxlength: 20000 }],
+      fields: [{ name: "body", label: "Your reply", type: "textarea", required: true, rows: 5, maxlength: 20000,
+        hint: t.status === "resolved" ? "Replying reopens this ticket." : null }],
       submit: function (v, el) {
         return api("POST", "/tickets/" + t.number + "/notes", { body: v.body }).then(function (note) {
+          if (reopens) {
+            state.flash = { text: "Your reply was sent.", kind: "success" };
+            render();
+            return;
+          }
           if (!conversation.parentNode) {
             var empty = main.querySelector(".empty");
             if (empty) empty.replaceWith(conversation);
