@@ -38,7 +38,7 @@ def create_ticket(call: Call) -> dict:
     def create() -> dict:
         item = tickets.create(subject=body.subject, description=body.description, priority=body.priority,
                               category=body.category, requester_id=call.client.id,
-                              created_by=f"client:{call.client.id}")
+                              created_by=f"client:{call.client.id}", opened_by=actor(call))
         return tickets.client_view(item)
 
     return _once(call, "portal-ticket", create)

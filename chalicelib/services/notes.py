@@ -83,9 +83,12 @@ def _add_note_once(ticket: TicketModel, author: Author, body: str, internal: boo
     condition = TicketModel.status == ticket.status
     if author.kind == "client" and ticket.status in ("resolved", "pending"):
         actions += [TicketModel.status.set("open"), TicketModel.resolved_at.remove()]
+    # A client's note goes to agents only: the requester's account is read for agents' notes.
+    requester = (tickets.requester_state(ticket.requester_id) if author.kind == "agent"
+                 else notifications.Requester(ticket.requester_id, None, None))
     recipients = notifications.note_recipients(
         author_kind=author.kind, author_id=author.id, internal=internal, notify_contact=notify_contact,
-        notify_assignees=notify_assignees, requester=tickets.requester_state(ticket.requester_id),
+        notify_assignees=notify_assignees, requester=requester,
         assignees=dict(ticket.assignee_emails.as_dict() if ticket.assignee_emails else {}),
         agents_email=get_settings().effective_agents_email, blocked=bool(ticket.block_client_view))
     try:

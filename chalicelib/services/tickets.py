@@ -126,14 +126,30 @@ def agent_view(item: TicketModel) -> dict[str, Any]:
 
 # --- creating ---------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class _Requester:
+    id: str
+    name: str | None
+    email: str
+    organization_id: str | None
+    status: str
+
+
 def create(*, subject: str, description: str, priority: str | None, category: str | None, requester_id: str,
-           created_by: str, assignees: dict[str, str] | None = None, status: str = "new") -> TicketModel:
+           created_by: str, assignees: dict[str, str] | None = None, status: str = "new",
+           opened_by: ClientActor | None = None) -> TicketModel:
     """A new ticket for `requester_id` (a client), with ticket-created mail queued in the
     same transaction. The requester's name and email are copied onto the ticket, so they
-    stay even if the client is removed."""
+    stay even if the client is removed. `opened_by`: the client opening their own ticket,
+    whose session was read in this request (so active and current): no second read."""
+    from chalicelib.models.users import ACTIVE
     from chalicelib.services.clients import find_item
 
-    requester = find_item(requester_id)
+    requester: Any
+    if opened_by is not None and opened_by.id == requester_id:
+        requester = _Requester(opened_by.id, opened_by.name, opened_by.email, opened_by.organization_id, ACTIVE)
+    else:
+        requester = find_item(requester_id)
     if requester is None:
         raise InvalidInput("This client does not exist.", fields={"requester_id": "unknown client"})
     now = utcnow()
@@ -320,7 +336,8 @@ def set_rating(number: int | str, client: ClientActor, score: int, comment: str 
                TicketModel.updated_at.set(now)]
     actions.append(TicketModel.rating_comment.set(comment) if comment else TicketModel.rating_comment.remove())
     try:
+        # UpdateItem answers with the whole item (ALL_NEW) and PynamoDB loads it into `item`.
         item.update(actions=actions, condition=TicketModel.status.is_in(*FINISHED))
     except UpdateError:
         raise Conflict("The ticket was reopened meanwhile.") from None
-    return load(number)
+    return item
