@@ -713,8 +713,9 @@
         var body = { score: score };
         if (v.comment) body.comment = v.comment;
         return api("POST", "/tickets/" + t.number + "/rating", body).then(function () {
-          section.replaceWith(ratingShown(body));
-          add(main, notice("Thank you for your rating.", "success"));
+          var shown = ratingShown(body);
+          add(shown, notice("Thank you for your rating.", "success"));
+          section.replaceWith(shown);
         });
       }
     }));
