@@ -12,6 +12,7 @@ from chalicelib.routes import (
     organizations,
     portal_account,
     portal_auth,
+    portal_log,
     portal_tickets,
     public,
     settings,
@@ -24,7 +25,7 @@ app.register_middleware(middleware.all_middleware, "all")
 app.register_middleware(middleware.http_middleware, "http")
 
 for module in (public, organizations, settings, clients, portal_auth, portal_account, agent_tickets,
-               portal_tickets, agents):
+               portal_tickets, agents, portal_log):
     app.register_blueprint(module.blueprint)
 
 

@@ -18,6 +18,7 @@ TABLE_OWNERS: dict[str, str] = {
     "tickets": "chalicelib.models.tickets:TicketModel",
     "notes": "chalicelib.models.notes:NoteModel",
     "idempotency": "chalicelib.models.idempotency:IdempotencyRecord",
+    "portal_log": "chalicelib.models.portal_log:PortalLogModel",
 }
 
 

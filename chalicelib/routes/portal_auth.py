@@ -10,6 +10,7 @@ from chalicelib.errors import Forbidden, ReadOnly, Unauthorized
 from chalicelib.ids import iso
 from chalicelib.routes import api
 from chalicelib.routes.api import Call, RouteGroup
+from chalicelib.services.portal_log import Origin
 
 routes = RouteGroup(__name__, auth="public", tag="portal-account")
 blueprint = routes.blueprint
@@ -56,6 +57,11 @@ def authenticate_portal(call: Call) -> None:
 api.AUTHENTICATORS["portal"] = authenticate_portal
 
 
+def origin(call: Call) -> Origin:
+    """The caller as the services may know it: API Gateway's source IP and the User-Agent."""
+    return Origin(call.source_ip, call.user_agent)
+
+
 def _cookie(value: str, max_age: int) -> str:
     secure = "; Secure" if get_config().portal_url.startswith("https://") else ""
     return f"{COOKIE}={value}; Path=/portal; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
@@ -85,7 +91,7 @@ def signup(call: Call) -> dict:
 def verify_signup(call: Call) -> Response:
     from chalicelib.services import accounts
 
-    client, session = accounts.verify_signup(call.body.token)
+    client, session = accounts.verify_signup(call.body.token, origin(call))
     return session_response(client, session)
 
 
@@ -104,7 +110,8 @@ def activate(call: Call) -> Response:
     from chalicelib.services import invitations
 
     body = call.body
-    client, session = invitations.activate(body.token, name=body.name, phone=body.phone, password=body.password)
+    client, session = invitations.activate(body.token, name=body.name, phone=body.phone, password=body.password,
+                                           origin=origin(call))
     return session_response(client, session)
 
 
@@ -113,7 +120,7 @@ def activate(call: Call) -> Response:
 def login(call: Call) -> Response:
     from chalicelib.services import sessions
 
-    client, session = sessions.login(call.body.email, call.body.password)
+    client, session = sessions.login(call.body.email, call.body.password, origin(call))
     return session_response(client, session)
 
 
@@ -140,4 +147,4 @@ def forgot_password(call: Call) -> dict:
 def reset_password(call: Call) -> None:
     from chalicelib.services import accounts
 
-    accounts.reset_password(call.body.token, call.body.password)
+    accounts.reset_password(call.body.token, call.body.password, origin(call))

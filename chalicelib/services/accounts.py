@@ -17,7 +17,7 @@ from chalicelib.errors import InvalidInput, PorticoError, Unauthorized
 from chalicelib.ids import utcnow
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.models.users import ACTIVE, CLIENT_USER, INACTIVE, INVITED, UserModel
-from chalicelib.services import clients, outbox, passwords, sessions, tokens
+from chalicelib.services import clients, outbox, passwords, portal_log, sessions, tokens
 from chalicelib.services.settings import get_settings
 
 RESET_TTL = timedelta(hours=1)
@@ -88,9 +88,17 @@ def _queue_once(message: OutboxModel) -> None:
             raise
 
 
-def verify_signup(secret: str) -> tuple[clients.Client, sessions.Session]:
-    """Follow the sign-up verification link: the account becomes active, logged in."""
+def verify_signup(secret: str, origin: portal_log.Origin | None = None) -> tuple[clients.Client, sessions.Session]:
+    """Follow the sign-up verification link: the account becomes active, logged in. Logged
+    in the portal log as an activation."""
+    with portal_log.recorded(portal_log.ACTIVATION, origin) as attempt:
+        client, session = _verify_signup(secret, attempt)
+    return client, session
+
+
+def _verify_signup(secret: str, attempt: portal_log.Attempt) -> tuple[clients.Client, sessions.Session]:
     token_hash, token, item = tokens.redeemable(secret, tokens.VERIFY, utcnow())
+    attempt.client_id, attempt.email = item.id, item.email
     now = utcnow()
     session = sessions.new_session(item.id, now)
     actions = [UserModel.status.set(ACTIVE), UserModel.activated_at.set(now), UserModel.last_login_at.set(now),
@@ -138,9 +146,16 @@ def forgot_password(email: str) -> None:
         return  # disabled or removed meanwhile: nothing to send
 
 
-def reset_password(secret: str, password: str) -> clients.Client:
-    """Set a new password from a reset link; every session ends."""
+def reset_password(secret: str, password: str, origin: portal_log.Origin | None = None) -> clients.Client:
+    """Set a new password from a reset link; every session ends. Logged in the portal log."""
+    with portal_log.recorded(portal_log.PASSWORD_RESET, origin) as attempt:
+        client = _reset_password(secret, password, attempt)
+    return client
+
+
+def _reset_password(secret: str, password: str, attempt: portal_log.Attempt) -> clients.Client:
     token_hash, token, item = tokens.redeemable(secret, tokens.RESET, utcnow())
+    attempt.client_id, attempt.email = item.id, item.email
     passwords.check_policy(password, email=item.email or "", name=item.name)
     now = utcnow()
     actions = [UserModel.password_hash.set(passwords.hash_password(password)), UserModel.password_changed_at.set(now),

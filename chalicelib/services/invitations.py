@@ -16,7 +16,7 @@ from chalicelib.errors import Conflict
 from chalicelib.ids import iso, utcnow
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.models.users import ACTIVE, DISABLED, INACTIVE, INVITED, REMINDER_DUE, UserModel
-from chalicelib.services import clients, outbox, passwords, tokens
+from chalicelib.services import clients, outbox, passwords, portal_log, tokens
 from chalicelib.services.settings import get_settings
 
 WELCOME_TEMPLATE = "portal-welcome"
@@ -107,11 +107,21 @@ def activation_info(secret: str) -> Activation:
     return Activation(item.email or "", item.status or INVITED, item.name, token.purpose or tokens.ACTIVATION)
 
 
-def activate(secret: str, *, name: str, phone: str | None, password: str) -> tuple[clients.Client, Any]:
-    """Complete an invitation: contact details and password, status active, logged in."""
+def activate(secret: str, *, name: str, phone: str | None, password: str, origin: portal_log.Origin | None = None
+             ) -> tuple[clients.Client, Any]:
+    """Complete an invitation: contact details and password, status active, logged in.
+    Every attempt goes to the portal log."""
+    with portal_log.recorded(portal_log.ACTIVATION, origin) as attempt:
+        client, session = _activate(secret, name=name, phone=phone, password=password, attempt=attempt)
+    return client, session
+
+
+def _activate(secret: str, *, name: str, phone: str | None, password: str, attempt: portal_log.Attempt
+              ) -> tuple[clients.Client, Any]:
     from chalicelib.services import sessions
 
     token_hash, token, item = tokens.redeemable(secret, tokens.ACTIVATION, utcnow())
+    attempt.client_id, attempt.email = item.id, item.email
     passwords.check_policy(password, email=item.email or "", name=name)
     now = utcnow()
     session = sessions.new_session(item.id, now)

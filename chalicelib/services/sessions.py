@@ -20,7 +20,8 @@ from pynamodb.exceptions import UpdateError
 from chalicelib.errors import InvalidCredentials, PorticoError, Unauthorized
 from chalicelib.ids import new_secret, utcnow
 from chalicelib.models.users import ACTIVE, DISABLED, INACTIVE, UserModel
-from chalicelib.services import clients, passwords
+from chalicelib.services import clients, passwords, portal_log
+from chalicelib.services.portal_log import Origin
 
 SESSION_TTL = timedelta(hours=int(os.environ.get("PORTICO_SESSION_HOURS", "12")))
 IMPERSONATION_TTL = timedelta(minutes=15)
@@ -128,10 +129,21 @@ def start_session(item: UserModel, *, read_only: bool = False, agent: str | None
     return session
 
 
-def login(email: str, password: str) -> tuple[clients.Client, Session]:
+def login(email: str, password: str, origin: Origin | None = None) -> tuple[clients.Client, Session]:
+    """Log in with email and password; every attempt goes to the portal log with its outcome."""
+    with portal_log.recorded(portal_log.LOGIN, origin, email=email) as attempt:
+        client, session = _login(email, password)
+        attempt.client_id = client.id
+    return client, session
+
+
+def _login(email: str, password: str) -> tuple[clients.Client, Session]:
     item = clients.find_by_email(email)
     if not passwords.verify_password(item.password_hash if item else None, password) or item is None:
-        raise LoginRefused("unknown_email" if item is None else "wrong_password", item.id if item else None)
+        if item is None:
+            raise LoginRefused("unknown_email")
+        # An invited client has no password yet: no guess is right, and the log says why.
+        raise LoginRefused("wrong_password" if item.password_hash else "not_active", item.id)
     if item.status == DISABLED:
         raise AccountBlocked("This portal account is disabled. Contact your helpdesk.", "account_disabled", item.id)
     if item.status == INACTIVE and item.signup == "self":

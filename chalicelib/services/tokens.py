@@ -69,13 +69,20 @@ def redeemable(secret: str, purpose: str, now: datetime) -> tuple[str, UserModel
         raise expired()
     owner = find_item(token.user_id or "")
     if token.used_at is not None:
-        raise used()
+        raise _of(used(), owner)
     current = getattr(owner, CURRENT_FIELD[purpose]) if owner else None
     if owner is not None and current != token_hash and purpose != RESET and owner.status == ACTIVE:
-        raise used()
+        raise _of(used(), owner)
     if owner is None or current != token_hash or token.expires_at is None or token.expires_at <= now:
-        raise expired()
+        raise _of(expired(), owner)
     return token_hash, token, owner
+
+
+def _of(error: Gone, owner: UserModel | None) -> Gone:
+    """The refusal, naming the link's client when there is one (for the portal log)."""
+    error.client_id = owner.id if owner else None  # type: ignore[attr-defined]
+    error.email = owner.email if owner else None  # type: ignore[attr-defined]
+    return error
 
 
 def mark_used_action(now: datetime) -> list:

@@ -1,0 +1,55 @@
+"""The client portal log (product.md §5): every login attempt, activation, password reset
+and impersonation, kept 400 days (DynamoDB TTL).
+
+Keys are chosen for the one read, `GET /agent/portal-log`, newest first in a time range:
+  - the table: hash `subject` (the client id; for an attempt naming no known account,
+    `email#<lowercased email>`, else `ip#<address>`), range `at`: one client's events are
+    one Query;
+  - the `by_time` index: hash `feed` (always "all"), range `at`: everyone's events are one
+    Query too. One index partition takes ~1,000 writes a second, far more than a
+    helpdesk's portal logs (see docs/architecture.md).
+
+`at` is the event time, ISO with microseconds, then `#` and a random suffix, so it sorts by
+time as text and two events in the same microsecond do not overwrite each other.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.models.base import table_meta
+
+FEED = "all"
+
+
+class LogByTime(GlobalSecondaryIndex):
+    """Every event, in time order: the agents' list without a client filter."""
+
+    class Meta:
+        index_name = "by_time"
+        projection = AllProjection()
+
+    feed = UnicodeAttribute(hash_key=True)
+    at = UnicodeAttribute(range_key=True)
+
+
+class PortalLogModel(Model):
+    Meta = table_meta("portal_log")
+    Meta.ttl_attribute = "expires_ttl"
+
+    subject = UnicodeAttribute(hash_key=True)
+    at = UnicodeAttribute(range_key=True)
+    feed = UnicodeAttribute(default=FEED)
+    event = UnicodeAttribute()  # login | activation | password_reset | impersonation
+    outcome = UnicodeAttribute()  # success | failure
+    reason = UnicodeAttribute(null=True)  # why it failed, e.g. wrong_password, throttled
+    client_id = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)  # as given on a login attempt, or the client's
+    ip = UnicodeAttribute(null=True)
+    user_agent = UnicodeAttribute(null=True)
+    agent = UnicodeAttribute(null=True)  # the impersonating agent
+    expires_ttl = NumberAttribute()  # DynamoDB TTL: 400 days after the event
+
+    by_time = LogByTime()

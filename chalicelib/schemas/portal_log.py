@@ -1,0 +1,69 @@
+"""The client portal log as agents read it."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from chalicelib.schemas.common import PageQuery
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class PortalLogQuery(PageQuery):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=False)
+
+    client_id: str | None = Field(None, max_length=64, pattern=r"^[0-9A-Za-z]+$",
+                                  description="Only this client's events.")
+    since: datetime | None = Field(None, alias="from", description="Earliest time (ISO 8601; a date means its "
+                                                                     "start; no zone means UTC).")
+    until: datetime | None = Field(None, alias="to", description="Latest time, inclusive (a date means the "
+                                                                 "whole day).")
+
+    @field_validator("since", "until", mode="before")
+    @classmethod
+    def _whole_days(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str) and _DAY.match(value.strip()):
+            day = date.fromisoformat(value.strip())
+            if info.field_name == "until":
+                return datetime.combine(day + timedelta(days=1), time(), UTC) - timedelta(microseconds=1)
+            return datetime.combine(day, time(), UTC)
+        return value
+
+    @field_validator("since", "until")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+    @field_validator("until")
+    @classmethod
+    def _ordered(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        since = info.data.get("since")
+        if value is not None and since is not None and value < since:
+            raise ValueError("must not be before `from`")
+        return value
+
+
+class PortalLogEntry(BaseModel):
+    at: str
+    event: Literal["login", "activation", "password_reset", "impersonation"]
+    outcome: Literal["success", "failure"]
+    reason: str | None = Field(description="Why it failed: wrong_password, unknown_email, account_disabled, "
+                                           "email_not_verified, not_active, throttled, token_expired, token_used, "
+                                           "weak_password.")
+    client_id: str | None
+    email: str | None = Field(description="The client's email, or the address typed on a login attempt that "
+                                          "matched no account.")
+    ip: str | None
+    user_agent: str | None
+    agent: str | None = Field(description="The agent who logged in as the client (impersonation).")
+
+
+class PortalLogPage(BaseModel):
+    items: list[PortalLogEntry]
+    next_cursor: str | None

@@ -1,0 +1,174 @@
+"""The client portal log (product.md §5): every login attempt, activation and password reset
+is recorded with its outcome or reason, time, IP and user agent, kept 400 days; agents with
+*view reports* list it by client and time range, newest first."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.support import CLIENT_PASSWORD
+
+BROWSER = {"User-Agent": "Mozilla/5.0 (portal-log test)"}
+
+
+@pytest.fixture
+def source_ip(monkeypatch):
+    """Set the address API Gateway reports as the caller (`requestContext.identity.sourceIp`)."""
+    from chalice.local import LambdaEventConverter
+
+    def use(address: str) -> None:
+        monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", address)
+
+    return use
+
+
+@pytest.fixture
+def reports(agents):
+    return agents.token("reports@helpdesk.test", ["view-reports"])
+
+
+def _log(api, token, **filters):
+    query = "&".join(f"{key}={value}" for key, value in filters.items())
+    answer = api.get(f"/agent/portal-log?{query}", token=token)
+    assert answer.status == 200, answer.json
+    return answer.json
+
+
+def _settings(api, admin_token, **values):
+    version = api.get("/agent/settings", token=admin_token).json["version"]
+    assert api.patch("/agent/settings", {**values, "version": version}, token=admin_token).status == 200
+
+
+def test_every_login_attempt_is_logged_with_its_outcome_ip_and_user_agent(api, portal, reports, source_ip):
+    client, _ = portal.active_client("ana@example.com")
+    source_ip("203.0.113.7")
+    assert api.post("/portal/login", {"email": "ana@example.com", "password": CLIENT_PASSWORD},
+                    headers=BROWSER).status == 200
+    assert api.post("/portal/login", {"email": "ana@example.com", "password": "Wrong-Password-123"},
+                    headers=BROWSER).status == 401
+    source_ip("2001:db8::5")
+    unknown = api.post("/portal/login", {"email": "Nobody@Example.com", "password": "Wrong-Password-123"},
+                       headers=BROWSER)
+    assert unknown.json == {"code": "invalid_credentials", "message": "The email or password is not correct."}
+
+    items = _log(api, reports)["items"]
+    logins = [i for i in items if i["event"] == "login"]
+    assert [(i["outcome"], i["reason"], i["client_id"], i["email"], i["ip"]) for i in logins] == [
+        ("failure", "unknown_email", None, "Nobody@Example.com", "2001:db8::5"),
+        ("failure", "wrong_password", client["id"], "ana@example.com", "203.0.113.7"),
+        ("success", None, client["id"], "ana@example.com", "203.0.113.7"),
+    ]
+    assert all(i["user_agent"] == BROWSER["User-Agent"] and i["at"].endswith("Z") and i["agent"] is None
+               for i in logins)
+
+
+def test_refused_accounts_are_logged_with_the_reason(api, portal, reports, admin_token):
+    disabled, _ = portal.active_client("off@example.com")
+    api.patch(f"/agent/clients/{disabled['id']}", {"disabled": True}, token=portal.agent_token)
+    invited = portal.create_client("pending@example.com")
+    _settings(api, admin_token, self_signup=True)
+    api.post("/portal/signup", {"email": "self@example.com", "name": "Self", "password": CLIENT_PASSWORD})
+
+    assert portal.login("off@example.com").code == "account_disabled"
+    assert portal.login("pending@example.com").code == "invalid_credentials"
+    assert portal.login("self@example.com").code == "email_not_verified"
+
+    reasons = {i["email"]: (i["reason"], i["client_id"]) for i in _log(api, reports)["items"]
+               if i["event"] == "login"}
+    assert reasons["off@example.com"] == ("account_disabled", disabled["id"])
+    assert reasons["pending@example.com"] == ("not_active", invited["id"])
+    assert reasons["self@example.com"][0] == "email_not_verified" and reasons["self@example.com"][1]
+
+
+def test_activation_and_password_reset_are_logged(api, portal, outbox, reports, clock):
+    client = portal.create_client("new@example.com")
+    token = portal.activation_token("new@example.com")
+    assert portal.activate("new@example.com", password="short").status == 400
+    assert portal.activate("new@example.com").status == 200
+    assert api.post("/portal/activate", {"token": token, "name": "Again", "password": CLIENT_PASSWORD}).status == 410
+
+    api.post("/portal/password/forgot", {"email": "new@example.com"})
+    reset = outbox.link_token("portal-password-reset", "new@example.com", "reset_url")
+    assert api.post("/portal/password/reset", {"token": reset, "password": "Fresh-Start-2048"}).status == 204
+    api.post("/portal/password/forgot", {"email": "new@example.com"})
+    late = outbox.link_token("portal-password-reset", "new@example.com", "reset_url")
+    clock.advance(minutes=61)
+    assert api.post("/portal/password/reset", {"token": late, "password": "Fresh-Start-4096"}).status == 410
+
+    items = _log(api, reports, client_id=client["id"])["items"]
+    assert [(i["event"], i["outcome"], i["reason"]) for i in items] == [
+        ("password_reset", "failure", "token_expired"),
+        ("password_reset", "success", None),
+        ("activation", "failure", "token_used"),
+        ("activation", "success", None),
+        ("activation", "failure", "password_rejected"),
+    ]
+    assert all(i["client_id"] == client["id"] and i["email"] == "new@example.com" for i in items)
+
+
+def test_the_log_lists_by_client_and_time_range_newest_first_in_pages(api, portal, reports, clock):
+    ana, _ = portal.active_client("ana@example.com")
+    bob, _ = portal.active_client("bob@example.com")
+    start = clock.now()
+    for _ in range(3):
+        clock.advance(days=1)
+        portal.login("ana@example.com")
+        portal.login("bob@example.com", "Wrong-Password-123")
+
+    ana_logins = [i for i in _log(api, reports, client_id=ana["id"], limit=100)["items"] if i["event"] == "login"]
+    assert len(ana_logins) == 3 and {i["client_id"] for i in ana_logins} == {ana["id"]}
+    assert [i["at"] for i in ana_logins] == sorted((i["at"] for i in ana_logins), reverse=True)
+
+    only = (start + timedelta(days=2)).date().isoformat()
+    that_day = _log(api, reports, **{"from": only, "to": only})["items"]
+    assert {(i["client_id"], i["outcome"]) for i in that_day} == {(ana["id"], "success"), (bob["id"], "failure")}
+    assert all(i["at"].startswith(only) for i in that_day)
+
+    everything, cursor, pages = [], None, 0
+    while True:
+        answer = _log(api, reports, limit=2, **({"cursor": cursor} if cursor else {}))
+        everything += answer["items"]
+        pages += 1
+        cursor = answer["next_cursor"]
+        if not cursor:
+            break
+    assert pages >= 4 and len(everything) == 8  # 2 activations, 6 logins
+    assert [i["at"] for i in everything] == sorted((i["at"] for i in everything), reverse=True)
+    assert everything[0]["client_id"] == bob["id"] and everything[-1]["event"] == "activation"
+
+
+def test_the_log_needs_view_reports_and_checks_its_filters(api, reports, agent_token, admin_token, portal):
+    assert api.get("/agent/portal-log", token=agent_token).status == 403
+    assert api.get("/agent/portal-log", token=portal.agent_token).status == 403  # manage-clients only
+    assert api.get("/agent/portal-log", token=admin_token).status == 200
+    assert api.get("/agent/portal-log").status == 401
+    backwards = api.get("/agent/portal-log?from=2026-02-01&to=2026-01-01", token=reports)
+    assert backwards.status == 400 and "to" in backwards.json["fields"]
+    assert api.get("/agent/portal-log?from=yesterday", token=reports).status == 400
+    assert api.get("/agent/portal-log?client_id=email%23x", token=reports).status == 400
+    assert api.get("/agent/portal-log?cursor=forged", token=reports).status == 400
+
+
+def test_entries_expire_after_400_days(portal):
+    from chalicelib.ids import utcnow
+    from chalicelib.models.portal_log import PortalLogModel
+
+    portal.active_client("ttl@example.com")
+    entry = next(iter(PortalLogModel.by_time.query("all")))
+    assert PortalLogModel.Meta.ttl_attribute == "expires_ttl"
+    assert abs(entry.expires_ttl - (utcnow().timestamp() + 400 * 86400)) < 60
+
+
+def test_a_failing_log_write_does_not_fail_the_login(api, portal, monkeypatch):
+    from chalicelib.models.portal_log import PortalLogModel
+
+    portal.active_client("fine@example.com")
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("DynamoDB is having a bad day")
+
+    monkeypatch.setattr(PortalLogModel, "save", broken)
+    assert portal.login("fine@example.com").status == 200
+    assert portal.login("fine@example.com", "Wrong-Password-123").status == 401
