@@ -122,8 +122,14 @@ def test_a_ticket_from_creation_through_replies_and_edit_to_resolution_and_ratin
     assert_accessible(page)
     screenshot(page, "12-ticket")
 
-    # Resolved with rating off: no rating form, no editing.
+    # The agent resolves it while the client is editing: the refusal is shown in words.
+    page.get_by_text("Edit ticket").click()
     agent_sets_status(api, agent_token, number, "resolved")
+    edit.get_by_label("Subject").fill("Too late to change this")
+    edit.get_by_role("button", name="Save changes").click()
+    expect(edit.locator(".form-error")).to_have_text("A resolved or closed ticket cannot be edited.")
+
+    # Resolved with rating off: no rating form, no editing.
     page.reload()
     expect(page.locator(".ticket-head")).to_contain_text("Resolved")
     expect(page.get_by_text("Edit ticket")).to_have_count(0)
@@ -177,9 +183,10 @@ def test_my_tickets_filters_by_status_loads_more_and_a_client_admin_switches_to_
     page.reload()
     expect(ticket_rows(page)).to_have_count(25)
     expect(page.get_by_text("Max needs a VPN account")).to_have_count(0)
-    page.get_by_role("button", name="Load more tickets").click()
+    page.get_by_role("button", name="Load more tickets").press("Enter")
     expect(ticket_rows(page)).to_have_count(27)
     expect(page.get_by_role("button", name="Load more tickets")).to_be_hidden()
+    expect(ticket_rows(page).nth(25).get_by_role("link")).to_be_focused()  # keyboard users land on the new rows
 
     page.get_by_label("Status").select_option(label="Resolved")
     expect(page).to_have_url(re.compile(r"status=resolved"))

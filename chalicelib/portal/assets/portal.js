@@ -502,7 +502,7 @@
       h("caption", { "class": "visually-hidden", text: scope ? "Tickets of my organization" : "My tickets" }),
       h("thead", null, h("tr", null, h("th", { scope: "col", text: "#" }), h("th", { scope: "col", text: "Subject" }),
         h("th", { scope: "col", text: "Status" }), scope ? h("th", { scope: "col", text: "Requester" }) : null,
-        h("th", { scope: "col", text: "Last update" }))), tbody);
+        h("th", { scope: "col", "class": "wide-only", text: "Last update" }))), tbody);
     var more = h("button", { type: "button", "class": "secondary", hidden: true, text: "Load more tickets" });
     var empty = h("p", { "class": "empty", hidden: true, text: status ? "No tickets with this status." : "You have no tickets yet." });
     var live = h("p", { "class": "visually-hidden", role: "status" });
@@ -543,7 +543,7 @@
           h("td", null, link("/tickets/" + encodeURIComponent(t.number), t.subject || "(no subject)")),
           h("td", null, badge(t.status)),
           scope ? h("td", { text: requesterName(t) }) : null,
-          h("td", null, h("time", { datetime: t.updated_at || t.created_at, text: when(t.updated_at || t.created_at) }))));
+          h("td", { "class": "wide-only" }, h("time", { datetime: t.updated_at || t.created_at, text: when(t.updated_at || t.created_at) }))));
       });
       more.hidden = !cursor;
       more.disabled = false;
@@ -551,7 +551,11 @@
       table.hidden = tbody.childNodes.length === 0;
       live.textContent = tbody.childNodes.length + " tickets shown.";
     }
-    more.addEventListener("click", function () { load().catch(listError); });
+    more.addEventListener("click", function () {
+      var shown = tbody.rows.length;
+      /* The button may hide now: keyboard focus moves to the first ticket just added. */
+      load().then(function () { var a = tbody.rows[shown] && tbody.rows[shown].querySelector("a"); if (a) a.focus(); }).catch(listError);
+    });
     function listError(err) { more.disabled = false; add(main, notice(err.message, "error")); }
 
     page(scope ? "Tickets of my organization" : "My tickets", [
@@ -772,7 +776,7 @@
     var table = h("table", { "class": "people" },
       h("caption", { "class": "visually-hidden", text: "Colleagues" }),
       h("thead", null, h("tr", null, h("th", { scope: "col", text: "Name" }), h("th", { scope: "col", text: "Email" }),
-        h("th", { scope: "col", text: "Role" }), h("th", { scope: "col", text: "Status" }),
+        h("th", { scope: "col", "class": "wide-only", text: "Role" }), h("th", { scope: "col", text: "Status" }),
         readOnly() ? null : h("th", { scope: "col", text: "Actions" }))), tbody);
     var listError = h("div", { role: "alert", "class": "form-error" });
     var more = h("button", { type: "button", "class": "secondary", hidden: true, text: "Load more colleagues" });
@@ -789,7 +793,7 @@
         }
       }
       return h("tr", null, h("td", { text: c.name || "—" }), h("td", { text: c.email }),
-        h("td", { text: c.role === "client_admin" ? "Admin" : "User" }),
+        h("td", { "class": "wide-only", text: c.role === "client_admin" ? "Admin" : "User" }),
         h("td", null, badge(c.disabled ? "disabled" : c.status)), readOnly() ? null : actions);
     }
     function confirmDisable(button, c) {
