@@ -33,8 +33,17 @@ class GrowthResult:
         return len(reads) <= 1 and len(units) <= 1 and len(calls) <= 1
 
     @property
+    def bounded(self) -> bool:
+        """Flat, or (a spec with `reads`) exactly the items its answer needs at each size, in
+        the same number of calls."""
+        if self.spec.reads is None:
+            return self.flat
+        calls = {calls.total for calls in self.by_size.values()}
+        return len(calls) <= 1 and all(c.items_read == self.spec.reads(n) for n, c in self.by_size.items())
+
+    @property
     def ok(self) -> bool:
-        return not self.problems and self.flat and not any(c.scans for c in self.by_size.values())
+        return not self.problems and self.bounded and not any(c.scans for c in self.by_size.values())
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.spec.name, "table": self.spec.table, "note": self.spec.note, "ok": self.ok,

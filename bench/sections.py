@@ -59,8 +59,11 @@ def growth_rows(local: Any, sizes: list[int]) -> list[Row]:
         value = " / ".join(str(c.items_read) for c in result.by_size.values()) or "-"
         state = ERROR if result.problems and not result.by_size else verdict(result.ok)
         detail = "; ".join([*result.problems, per_size]) + (f" ({result.spec.note})" if result.spec.note else "")
-        rows.append(Row("items read vs table", result.spec.name, value,
-                        "flat at " + " / ".join(f"{n:,}" for n in sorted(sizes)), state, detail, result.as_dict()))
+        budget = "flat at " + " / ".join(f"{n:,}" for n in sorted(sizes))
+        if result.spec.reads is not None:
+            budget = f"= {result.spec.bound or 'expected'}: " + " / ".join(
+                str(result.spec.reads(n)) for n in sorted(sizes))
+        rows.append(Row("items read vs table", result.spec.name, value, budget, state, detail, result.as_dict()))
     if not rows:
         rows.append(Row("items read vs table", "list routes", "-", "flat", NOT_MEASURED, "no @growth spec"))
     return rows

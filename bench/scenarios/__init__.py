@@ -54,7 +54,9 @@ class Growth:
 
     `seed(start, stop)` adds rows numbered start..stop-1 to the table (in bulk, no API);
     `action(stage)` prepares and returns the request (or, for a job, a function) to count.
-    `requires` is the route ("GET /agent/clients") or "jobs:<function>" that must exist."""
+    `requires` is the route ("GET /agent/clients") or "jobs:<function>" that must exist.
+    `reads(size)`, for a read that is the answer itself (a report over every rated ticket):
+    the items it must read at each size instead of the same at every size, `bound` says what."""
 
     name: str
     table: str
@@ -62,6 +64,8 @@ class Growth:
     action: Callable[[Stage], Request | Callable[[], Any]]
     note: str = ""
     requires: str = ""
+    reads: Callable[[int], int] | None = None
+    bound: str = ""
 
     def available(self, routes: list[str]) -> bool:
         if self.requires.startswith("jobs:"):
@@ -74,10 +78,11 @@ class Growth:
 GROWTH: list[Growth] = []
 
 
-def growth(name: str, *, table: str, seed: Callable[[int, int], None], note: str = "", requires: str = ""
+def growth(name: str, *, table: str, seed: Callable[[int, int], None], note: str = "", requires: str = "",
+           reads: Callable[[int], int] | None = None, bound: str = ""
            ) -> Callable[[Callable[[Stage], Any]], Callable[[Stage], Any]]:
     def register(fn: Callable[[Stage], Any]) -> Callable[[Stage], Any]:
-        GROWTH.append(Growth(name, table, seed, fn, note, requires))
+        GROWTH.append(Growth(name, table, seed, fn, note, requires, reads, bound))
         return fn
 
     return register

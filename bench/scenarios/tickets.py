@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.scenarios import Request, scenario
+from bench.scenarios import Request, growth, scenario
 from bench.stage import Stage
 
 MANAGER_EMAIL = "bench-tickets@helpdesk.test"
@@ -156,3 +157,179 @@ def rate(stage: Stage) -> Request:
     ticket = resolved_ticket(stage)
     return Request("POST", f"/portal/tickets/{ticket['number']}/rating", token=stage.shared_client[1],
                    json={"score": 5, "comment": "Quick and kind."})
+
+
+# --- against table size ----------------------------------------------------------------------
+#
+# Seeded rows n = 0, 1, ... are tickets, one second apart: 1 in 10 is the growth client's own
+# (`n % 10 == 0`; 1 in 5 of those hidden from clients), half are in the growth client's
+# organization, 1 in 10 is assigned to one agent (with its assignment item), 1 in 100 is
+# rated, long ago; five recent ratings fall inside the report's last 30 days. As a helpdesk
+# ages: the first WORKING_SET rows cycle through new, open, pending, resolved, closed; every
+# later row is closed history. A status filter finds the same tickets at every size, however
+# much closed history sits newer than them in the same organization or requester.
+
+GROWTH_ORG = "01BENCHGROWTHTICKETSORG000"
+GROWTH_CLIENT = "01BENCHGROWTHTICKETCLIENT0"
+GROWTH_AGENT = "growth-agent"
+FIRST_SEEDED = 10_000_000
+SEED_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+RATED_EVERY = 100
+RECENT_RATINGS = 5
+STATUS_CYCLE = ("new", "open", "pending", "resolved", "closed")
+WORKING_SET = 1_000
+
+
+def _ticket(number: int, when: datetime, **fields: Any) -> Any:
+    """A ticket as the service writes it (status index keys included)."""
+    from chalicelib.models.tickets import TICKET_KIND, TicketModel, status_key
+    from chalicelib.services.tickets import activity_key
+
+    return TicketModel(str(number), kind=TICKET_KIND, number=number, subject=f"Seeded ticket {number}",
+                       description="Seeded for the items-read check.", priority="normal", public_notes=0,
+                       created_at=when, updated_at=when, activity_at=activity_key(when, number), version=1,
+                       org_status=status_key(fields.get("organization_id"), fields["status"]),
+                       requester_status=status_key(fields.get("requester_id"), fields["status"]), **fields)
+
+
+def seed_tickets(start: int, stop: int) -> None:
+    from bench.seed import put_models
+    from chalicelib.models.tickets import ASSIGNMENT_KIND, RATED, AssignmentModel, assignment_id
+    from chalicelib.services.tickets import activity_key
+
+    rows = []
+    for n in range(start, stop):
+        number, when = FIRST_SEEDED + n, SEED_EPOCH + timedelta(seconds=n)
+        requester = GROWTH_CLIENT if n % 10 == 0 else f"growth-requester-{n % 499:03d}"
+        fields: dict[str, Any] = {
+            "status": STATUS_CYCLE[n % 5] if n < WORKING_SET else "closed",
+            "requester_id": requester, "requester_name": "Seeded Client",
+            "requester_email": f"{requester}@growth.test", "created_by": f"client:{requester}",
+            "organization_id": GROWTH_ORG if n % 2 == 0 else f"growth-org-{n % 97:02d}",
+            "block_client_view": n % 50 == 20, "assignees": [], "assignee_emails": {}}
+        if n % 10 == 5:
+            fields.update(assignees=[GROWTH_AGENT], assignee_emails={GROWTH_AGENT: "growth-agent@helpdesk.test"})
+            rows.append(AssignmentModel(assignment_id(number, GROWTH_AGENT), kind=ASSIGNMENT_KIND,
+                                        assignee=GROWTH_AGENT, ticket_number=number))
+        if n % RATED_EVERY == 3:  # resolved or closed
+            fields.update(rating_score=(n // RATED_EVERY) % 5 + 1, rated=RATED, rated_at=when,
+                          rated_at_key=activity_key(when, number), rated_assignees=[GROWTH_AGENT], resolved_at=when)
+        rows.append(_ticket(number, when, **fields))
+    put_models(rows)
+
+
+def _recent_ratings() -> None:
+    """RECENT_RATINGS rated tickets in the last 30 days: the same items every time."""
+    from bench.seed import put_models
+    from chalicelib.ids import utcnow
+    from chalicelib.models.tickets import RATED
+    from chalicelib.services.tickets import activity_key
+
+    now = utcnow()
+    rows = []
+    for k in range(RECENT_RATINGS):
+        number, rated_at = FIRST_SEEDED - 1 - k, now - timedelta(days=k + 1)
+        rows.append(_ticket(number, SEED_EPOCH - timedelta(days=1), status="resolved", requester_id="growth-recent",
+                            organization_id="growth-org-recent", block_client_view=False, assignees=[GROWTH_AGENT],
+                            rating_score=5 - k % 2, rated=RATED, rated_at=rated_at,
+                            rated_at_key=activity_key(rated_at, number), rated_assignees=[GROWTH_AGENT],
+                            resolved_at=rated_at))
+    put_models(rows)
+
+
+def growth_client_bearer() -> str:
+    """A session of the growth client (a client admin of GROWTH_ORG), written directly."""
+    from bench.seed import put_models
+    from chalicelib.ids import utcnow
+    from chalicelib.models.users import ACTIVE, CLIENT_ADMIN, CLIENT_KIND, UserModel
+    from chalicelib.services.sessions import start_session
+
+    email, now = "growth-tickets@growth.test", utcnow()
+    item = UserModel(GROWTH_CLIENT, kind=CLIENT_KIND, email=email, email_lower=email, name="Growth Client",
+                     organization_id=GROWTH_ORG, role=CLIENT_ADMIN, status=ACTIVE, created_at=now, updated_at=now,
+                     activated_at=now)
+    put_models([item])
+    return f"Bearer {start_session(item).token}"
+
+
+@growth("GET /portal/tickets", table="tickets", seed=seed_tickets,
+        note="my tickets: 1 row in 10, 1 in 5 of those hidden from clients (read, filtered out)")
+def my_tickets_growth(stage: Stage) -> Request:
+    return Request("GET", "/portal/tickets", token=growth_client_bearer())
+
+
+@growth("GET /portal/tickets?status=new", table="tickets", seed=seed_tickets,
+        note="my new tickets: all in the working set, under my closed history")
+def my_new_tickets_growth(stage: Stage) -> Request:
+    return Request("GET", "/portal/tickets?status=new", token=growth_client_bearer())
+
+
+@growth("GET /portal/tickets?scope=organization&status=open", table="tickets", seed=seed_tickets,
+        requires="GET /portal/tickets", note="the organization's open tickets, under its closed history")
+def organization_open_tickets_growth(stage: Stage) -> Request:
+    return Request("GET", "/portal/tickets?scope=organization&status=open", token=growth_client_bearer())
+
+
+@growth("GET /portal/tickets?scope=organization", table="tickets", seed=seed_tickets,
+        note="a client admin's organization: half the rows")
+def organization_tickets_growth(stage: Stage) -> Request:
+    return Request("GET", "/portal/tickets?scope=organization", token=growth_client_bearer())
+
+
+@growth("GET /agent/tickets", table="tickets", seed=seed_tickets, note="first page, all tickets")
+def agent_tickets_growth(stage: Stage) -> Request:
+    return Request("GET", "/agent/tickets", token=stage.agent)
+
+
+@growth("GET /agent/tickets?status=open", table="tickets", seed=seed_tickets, note="status index")
+def agent_status_growth(stage: Stage) -> Request:
+    return Request("GET", "/agent/tickets?status=open", token=stage.agent)
+
+
+@growth("GET /agent/tickets?assignee=", table="tickets", seed=seed_tickets,
+        note="one agent's queue: assignment Query, then one BatchGetItem")
+def agent_assignee_growth(stage: Stage) -> Request:
+    return Request("GET", f"/agent/tickets?assignee={GROWTH_AGENT}", token=stage.agent)
+
+
+@growth("GET /agent/tickets?organization_id=", table="tickets", seed=seed_tickets, note="one organization")
+def agent_organization_growth(stage: Stage) -> Request:
+    return Request("GET", f"/agent/tickets?organization_id={GROWTH_ORG}", token=stage.agent)
+
+
+@growth("GET /agent/tickets?organization_id=&status=open", table="tickets", seed=seed_tickets,
+        note="one organization's open tickets, under its closed history")
+def agent_organization_status_growth(stage: Stage) -> Request:
+    return Request("GET", f"/agent/tickets?organization_id={GROWTH_ORG}&status=open", token=stage.agent)
+
+
+@growth("GET /agent/tickets?requester_id=&status=new", table="tickets", seed=seed_tickets,
+        note="one client's new tickets, under their closed history")
+def agent_requester_status_growth(stage: Stage) -> Request:
+    return Request("GET", f"/agent/tickets?requester_id={GROWTH_CLIENT}&status=new", token=stage.agent)
+
+
+@growth("GET /agent/tickets?assignee=&status=new", table="tickets", seed=seed_tickets,
+        note="one agent's new tickets: filtered after the BatchGetItem, so under closed history a page can be empty")
+def agent_assignee_status_growth(stage: Stage) -> Request:
+    return Request("GET", f"/agent/tickets?assignee={GROWTH_AGENT}&status=new", token=stage.agent)
+
+
+def _reports_agent(stage: Stage) -> str:
+    return stage.agents.token(REPORTS_EMAIL, ["view-reports"])
+
+
+@growth("GET /agent/reports/ratings?from=", table="tickets", seed=seed_tickets, requires="GET /agent/reports/ratings",
+        note=f"last 30 days: {RECENT_RATINGS} ratings; the older ones and unrated tickets are not read")
+def ratings_recent_growth(stage: Stage) -> Request:
+    _recent_ratings()
+    since = (datetime.now(UTC) - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Request("GET", f"/agent/reports/ratings?from={since}", token=_reports_agent(stage))
+
+
+@growth("GET /agent/reports/ratings", table="tickets", seed=seed_tickets,
+        reads=lambda size: size // RATED_EVERY + RECENT_RATINGS, bound="rated tickets",
+        note=f"all time: reads every rated ticket (1 row in {RATED_EVERY}), never an unrated one")
+def ratings_all_time_growth(stage: Stage) -> Request:
+    _recent_ratings()
+    return Request("GET", "/agent/reports/ratings", token=_reports_agent(stage))

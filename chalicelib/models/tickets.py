@@ -6,7 +6,9 @@
                                (DynamoDB cannot index the elements of a list).
 
 Lists read one index; `activity_at` (ISO time of the last activity) orders them newest
-first; an agent's queue is ordered by ticket number, newest first.
+first; an agent's queue is ordered by ticket number, newest first. A status filter within
+an organization or a requester reads its own index (`org_status`, `requester_status`:
+"<id>#<status>"), never the closed history a filter expression would page through.
 """
 
 from __future__ import annotations
@@ -59,6 +61,18 @@ class TicketsByStatus(GlobalSecondaryIndex):
     activity_at = UnicodeAttribute(range_key=True)
 
 
+class TicketsByOrganizationStatus(GlobalSecondaryIndex):
+    Meta = _index("by_org_status_activity")
+    org_status = UnicodeAttribute(hash_key=True)
+    activity_at = UnicodeAttribute(range_key=True)
+
+
+class TicketsByRequesterStatus(GlobalSecondaryIndex):
+    Meta = _index("by_requester_status_activity")
+    requester_status = UnicodeAttribute(hash_key=True)
+    activity_at = UnicodeAttribute(range_key=True)
+
+
 class AssignmentsByAgent(GlobalSecondaryIndex):
     """Assignment items only: an agent's queue; the tickets are then read in one BatchGet."""
 
@@ -105,6 +119,8 @@ class TicketModel(Model):
     updated_at = UTCDateTime(null=True)
     resolved_at = UTCDateTime(null=True)
     activity_at = UnicodeAttribute(null=True)
+    org_status = UnicodeAttribute(null=True)  # status_key(organization_id, status); none without organization
+    requester_status = UnicodeAttribute(null=True)  # status_key(requester_id, status)
     version = VersionAttribute(null=True)
 
     # counter
@@ -118,8 +134,15 @@ class TicketModel(Model):
     by_requester_activity = TicketsByRequester()
     by_organization_activity = TicketsByOrganization()
     by_status_activity = TicketsByStatus()
+    by_org_status_activity = TicketsByOrganizationStatus()
+    by_requester_status_activity = TicketsByRequesterStatus()
     by_assignee_number = AssignmentsByAgent()
     rated_by_time = RatedTickets()
+
+
+def status_key(owner_id: str | None, status: str | None) -> str | None:
+    """The hash key of a ticket in an organization's or a requester's status index."""
+    return f"{owner_id}#{status}" if owner_id and status else None
 
 
 def assignment_id(number: int, username: str) -> str:

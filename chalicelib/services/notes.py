@@ -82,7 +82,7 @@ def _add_note_once(ticket: TicketModel, author: Author, body: str, internal: boo
     actions.append(TicketModel.activity_at.set(tickets.activity_key(now, int(ticket.number))))
     condition = TicketModel.status == ticket.status
     if author.kind == "client" and ticket.status in ("resolved", "pending"):
-        actions += [TicketModel.status.set("open"), TicketModel.resolved_at.remove()]
+        actions += [*tickets.status_actions(ticket, "open"), TicketModel.resolved_at.remove()]
     # A client's note goes to agents only: the requester's account is read for agents' notes.
     requester = (tickets.requester_state(ticket.requester_id) if author.kind == "agent"
                  else notifications.Requester(ticket.requester_id, None, None))

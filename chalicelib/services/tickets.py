@@ -26,6 +26,7 @@ from chalicelib.models.tickets import (
     AssignmentModel,
     TicketModel,
     assignment_id,
+    status_key,
 )
 from chalicelib.services import notifications
 from chalicelib.services.settings import get_settings
@@ -70,6 +71,21 @@ def requester_state(requester_id: str | None) -> notifications.Requester:
     if item is None:
         return notifications.Requester(requester_id, None, None)
     return notifications.Requester(item.id, item.email, item.status)
+
+
+def _index_status(item: TicketModel) -> None:
+    """Keep the organization's and requester's status index keys in step with `status`."""
+    item.org_status = status_key(item.organization_id, item.status)
+    item.requester_status = status_key(item.requester_id, item.status)
+
+
+def status_actions(item: TicketModel, status: str) -> list[Any]:
+    """Update actions that set a ticket's status (for writers that update rather than save)."""
+    actions = [TicketModel.status.set(status),
+               TicketModel.requester_status.set(status_key(item.requester_id, status))]
+    if item.organization_id:
+        actions.append(TicketModel.org_status.set(status_key(item.organization_id, status)))
+    return actions
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -163,6 +179,7 @@ def create(*, subject: str, description: str, priority: str | None, category: st
         created_at=now, updated_at=now, activity_at=activity_key(now, number),
         resolved_at=now if status == "resolved" else None,
     )
+    _index_status(item)
     messages = notifications.ticket_created_messages(
         item, notifications.Requester(requester.id, requester.email, requester.status),
         get_settings().effective_agents_email)
@@ -182,52 +199,49 @@ def _assignment(number: int, username: str) -> AssignmentModel:
 
 # --- listing ----------------------------------------------------------------------------
 
-def _client_filter(status: str | None) -> Any:
-    condition = TicketModel.block_client_view == False  # noqa: E712  (a DynamoDB condition, not a bool test)
-    if status:
-        condition &= TicketModel.status == status
-    return condition
-
-
 def list_for_client(client: ClientActor, *, scope: str, status: str | None, limit: int, start_key: dict | None
                     ) -> tuple[list[TicketModel], dict | None]:
-    """One Query: the requester's tickets, or (client admins) the organization's."""
+    """One Query: the requester's tickets, or (client admins) the organization's; with a
+    status, that owner's status index. Tickets blocked from client view are filtered out
+    (read, not returned: DynamoDB pages on until `limit` are visible)."""
     if scope == "organization":
         if not client.is_client_admin:
             raise Forbidden("Only client admins see their organization's tickets.")
         if not client.organization_id:
             raise Forbidden("Your account does not belong to an organization.")
-        result = TicketModel.by_organization_activity.query(
-            client.organization_id, scan_index_forward=False, filter_condition=_client_filter(status), limit=limit,
-            last_evaluated_key=start_key)
+        index, owner = ((TicketModel.by_org_status_activity, status_key(client.organization_id, status)) if status
+                        else (TicketModel.by_organization_activity, client.organization_id))
     else:
-        result = TicketModel.by_requester_activity.query(
-            client.id, scan_index_forward=False, filter_condition=_client_filter(status), limit=limit,
-            last_evaluated_key=start_key)
+        index, owner = ((TicketModel.by_requester_status_activity, status_key(client.id, status)) if status
+                        else (TicketModel.by_requester_activity, client.id))
+    visible = TicketModel.block_client_view == False  # noqa: E712  (a DynamoDB condition, not a bool test)
+    result = index.query(owner, scan_index_forward=False, filter_condition=visible, limit=limit,
+                         last_evaluated_key=start_key)
     return list(result), result.last_evaluated_key
 
 
 def list_for_agent(*, status: str | None, assignee: str | None, organization_id: str | None,
                    requester_id: str | None, limit: int, start_key: dict | None
                    ) -> tuple[list[TicketModel], dict | None]:
-    """The most selective index for the filters, the others as filter conditions."""
+    """The most selective index for the filters: a status is part of the requester's or the
+    organization's index key, so the closed history is never paged through. The only filter
+    condition left is an organization on a requester's tickets (a requester has one)."""
     if assignee:
         return _queue_of(assignee, status=status, organization_id=organization_id, requester_id=requester_id,
                          limit=limit, start_key=start_key)
-    if requester_id:
-        index, hash_key = TicketModel.by_requester_activity, requester_id
-        filters = [f for f in (status and TicketModel.status == status,
-                               organization_id and TicketModel.organization_id == organization_id) if f]
-    elif organization_id:
-        index, hash_key = TicketModel.by_organization_activity, organization_id
-        filters = [TicketModel.status == status] if status else []
-    elif status:
-        index, hash_key, filters = TicketModel.by_status_activity, status, []
-    else:
-        index, hash_key, filters = TicketModel.by_kind_activity, TICKET_KIND, []
     condition = None
-    for extra in filters:
-        condition = extra if condition is None else condition & extra
+    if requester_id:
+        index, hash_key = ((TicketModel.by_requester_status_activity, status_key(requester_id, status)) if status
+                           else (TicketModel.by_requester_activity, requester_id))
+        if organization_id:
+            condition = TicketModel.organization_id == organization_id
+    elif organization_id:
+        index, hash_key = ((TicketModel.by_org_status_activity, status_key(organization_id, status)) if status
+                           else (TicketModel.by_organization_activity, organization_id))
+    elif status:
+        index, hash_key = TicketModel.by_status_activity, status
+    else:
+        index, hash_key = TicketModel.by_kind_activity, TICKET_KIND
     result = index.query(hash_key, scan_index_forward=False, filter_condition=condition, limit=limit,
                          last_evaluated_key=start_key)
     return list(result), result.last_evaluated_key
@@ -296,6 +310,7 @@ def update_by_agent(number: int | str, changes: dict[str, Any], *, version: int 
 
 def _save(item: TicketModel, now: datetime, extra: list[tuple[str, Any]]) -> TicketModel:
     item.updated_at = now
+    _index_status(item)
     item.activity_at = activity_key(now, int(item.number))
     try:
         with TransactWrite(connection=_connection()) as tx:

@@ -157,6 +157,41 @@ def test_agents_filter_tickets_by_status_assignee_organization_and_requester(hel
     assert numbers(f"?requester_id={helpdesk.stranger_id}") == [stranger["number"]]
 
 
+def test_status_filters_within_a_requester_or_organization_follow_every_status_change(helpdesk, api):
+    """Status is part of the requester's and organization's index keys: every way a status
+    changes (create, agent update, a client's reply reopening) moves the ticket between them."""
+    a = helpdesk.open_ticket("A")
+    b = helpdesk.open_ticket("B")
+    helpdesk.agent_patch(a["number"], status="resolved")
+
+    def agent(query: str) -> list[int]:
+        answer = api.get(f"/agent/tickets{query}", token=helpdesk.agent)
+        assert answer.status == 200, answer.json
+        return [t["number"] for t in answer.json["items"]]
+
+    def portal(query: str, token: str) -> list[int]:
+        answer = api.get(f"/portal/tickets{query}", token=token)
+        assert answer.status == 200, answer.json
+        return [t["number"] for t in answer.json["items"]]
+
+    requester, org = f"?requester_id={helpdesk.requester_id}", f"?organization_id={helpdesk.org_id}"
+    assert agent(f"{requester}&status=resolved") == [a["number"]]
+    assert agent(f"{requester}&status=new&organization_id={helpdesk.org_id}") == [b["number"]]
+    assert agent(f"{requester}&status=new&organization_id=elsewhere") == []
+    assert agent(f"{org}&status=resolved") == [a["number"]]
+    assert portal("?status=resolved", helpdesk.requester) == [a["number"]]
+    assert portal("?scope=organization&status=new", helpdesk.org_admin) == [b["number"]]
+
+    api.post(f"/portal/tickets/{a['number']}/notes", {"body": "Still broken"}, token=helpdesk.requester)
+    assert agent(f"{requester}&status=resolved") == agent(f"{org}&status=resolved") == []
+    assert agent(f"{requester}&status=open") == agent(f"{org}&status=open") == [a["number"]]
+    assert portal("?status=open", helpdesk.requester) == [a["number"]]
+    assert portal("?scope=organization&status=open", helpdesk.org_admin) == [a["number"]]
+    helpdesk.agent_patch(b["number"], block_client_view=True)
+    assert portal("?status=new", helpdesk.requester) == []
+    assert agent(f"{requester}&status=new") == [b["number"]]
+
+
 def test_agent_ticket_lists_page(helpdesk, api):
     for n in range(5):
         helpdesk.open_ticket(f"T{n}")
