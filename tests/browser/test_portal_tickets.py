@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
 
@@ -18,6 +19,7 @@ from tests.browser.flows import (
     link_token,
     log_in,
     log_out,
+    mail_data,
 )
 
 TICKET_ROUTES = ("POST /agent/clients", "POST /portal/activate", "GET /portal/me", "GET /portal/tickets",
@@ -122,17 +124,30 @@ def test_a_ticket_from_creation_through_replies_and_edit_to_resolution_and_ratin
     assert_accessible(page)
     screenshot(page, "12-ticket")
 
-    # The agent resolves it while the client is editing: the refusal is shown in words.
+    # The agent resolves it (rating is on) while the client is editing: the refusal is in words.
+    assert api.patch("/agent/settings", json={"allow_client_rating": True}, token=admin_token).status == 200
     page.get_by_text("Edit ticket").click()
     agent_sets_status(api, agent_token, number, "resolved")
     edit.get_by_label("Subject").fill("Too late to change this")
     edit.get_by_role("button", name="Save changes").click()
     expect(edit.locator(".form-error")).to_have_text("A resolved or closed ticket cannot be edited.")
 
-    # Resolved with rating off: no rating form, no editing.
-    page.reload()
+    # The rating link of the ticket-resolved email, opened logged out: log in, land on the form.
+    rating_link = urlsplit(mail_data("kim@acme.test", "ticket-resolved")["rating_url"])
+    assert rating_link.path == f"/portal/tickets/{number}" and rating_link.fragment == "rate"
+    log_out(page)
+    page.goto(f"{rating_link.path}#rate")
+    page.get_by_label("Email").fill("kim@acme.test")
+    page.get_by_label("Password").fill(CLIENT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Rate this ticket")).to_be_focused()
     expect(page.locator(".ticket-head")).to_contain_text("Resolved")
     expect(page.get_by_text("Edit ticket")).to_have_count(0)
+
+    # Rating off: no rating form.
+    assert api.patch("/agent/settings", json={"allow_client_rating": False}, token=admin_token).status == 200
+    page.reload()
+    expect(page.locator(".ticket-head")).to_contain_text("Resolved")
     expect(page.get_by_role("heading", name="Rate this ticket")).to_have_count(0)
 
     # Rating on: the client rates, once.

@@ -192,7 +192,10 @@
   function notice(text, kind) { return h("p", { "class": "notice " + (kind || "info"), role: kind === "error" ? "alert" : "status", text: text }); }
 
   /* ---------- router ---------- */
-  function here() { return location.pathname.slice(ROOT.length) + location.search; }
+  /* Where we are, to come back after logging in; a plain #anchor (an email's "#rate") is kept. */
+  function here() {
+    return location.pathname.slice(ROOT.length) + location.search + (/^#[a-z-]+$/.test(location.hash) ? location.hash : "");
+  }
   function go(path, params, replace) {
     var url = ROOT + (path === "/" ? "" : path) + (params ? qs(params) : "");
     history[replace ? "replaceState" : "pushState"](null, "", url);
@@ -623,6 +626,9 @@
       if (t.rating && !canRate) parts.push(ratingShown(t.rating));
       var heading = page("#" + t.number + " " + (t.subject || ""), parts);
       heading.parentNode.insertBefore(h("p", { "class": "crumbs" }, link("/tickets", "← My tickets")), heading);
+      /* The resolved-ticket email links to #rate: start at the rating form. */
+      var rate = location.hash === "#rate" && document.getElementById("rate");
+      if (rate) rate.querySelector("h2").focus();
     }, function (err) {
       if (err.status === 401) { state.me = null; go("/", { next: here() }, true); return; }
       if (err.code === "portal_blocked") return;
@@ -704,7 +710,8 @@
           h("label", { "for": id, text: text }));
       }),
       h("p", { "class": "field-error" }));
-    var section = h("section", { "class": "panel rating", "aria-labelledby": "rate-h" }, h("h2", { id: "rate-h", text: "Rate this ticket" }));
+    var section = h("section", { "class": "panel rating", id: "rate", "aria-labelledby": "rate-h" },
+      h("h2", { id: "rate-h", tabindex: "-1", text: "Rate this ticket" }));
     section.appendChild(form({
       label: "Rate this ticket", button: "Send rating",
       extra: radios,
