@@ -76,6 +76,9 @@ def _operation(operation: Operation, components: dict[str, Any]) -> dict[str, An
     for status in sorted(error_statuses):
         doc["responses"][str(status)] = {"description": _ERROR_TEXT.get(status, "Error"),
                                          "content": {"application/json": {"schema": error_ref}}}
+        if status == 429:
+            doc["responses"]["429"]["headers"] = {"Retry-After": {
+                "description": "Seconds until the attempt may be made again.", "schema": {"type": "integer"}}}
     return doc
 
 

@@ -19,6 +19,7 @@ TABLE_OWNERS: dict[str, str] = {
     "notes": "chalicelib.models.notes:NoteModel",
     "idempotency": "chalicelib.models.idempotency:IdempotencyRecord",
     "portal_log": "chalicelib.models.portal_log:PortalLogModel",
+    "throttle": "chalicelib.models.throttle:ThrottleModel",
 }
 
 

@@ -77,17 +77,17 @@ def session_response(client, session, status: int = 200) -> Response:
 
 
 @routes.route("/portal/signup", "POST", status=202, summary="Sign up (public portal only)",
-              body="clients.Signup", response="clients.Accepted", errors=(403,))
+              body="clients.Signup", response="clients.Accepted", errors=(403, 429))
 def signup(call: Call) -> dict:
     from chalicelib.services import accounts
 
     body = call.body
-    accounts.signup(body.email, body.name, body.password)
+    accounts.signup(body.email, body.name, body.password, origin(call))
     return ACCEPTED
 
 
 @routes.route("/portal/signup/verify", "POST", summary="Confirm a sign-up's email address; starts a session",
-              body="clients.VerifySignup", response="clients.SessionAnswer", errors=(410,))
+              body="clients.VerifySignup", response="clients.SessionAnswer", errors=(410, 429))
 def verify_signup(call: Call) -> Response:
     from chalicelib.services import accounts
 
@@ -105,7 +105,7 @@ def activation_info(call: Call, token: str) -> dict:
 
 
 @routes.route("/portal/activate", "POST", summary="Activate an invitation: contact details and password",
-              body="clients.Activate", response="clients.SessionAnswer", errors=(410,))
+              body="clients.Activate", response="clients.SessionAnswer", errors=(410, 429))
 def activate(call: Call) -> Response:
     from chalicelib.services import invitations
 
@@ -134,11 +134,11 @@ def logout(call: Call) -> Response:
 
 
 @routes.route("/portal/password/forgot", "POST", status=202, summary="Email a password-reset link",
-              body="clients.ForgotPassword", response="clients.Accepted")
+              body="clients.ForgotPassword", response="clients.Accepted", errors=(429,))
 def forgot_password(call: Call) -> dict:
     from chalicelib.services import accounts
 
-    accounts.forgot_password(call.body.email)
+    accounts.forgot_password(call.body.email, origin(call))
     return ACCEPTED
 
 

@@ -8,16 +8,17 @@ differs is only which email, if any, is queued.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_config
-from chalicelib.errors import InvalidInput, PorticoError, Unauthorized
+from chalicelib.errors import Gone, InvalidInput, PorticoError, Unauthorized
 from chalicelib.ids import utcnow
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.models.users import ACTIVE, CLIENT_USER, INACTIVE, INVITED, UserModel
-from chalicelib.services import clients, outbox, passwords, portal_log, sessions, tokens
+from chalicelib.services import clients, outbox, passwords, portal_log, sessions, throttle, tokens
 from chalicelib.services.settings import get_settings
 
 RESET_TTL = timedelta(hours=1)
@@ -37,11 +38,13 @@ def _save_all(*items: object) -> None:
             tx.save(item, condition=item.__class__.id.does_not_exist())
 
 
-def signup(email: str, name: str, password: str) -> None:
+def signup(email: str, name: str, password: str, origin: portal_log.Origin | None = None) -> None:
     """A public portal's sign-up: a new, unverified client and a verification email; for
-    an existing account an email saying so instead, never a second account."""
+    an existing account an email saying so instead, never a second account. Every attempt
+    counts against the email and the address (throttle.SIGNUP)."""
     if not get_settings().self_signup:
         raise SignupDisabled()
+    throttle.attempt(throttle.SIGNUP, ip=origin.ip if origin else None, account=email)
     passwords.check_policy(password, email=email, name=name)
     existing = clients.find_by_email(email)
     if existing is not None:
@@ -91,9 +94,16 @@ def _queue_once(message: OutboxModel) -> None:
 def verify_signup(secret: str, origin: portal_log.Origin | None = None) -> tuple[clients.Client, sessions.Session]:
     """Follow the sign-up verification link: the account becomes active, logged in. Logged
     in the portal log as an activation."""
-    with portal_log.recorded(portal_log.ACTIVATION, origin) as attempt:
+    with portal_log.recorded(portal_log.ACTIVATION, origin) as attempt, _activation_throttled(secret, origin):
         client, session = _verify_signup(secret, attempt)
     return client, session
+
+
+def _activation_throttled(secret: str, origin: portal_log.Origin | None) -> Any:
+    """Failed uses of a link (unknown, used, expired, a refused password) count against the
+    address and the link (throttle.ACTIVATION)."""
+    return throttle.failures_counted(throttle.ACTIVATION, ip=origin.ip if origin else None, account=secret,
+                                     failures=(Gone, InvalidInput))
 
 
 def _verify_signup(secret: str, attempt: portal_log.Attempt) -> tuple[clients.Client, sessions.Session]:
@@ -106,22 +116,29 @@ def _verify_signup(secret: str, attempt: portal_log.Attempt) -> tuple[clients.Cl
                UserModel.sessions.set({session.key: session.value})]
     _use_token(token, item, actions, condition=(UserModel.invite_token_hash == token_hash)
                & (UserModel.status == INACTIVE))
-    return clients.get_client(item.id), session
+    # What the transaction wrote: the answer needs no second read.
+    item.status, item.activated_at, item.last_login_at, item.updated_at = ACTIVE, now, now, now
+    return clients.to_client(item), session
 
 
-def _use_token(token: UserModel, item: UserModel, actions: list, condition: object) -> None:
+def _use_token(token: UserModel, item: UserModel, actions: list, condition: object,
+               also_delete: tuple[Any, ...] = ()) -> None:
     now = utcnow()
     try:
         with TransactWrite(connection=clients.connection()) as tx:
             tx.update(token, actions=tokens.mark_used_action(now), condition=tokens.unused_condition())
             tx.update(item, actions=actions, condition=condition)
+            for other in also_delete:
+                tx.delete(other)
     except TransactWriteError:
         raise tokens.used() from None
 
 
-def forgot_password(email: str) -> None:
+def forgot_password(email: str, origin: portal_log.Origin | None = None) -> None:
     """Queue `portal-password-reset` for an active account; a pending invitation is sent
-    again instead (the client never set a password). Otherwise nothing, same answer."""
+    again instead (the client never set a password). Otherwise nothing, same answer. Every
+    request counts against the email and the address (throttle.FORGOT)."""
+    throttle.attempt(throttle.FORGOT, ip=origin.ip if origin else None, account=email)
     item = clients.find_by_email(email)
     if item is None:
         return
@@ -146,14 +163,14 @@ def forgot_password(email: str) -> None:
         return  # disabled or removed meanwhile: nothing to send
 
 
-def reset_password(secret: str, password: str, origin: portal_log.Origin | None = None) -> clients.Client:
-    """Set a new password from a reset link; every session ends. Logged in the portal log."""
+def reset_password(secret: str, password: str, origin: portal_log.Origin | None = None) -> None:
+    """Set a new password from a reset link; every session ends, and the account's log-in
+    failures are forgotten (a throttled client gets back in this way). Logged in the portal log."""
     with portal_log.recorded(portal_log.PASSWORD_RESET, origin) as attempt:
-        client = _reset_password(secret, password, attempt)
-    return client
+        _reset_password(secret, password, attempt)
 
 
-def _reset_password(secret: str, password: str, attempt: portal_log.Attempt) -> clients.Client:
+def _reset_password(secret: str, password: str, attempt: portal_log.Attempt) -> None:
     token_hash, token, item = tokens.redeemable(secret, tokens.RESET, utcnow())
     attempt.client_id, attempt.email = item.id, item.email
     passwords.check_policy(password, email=item.email or "", name=item.name)
@@ -161,8 +178,8 @@ def _reset_password(secret: str, password: str, attempt: portal_log.Attempt) -> 
     actions = [UserModel.password_hash.set(passwords.hash_password(password)), UserModel.password_changed_at.set(now),
                UserModel.reset_token_hash.remove(), UserModel.sessions.set({}), UserModel.updated_at.set(now)]
     _use_token(token, item, actions, condition=(UserModel.reset_token_hash == token_hash)
-               & (UserModel.status == ACTIVE))
-    return clients.get_client(item.id)
+               & (UserModel.status == ACTIVE),
+               also_delete=(throttle.account_counter(throttle.LOGIN, item.email or "", now),))
 
 
 def change_password(principal: sessions.Principal, current: str, new: str) -> None:

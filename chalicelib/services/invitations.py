@@ -111,7 +111,13 @@ def activate(secret: str, *, name: str, phone: str | None, password: str, origin
              ) -> tuple[clients.Client, Any]:
     """Complete an invitation: contact details and password, status active, logged in.
     Every attempt goes to the portal log."""
-    with portal_log.recorded(portal_log.ACTIVATION, origin) as attempt:
+    from chalicelib.errors import Gone, InvalidInput
+    from chalicelib.services import throttle
+
+    # Failed uses of a link (unknown, used, expired, a refused password) count against the
+    # address and the link.
+    with portal_log.recorded(portal_log.ACTIVATION, origin) as attempt, throttle.failures_counted(
+            throttle.ACTIVATION, ip=origin.ip if origin else None, account=secret, failures=(Gone, InvalidInput)):
         client, session = _activate(secret, name=name, phone=phone, password=password, attempt=attempt)
     return client, session
 
@@ -132,7 +138,11 @@ def _activate(secret: str, *, name: str, phone: str | None, password: str, attem
         UserModel.sessions.set({session.key: session.value})]
     actions.append(UserModel.phone.set(phone) if phone else UserModel.phone.remove())
     _finish(token, item, token_hash, actions, now, expected_status=item.status or INVITED)
-    return clients.get_client(item.id), session
+    # What the transaction wrote: the answer needs no second read.
+    item.status, item.name, item.phone = ACTIVE, name, phone or None
+    item.activated_at = item.last_login_at = item.updated_at = now
+    item.reminder_queue = item.next_reminder_at = None
+    return clients.to_client(item), session
 
 
 def _finish(token: UserModel, item: UserModel, token_hash: str, actions: list[Any], now: datetime,

@@ -131,8 +131,13 @@ def start_session(item: UserModel, *, read_only: bool = False, agent: str | None
 
 def login(email: str, password: str, origin: Origin | None = None) -> tuple[clients.Client, Session]:
     """Log in with email and password; every attempt goes to the portal log with its outcome."""
+    from chalicelib.services import throttle
+
+    ip = origin.ip if origin else None
     with portal_log.recorded(portal_log.LOGIN, origin, email=email) as attempt:
-        client, session = _login(email, password)
+        # A wrong password counts against the email and the address; a right one does not.
+        with throttle.failures_counted(throttle.LOGIN, ip=ip, account=email, failures=(LoginRefused,)):
+            client, session = _login(email, password)
         attempt.client_id = client.id
     return client, session
 
@@ -157,7 +162,8 @@ def _login(email: str, password: str) -> tuple[clients.Client, Session]:
         extra.append(UserModel.password_hash.set(passwords.hash_password(password)))
     # Conditioned on the hash just verified: a password changed meanwhile wins.
     session = start_session(item, extra_actions=extra, condition=UserModel.password_hash == item.password_hash)
-    return clients.get_client(item.id), session
+    item.last_login_at = now  # what the update wrote; the answer needs no second read
+    return clients.to_client(item), session
 
 
 def parse_token(token: str | None) -> tuple[str, str] | None:

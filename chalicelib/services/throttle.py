@@ -1,0 +1,185 @@
+"""Throttling of the portal's unauthenticated doors (product.md §5): log-in failures,
+sign-up, forgot-password and activation attempts, per account and per IP address, in fixed
+15-minute windows. Over the limit: 429 `too_many_requests` with `Retry-After` (seconds to the
+end of the window).
+
+Counters live in DynamoDB (`models/throttle.py`), so every Lambda container sees the same
+count. Two ways to count, by what the action costs:
+  - `check` + `count_failure` (log-in, activation): a strongly consistent BatchGetItem of the
+    counters before the attempt, and UpdateItem ADD on the counters only when it fails; a
+    correct password does not count. Requests in flight at the same moment all see the count
+    from before them, so a burst can overshoot the limit by the number of attempts running
+    in parallel; after that every attempt is refused until the window ends.
+  - `attempt` (sign-up, forgot-password: every request may send an email): one conditional
+    UpdateItem ADD per counter, `count < limit`, so the limit is exact.
+
+The account is the email as typed (lowercased) or, for activation links, the link itself:
+known or unknown, an address is throttled the same way, so a 429 says nothing about whether
+an account exists. IPv6 addresses count per /64 (one host's usual allocation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from chalicelib import ids
+from chalicelib.errors import TooManyRequests
+
+if TYPE_CHECKING:
+    from chalicelib.models.throttle import ThrottleModel
+
+ACCOUNT, IP = "account", "ip"
+WINDOW = timedelta(minutes=15)
+KEEP_AFTER_WINDOW = timedelta(hours=1)  # TTL margin: DynamoDB deletes expired items within days anyway
+
+
+@dataclass(frozen=True)
+class Limit:
+    action: str
+    per_account: int
+    # Higher per IP: one office behind one NAT address is many clients.
+    per_ip: int
+    window: timedelta = WINDOW
+
+
+LOGIN = Limit("login", per_account=10, per_ip=50)
+ACTIVATION = Limit("activation", per_account=10, per_ip=50)
+SIGNUP = Limit("signup", per_account=10, per_ip=50)
+FORGOT = Limit("forgot", per_account=10, per_ip=50)
+
+
+@dataclass(frozen=True)
+class Counter:
+    kind: str
+    key: str
+    limit: int
+
+
+def _ip_subject(ip: str) -> str:
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return ip.strip()
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _window_number(limit: Limit, now: datetime) -> int:
+    return math.floor(now.timestamp() / limit.window.total_seconds())
+
+
+def _key(limit: Limit, kind: str, subject: str, now: datetime) -> str:
+    digest = hashlib.sha256(subject.strip().lower().encode()).hexdigest()[:32]
+    return f"{limit.action}#{kind}#{digest}#{_window_number(limit, now)}"
+
+
+def counters(limit: Limit, now: datetime, *, ip: str | None, account: str | None) -> list[Counter]:
+    found = []
+    if ip:
+        found.append(Counter(IP, _key(limit, IP, _ip_subject(ip), now), limit.per_ip))
+    if account:
+        found.append(Counter(ACCOUNT, _key(limit, ACCOUNT, account, now), limit.per_account))
+    return found
+
+
+def retry_after(limit: Limit, now: datetime) -> int:
+    """Whole seconds until the current window ends (at least 1)."""
+    seconds = limit.window.total_seconds()
+    return max(1, math.ceil(seconds - (now.timestamp() % seconds)))
+
+
+def _refused(limit: Limit, now: datetime, kind: str) -> TooManyRequests:
+    wait = retry_after(limit, now)
+    minutes = math.ceil(wait / 60)
+    error = TooManyRequests(f"Too many attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+                            retry_after=wait)
+    error.scope = kind  # type: ignore[attr-defined]  # "ip" or "account", for the application log only
+    return error
+
+
+def _expires(limit: Limit, now: datetime) -> int:
+    end = (_window_number(limit, now) + 1) * limit.window.total_seconds()
+    return math.ceil(end + KEEP_AFTER_WINDOW.total_seconds())
+
+
+def check(limit: Limit, *, ip: str | None, account: str | None, now: datetime | None = None) -> None:
+    """429 when a counter of this window is at its limit; one BatchGetItem."""
+    from chalicelib.models.throttle import ThrottleModel
+
+    now = now or ids.utcnow()
+    wanted = counters(limit, now, ip=ip, account=account)
+    if not wanted:
+        return
+    counts = {item.id: int(item.count or 0)
+              for item in ThrottleModel.batch_get([c.key for c in wanted], consistent_read=True)}
+    for counter in wanted:
+        if counts.get(counter.key, 0) >= counter.limit:
+            raise _refused(limit, now, counter.kind)
+
+
+def count_failure(limit: Limit, *, ip: str | None, account: str | None, now: datetime | None = None) -> None:
+    """One more failure on each counter (UpdateItem ADD: atomic across containers). A counter
+    that cannot be written is reported, not raised: the caller is answering a failure already."""
+    from chalicelib.models.throttle import ThrottleModel
+
+    now = now or ids.utcnow()
+    for counter in counters(limit, now, ip=ip, account=account):
+        try:
+            ThrottleModel(counter.key).update(actions=[ThrottleModel.count.add(1),
+                                                       ThrottleModel.expires_ttl.set(_expires(limit, now))])
+        except Exception as error:
+            from chalicelib.observability import logger
+
+            logger().warning("throttle.count_failed", extra={"action": limit.action, "kind": counter.kind,
+                                                             "error": type(error).__name__})
+
+
+@contextmanager
+def failures_counted(limit: Limit, *, ip: str | None, account: str | None,
+                     failures: tuple[type[Exception], ...]) -> Iterator[None]:
+    """`check` first; then a failure (one of `failures` raised by the block) is counted."""
+    now = ids.utcnow()
+    check(limit, ip=ip, account=account, now=now)
+    try:
+        yield
+    except failures:
+        count_failure(limit, ip=ip, account=account, now=now)
+        raise
+
+
+def attempt(limit: Limit, *, ip: str | None, account: str | None, now: datetime | None = None) -> None:
+    """Count this attempt, or 429 when a counter is already at its limit (the refused attempt
+    is not counted). One conditional UpdateItem ADD per counter."""
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.models.throttle import ThrottleModel
+
+    now = now or ids.utcnow()
+    for counter in counters(limit, now, ip=ip, account=account):
+        try:
+            ThrottleModel(counter.key).update(
+                actions=[ThrottleModel.count.add(1), ThrottleModel.expires_ttl.set(_expires(limit, now))],
+                condition=ThrottleModel.count.does_not_exist() | (ThrottleModel.count < counter.limit))
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise _refused(limit, now, counter.kind) from None
+            raise
+
+
+def account_counter(limit: Limit, account: str, now: datetime | None = None) -> ThrottleModel:
+    """The account's counter of this window, as an unsaved item: a password reset deletes it
+    in the same transaction that sets the new password."""
+    from chalicelib.models.throttle import ThrottleModel
+
+    return ThrottleModel(_key(limit, ACCOUNT, account, now or ids.utcnow()))
