@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
 
+from chalicelib.models.users import UserModel
 from tests.browser.conftest import CLIENT_PASSWORD, assert_accessible, needs_routes, screenshot
 from tests.browser.flows import (
     activate,
@@ -237,6 +238,19 @@ def test_my_tickets_filters_by_status_loads_more_and_a_client_admin_switches_to_
     expect(page.get_by_role("button", name="Send reply")).to_be_visible()
     expect(page.get_by_text("Edit ticket")).to_have_count(0)
 
+    # Her password is changed from another device, which ends this session: the reply she sends
+    # leads to the log-in page, which says why, and back to the ticket afterwards.
+    assert api.post("/portal/me/password", json={"current_password": CLIENT_PASSWORD,
+                                                  "new_password": "Fresh-Orchard-Lantern-74"},
+                    token=headers["Authorization"]).status == 204
+    page.get_by_label("Your reply").fill("Any news?")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.get_by_text("Your session has ended. Log in again.")).to_be_visible()
+    page.get_by_label("Email").fill("lea@acme.test")
+    page.get_by_label("Password").fill("Fresh-Orchard-Lantern-74")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Max needs a VPN account")
+
 
 @needs_routes(*TICKET_ROUTES)
 def test_user_text_is_shown_as_text_never_run_as_html(page: Page, api, admin_token, agent_token):
@@ -272,7 +286,6 @@ def test_user_text_is_shown_as_text_never_run_as_html(page: Page, api, admin_tok
 
 def impersonation_token(client_id: str, agent: str = "agent@helpdesk.test") -> str:
     """A read-only portal session as an agent's "view as client" opens it."""
-    from chalicelib.models.users import UserModel
     from chalicelib.services.sessions import IMPERSONATION_TTL, start_session
 
     return start_session(UserModel.get(client_id), read_only=True, agent=agent, ttl=IMPERSONATION_TTL).token
@@ -322,6 +335,17 @@ def test_view_as_client_is_read_only_and_says_so(page: Page, api, admin_token, a
         expect(page.locator("main form, main button:visible")).to_have_count(0)
     expect(page.get_by_role("cell", name="ned@acme.test")).to_be_visible()
 
-    page.goto("/portal/tickets/new")  # a fresh page load: the in-memory token is gone
+    # The view ends (its 15 minutes are over, here: its session is gone): the page says so.
+    ned = UserModel.get(client["id"])
+    ned.update(actions=[UserModel.sessions.remove()])
+    page.get_by_role("navigation").get_by_role("link", name="My tickets").click()
+    expect(page.get_by_text("The read-only client view has ended.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(banner).to_be_empty()
+
+    # The token lives in the tab's memory only: a fresh page load has no session.
+    page.goto(f"/portal/impersonate#token={impersonation_token(client['id'])}")
+    expect(banner).to_contain_text("read-only")
+    page.goto("/portal/tickets/new")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     expect(banner).to_be_empty()

@@ -75,6 +75,7 @@
         if (!r.ok) {
           var err = new ApiError(r.status, data);
           if (err.code === "portal_blocked") showBlocked();
+          if (err.code === "unauthorized" && state.me) { err.handled = true; sessionEnded(); }
           if (r.status === 429 && r.headers.get("Retry-After")) {
             err.message += " Try again in " + r.headers.get("Retry-After") + " seconds.";
           }
@@ -147,6 +148,7 @@
       el.setAttribute("aria-busy", "true");
       Promise.resolve().then(function () { return opts.submit(values, el); }).catch(function (err) {
         if (!(err instanceof ApiError)) { if (window.console) console.warn(err); err = new ApiError(0, null); }
+        if (err.handled) return;
         if (err.status === 401 && opts.authed !== false) { state.me = null; go("/", { next: here() }); return; }
         showErrors(el, errorBox, err);
       }).then(function () { button.disabled = false; el.removeAttribute("aria-busy"); });
@@ -277,7 +279,7 @@
       chrome(state.me);
       page("Page not found", [h("p", { text: "There is no page at this address. " }), link("/tickets", "Go to my tickets")]);
     }).catch(function (err) {
-      if (err && err.code === "portal_blocked") return;
+      if (err && (err.code === "portal_blocked" || err.handled)) return;
       page("Something went wrong", [notice(err && err.message ? err.message : "The page could not be loaded.", "error")]);
     });
   }
@@ -321,6 +323,15 @@
       if (a.getAttribute("href") === location.pathname) a.setAttribute("aria-current", "page");
       else a.removeAttribute("aria-current");
     });
+  }
+  /* The session ended under us (expired, password changed elsewhere, account disabled, the
+   * agent's view timed out): say so on the log-in page, and come back here after logging in. */
+  function sessionEnded() {
+    var viewing = !!state.bearer;
+    state.flash = { text: viewing ? "The read-only client view has ended." : "Your session has ended. Log in again.", kind: "info" };
+    state.bearer = null;
+    state.me = null;
+    go("/", viewing ? null : { next: here() }, true);
   }
   function logout() {
     if (state.bearer) { state.bearer = null; state.me = null; go("/"); return; }
@@ -559,7 +570,7 @@
       /* The button may hide now: keyboard focus moves to the first ticket just added. */
       load().then(function () { var a = tbody.rows[shown] && tbody.rows[shown].querySelector("a"); if (a) a.focus(); }).catch(listError);
     });
-    function listError(err) { more.disabled = false; add(main, notice(err.message, "error")); }
+    function listError(err) { more.disabled = false; if (!err.handled) add(main, notice(err.message, "error")); }
 
     page(scope ? "Tickets of my organization" : "My tickets", [
       h("div", { "class": "toolbar" }, h("div", { "class": "filters" }, statusSel, scopeSel),
@@ -630,8 +641,8 @@
       var rate = location.hash === "#rate" && document.getElementById("rate");
       if (rate) rate.querySelector("h2").focus();
     }, function (err) {
+      if (err.handled || err.code === "portal_blocked") return;
       if (err.status === 401) { state.me = null; go("/", { next: here() }, true); return; }
-      if (err.code === "portal_blocked") return;
       page("Ticket not found", [notice(err.status === 404 ? "This ticket does not exist or you cannot see it." : err.message, "error"),
         h("p", null, link("/tickets", "Back to my tickets"))]);
     });
@@ -817,7 +828,7 @@
           var next = updated && updated.id ? updated : Object.assign({}, c, { status: "disabled" });
           cell.parentNode.replaceWith(row(next));
           listError.textContent = (c.name || c.email) + " was deactivated.";
-        }, function (err) { yes.disabled = false; listError.textContent = err.message; });
+        }, function (err) { yes.disabled = false; if (!err.handled) listError.textContent = err.message; });
       });
     }
     function load() {
@@ -825,7 +836,7 @@
         (res.items || []).forEach(function (c) { tbody.appendChild(row(c)); });
         cursor = res.next_cursor || null;
         more.hidden = !cursor;
-      }, function (err) { listError.textContent = err.message; });
+      }, function (err) { if (!err.handled) listError.textContent = err.message; });
     }
     more.addEventListener("click", load);
     var parts = [listError, table, more];
