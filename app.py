@@ -8,6 +8,7 @@ from chalicelib.routes import (
     agents,
     clients,
     gates,  # noqa: F401  (importing it registers the portal gates)
+    impersonation,
     middleware,
     organizations,
     portal_account,
@@ -25,7 +26,7 @@ app.register_middleware(middleware.all_middleware, "all")
 app.register_middleware(middleware.http_middleware, "http")
 
 for module in (public, organizations, settings, clients, portal_auth, portal_account, agent_tickets,
-               portal_tickets, agents, portal_log):
+               portal_tickets, agents, portal_log, impersonation):
     app.register_blueprint(module.blueprint)
 
 

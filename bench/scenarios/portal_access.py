@@ -1,4 +1,4 @@
-"""Portal access control: the client portal log (and its growth with the table)."""
+"""Portal access control: the client portal log (and its growth with the table), log in as client."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ def portal_log(stage: Stage) -> Request:
     stage.portal.login(client["email"])
     return Request("GET", f"/agent/portal-log?client_id={client['id']}", token=_reports(stage),
                    note="one client's events")
+
+
+@scenario("POST", "/agent/clients/{client_id}/impersonate")
+def impersonate(stage: Stage) -> Request:
+    client, _ = stage.active_client()  # not the shared client: this adds a session to it
+    return Request("POST", f"/agent/clients/{client['id']}/impersonate", token=stage.clients_agent, expect=201)
 
 
 def seed_log(start: int, stop: int) -> None:

@@ -67,3 +67,11 @@ class PortalLogEntry(BaseModel):
 class PortalLogPage(BaseModel):
     items: list[PortalLogEntry]
     next_cursor: str | None
+
+
+class Impersonation(BaseModel):
+    client_id: str
+    token: str = Field(description="A read-only portal session token (`Authorization: Bearer <token>`); every "
+                                   "write with it is 403 `read_only`.")
+    expires_at: str = Field(description="15 minutes from now.")
+    portal_url: str = Field(description="`<portal>/impersonate#token=<token>`: opens the portal as the client.")

@@ -166,6 +166,25 @@ def _login(email: str, password: str) -> tuple[clients.Client, Session]:
     return clients.to_client(item), session
 
 
+def impersonate(client_id: str, *, agent: str, origin: Origin | None = None) -> tuple[clients.Client, Session]:
+    """"Log in as client" (product.md §5): a read-only portal session of IMPERSONATION_TTL for an
+    agent, only for an active client (409 otherwise, as for other state-dependent actions;
+    404 for no such client). Recorded in the portal log with the agent, whatever the outcome."""
+    from chalicelib.errors import Conflict
+
+    with portal_log.recorded(portal_log.IMPERSONATION, origin) as attempt:
+        attempt.client_id, attempt.agent = client_id, agent
+        item = clients.load_item(client_id)
+        attempt.email = item.email
+        if item.status != ACTIVE:
+            raise Conflict(f"Only an active client's portal can be viewed; this client is {item.status}.")
+        try:
+            session = start_session(item, read_only=True, agent=agent, ttl=IMPERSONATION_TTL)
+        except Unauthorized:
+            raise Conflict("The client changed meanwhile; try again.") from None
+    return clients.to_client(item), session
+
+
 def parse_token(token: str | None) -> tuple[str, str] | None:
     if not token or len(token) > 200 or "." not in token:
         return None

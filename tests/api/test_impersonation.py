@@ -1,0 +1,100 @@
+"""Log in as client (product.md §5): an agent with *manage clients* opens a 15-minute,
+read-only portal session as an active client; every write with it is 403 `read_only`; it is
+recorded in the portal log with the agent."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+READ_ONLY = "read_only"
+
+
+def _impersonate(api, token, client_id):
+    return api.post(f"/agent/clients/{client_id}/impersonate", token=token)
+
+
+def test_an_agent_views_the_portal_as_the_client_read_only(api, portal, clock):
+    client, own_session = portal.active_client("ana@example.com")
+    answer = _impersonate(api, portal.agent_token, client["id"])
+    assert answer.status == 201, answer.json
+    body = answer.json
+    assert body["client_id"] == client["id"]
+    assert body["portal_url"] == f"http://portal.test/portal/impersonate#token={body['token']}"
+    expires = datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
+    assert timedelta(minutes=14) < expires - clock.now() <= timedelta(minutes=15)
+
+    bearer = portal.bearer(body["token"])
+    me = api.get("/portal/me", token=bearer)
+    assert me.status == 200
+    assert (me.json["id"], me.json["read_only"], me.json["impersonated_by"]) == (
+        client["id"], True, "clients-admin@helpdesk.test")
+    assert api.get("/portal/tickets", token=bearer).status == 200
+
+    writes = [api.patch("/portal/me", {"name": "Changed"}, token=bearer),
+              api.post("/portal/me/password", {"current_password": "x" * 12, "new_password": "Another-Strong-77"},
+                       token=bearer),
+              api.post("/portal/tickets", {"subject": "Hi", "description": "From the agent"}, token=bearer),
+              api.post("/portal/organization/clients", {"email": "x@example.com"}, token=bearer)]
+    assert [(w.status, w.code) for w in writes] == [(403, READ_ONLY)] * len(writes)
+    assert api.get("/portal/me", token=bearer).json["name"] == "Ada Client"  # nothing changed
+    assert api.get("/portal/me", token=portal.bearer(own_session)).json["read_only"] is False
+
+
+def test_the_session_lasts_fifteen_minutes(api, portal, clock):
+    client, own_session = portal.active_client("ana@example.com")
+    bearer = portal.bearer(_impersonate(api, portal.agent_token, client["id"]).json["token"])
+    clock.advance(minutes=14, seconds=50)
+    assert api.get("/portal/me", token=bearer).status == 200
+    clock.advance(seconds=11)
+    assert api.get("/portal/me", token=bearer).status == 401
+    assert api.get("/portal/me", token=portal.bearer(own_session)).status == 200  # the client's own one lives on
+
+
+def test_it_needs_manage_clients(api, portal, agent_token, agents):
+    client, _ = portal.active_client("ana@example.com")
+    reports = agents.token("reports@helpdesk.test", ["view-reports"])
+    assert _impersonate(api, agent_token, client["id"]).status == 403
+    assert _impersonate(api, reports, client["id"]).status == 403
+    assert api.post(f"/agent/clients/{client['id']}/impersonate").status == 401
+    admin = agents.token("boss@helpdesk.test", ["admins"])
+    assert _impersonate(api, admin, client["id"]).status == 201
+
+
+def test_only_an_active_client_can_be_viewed(api, portal):
+    invited = portal.create_client("invited@example.com")
+    disabled, _ = portal.active_client("off@example.com")
+    api.patch(f"/agent/clients/{disabled['id']}", {"disabled": True}, token=portal.agent_token)
+    for client in (invited, disabled):
+        answer = _impersonate(api, portal.agent_token, client["id"])
+        assert answer.status == 409 and answer.code == "conflict", answer.json
+    assert _impersonate(api, portal.agent_token, "01NOSUCHCLIENT000000000000").code == "not_found"
+
+
+def test_disabling_the_client_ends_the_impersonation_too(api, portal):
+    client, _ = portal.active_client("ana@example.com")
+    bearer = portal.bearer(_impersonate(api, portal.agent_token, client["id"]).json["token"])
+    api.patch(f"/agent/clients/{client['id']}", {"disabled": True}, token=portal.agent_token)
+    assert api.get("/portal/me", token=bearer).status == 401
+
+
+def test_impersonation_is_in_the_portal_log_with_the_agent(api, portal, agents, agent_token):
+    client, _ = portal.active_client("ana@example.com")
+    invited = portal.create_client("invited@example.com")
+    _impersonate(api, portal.agent_token, client["id"])
+    _impersonate(api, portal.agent_token, invited["id"])
+    _impersonate(api, agent_token, client["id"])  # refused before anything happens: not logged
+    reports = agents.token("reports@helpdesk.test", ["view-reports"])
+    items = [i for i in api.get("/agent/portal-log", token=reports).json["items"] if i["event"] == "impersonation"]
+    assert [(i["client_id"], i["outcome"], i["reason"], i["agent"], i["email"]) for i in items] == [
+        (invited["id"], "failure", "conflict", "clients-admin@helpdesk.test", "invited@example.com"),
+        (client["id"], "success", None, "clients-admin@helpdesk.test", "ana@example.com"),
+    ]
+    assert items[1]["ip"] == "127.0.0.1"
+
+
+def test_the_route_is_in_the_openapi_document(api):
+    operation = api.get("/openapi.json").json["paths"]["/agent/clients/{client_id}/impersonate"]["post"]
+    assert set(operation["responses"]) >= {"201", "401", "403", "404", "409"}
+    schema = operation["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(api.get("/openapi.json").json["components"]["schemas"][schema]["properties"]) == {
+        "client_id", "token", "expires_at", "portal_url"}
