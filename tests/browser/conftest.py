@@ -103,16 +103,21 @@ def assert_accessible(page: Page) -> None:
                                    "nodes": [n["html"] for n in v["nodes"][:3]]} for v in bad], indent=1)
 
 
-def needs_routes(*routes: str) -> pytest.MarkDecorator:
-    """Skip (naming what is missing, before any fixture runs) while a back-end route this
-    scenario needs has not landed. Every such skip is listed in the run's summary (-rs)."""
+def missing_routes(*routes: str) -> list[str]:
+    """Which of these "METHOD /path" routes the app does not have (yet)."""
     from app import app
 
     def shape(path: str) -> str:  # parameter names do not matter: /x/{id} is /x/{client_id}
         return re.sub(r"\{[^}]*\}", "{}", path)
 
     registered = {(method, shape(path)) for path, methods in app.routes.items() for method in methods}
-    missing = [route for route in routes if (route.split(" ", 1)[0], shape(route.split(" ", 1)[1])) not in registered]
+    return [route for route in routes if (route.split(" ", 1)[0], shape(route.split(" ", 1)[1])) not in registered]
+
+
+def needs_routes(*routes: str) -> pytest.MarkDecorator:
+    """Skip (naming what is missing, before any fixture runs) while a back-end route this
+    scenario needs has not landed. Every such skip is listed in the run's summary (-rs)."""
+    missing = missing_routes(*routes)
     return pytest.mark.skipif(bool(missing), reason="back-end route(s) not on main yet: " + ", ".join(missing))
 
 
