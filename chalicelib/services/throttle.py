@@ -102,10 +102,12 @@ def retry_after(limit: Limit, now: datetime) -> int:
 def _refused(limit: Limit, now: datetime, kind: str) -> TooManyRequests:
     wait = retry_after(limit, now)
     minutes = math.ceil(wait / 60)
-    error = TooManyRequests(f"Too many attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
-                            retry_after=wait)
-    error.scope = kind  # type: ignore[attr-defined]  # "ip" or "account", for the application log only
-    return error
+    from chalicelib.observability import logger
+
+    # Which counter tripped goes to ops only (never the address or email); the caller is not told.
+    logger().info("throttle.refused", extra={"action": limit.action, "kind": kind, "retry_after": wait})
+    return TooManyRequests(f"Too many attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+                           retry_after=wait)
 
 
 def _expires(limit: Limit, now: datetime) -> int:

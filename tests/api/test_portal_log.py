@@ -14,17 +14,6 @@ BROWSER = {"User-Agent": "Mozilla/5.0 (portal-log test)"}
 
 
 @pytest.fixture
-def source_ip(monkeypatch):
-    """Set the address API Gateway reports as the caller (`requestContext.identity.sourceIp`)."""
-    from chalice.local import LambdaEventConverter
-
-    def use(address: str) -> None:
-        monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", address)
-
-    return use
-
-
-@pytest.fixture
 def reports(agents):
     return agents.token("reports@helpdesk.test", ["view-reports"])
 

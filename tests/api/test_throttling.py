@@ -19,17 +19,6 @@ def clock(clock):
     return clock
 
 
-@pytest.fixture
-def source_ip(monkeypatch):
-    """Set the address API Gateway reports as the caller (`requestContext.identity.sourceIp`)."""
-    from chalice.local import LambdaEventConverter
-
-    def use(address: str) -> None:
-        monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", address)
-
-    return use
-
-
 def _assert_throttled(answer, clock=None):
     assert answer.status == 429, (answer.status, answer.json)
     assert answer.code == "too_many_requests" and answer.json["message"].startswith("Too many attempts")
