@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Page, expect
 
 from chalicelib.models.users import UserModel
-from tests.browser.conftest import CLIENT_PASSWORD, assert_accessible, missing_routes, needs_routes, screenshot
+from tests.browser.conftest import CLIENT_PASSWORD, assert_accessible, needs_routes, screenshot
 from tests.browser.flows import (
     activate,
     client_session,
@@ -300,20 +300,15 @@ def test_user_text_is_shown_as_text_never_run_as_html(page: Page, api, admin_tok
 
 
 def impersonation_token(api: Any, admin_token: str, client_id: str) -> str:
-    """The read-only session token of an agent's "view as client" link, from the agent route;
-    while that route is not on main, the same session started directly."""
-    if not missing_routes(IMPERSONATE):
-        answer = api.post(f"/agent/clients/{client_id}/impersonate", token=admin_token)
-        assert answer.status == 201, answer.body
-        token = answer.json["token"]
-        assert answer.json["portal_url"].endswith(f"/portal/impersonate#token={token}")
-        return token
-    from chalicelib.services.sessions import IMPERSONATION_TTL, start_session
-
-    return start_session(UserModel.get(client_id), read_only=True, agent=ADMIN_EMAIL, ttl=IMPERSONATION_TTL).token
+    """The read-only session token of an agent's "view as client" link, from the agent route."""
+    answer = api.post(f"/agent/clients/{client_id}/impersonate", token=admin_token)
+    assert answer.status == 201, answer.body
+    token = answer.json["token"]
+    assert answer.json["portal_url"].endswith(f"/portal/impersonate#token={token}")
+    return token
 
 
-@needs_routes(*TICKET_ROUTES)
+@needs_routes(*TICKET_ROUTES, IMPERSONATE)
 def test_view_as_client_is_read_only_and_says_so(page: Page, api, admin_token, agent_token):
     org = create_organization(api, admin_token)
     client = invite_client(api, admin_token, "ned@acme.test", organization_id=org, role="client_admin",
