@@ -30,8 +30,10 @@ test: $(STAMP) chromium infra-check
 	$(PY) -m pytest -n 2 -q
 	$(MAKE) lint
 
+# bandit: fail on any medium or high finding (config and exclusions in pyproject.toml).
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m bandit -c pyproject.toml -r . -q -ll
 
 # Performance against bench/budgets.json: one table, also bench/results.json. BENCH_ARGS="--only calls".
 bench: $(STAMP)

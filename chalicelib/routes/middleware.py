@@ -8,6 +8,7 @@ from typing import Any
 
 from chalice import Response
 
+from chalicelib.errors import InvalidInput
 from chalicelib.observability import logger, metrics
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -35,6 +36,18 @@ def _is_https(request: Any) -> bool:
                                                                .endswith("amazonaws.com"))
 
 
+def _refuse_oversized(request: Any) -> Response | None:
+    """Every route, whether or not it reads a body, refuses one over MAX_BODY_BYTES before any
+    work (auth, gates, parsing): 400 `validation_error` with `fields.body`, as the contract's
+    bad-input answer. API Gateway itself stops bodies over 10 MB."""
+    from chalicelib.routes.api import MAX_BODY_BYTES, error_response
+
+    if len(request.raw_body or b"") <= MAX_BODY_BYTES:
+        return None
+    return error_response(InvalidInput(f"The request body is too large ({MAX_BODY_BYTES // 1024} KB at most).",
+                                       fields={"body": "too large"}))
+
+
 def _normalise_error(response: Response) -> None:
     body = response.body
     if isinstance(body, dict) and "Code" in body and "code" not in body:
@@ -53,7 +66,7 @@ def http_middleware(event: Any, get_response: Callable[[Any], Response]) -> Resp
     lambda_context = getattr(event, "lambda_context", None)
     request_id = context.get("requestId") or getattr(lambda_context, "aws_request_id", None)
     log.append_keys(request_id=request_id, route=f"{event.method} {context.get('resourcePath')}")
-    response = get_response(event)
+    response = _refuse_oversized(event) or get_response(event)
     _normalise_error(response)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
