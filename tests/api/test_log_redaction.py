@@ -2,8 +2,8 @@
 Authorization header and no email body, across a full client flow (product hardening rule).
 
 Everything a deployed function could emit is captured: the app's Powertools logger at DEBUG
-(stricter than production's INFO), its real stdout handler (capsys), every other logger at
-INFO (caplog; Lambda's root logger is WARNING unless configured) and anything printed.
+(stricter than production's INFO) through its own stdout handler, every other logger at INFO
+(caplog; Lambda's root logger is WARNING unless configured) and anything printed (capsys).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import sys
 
 import pytest
 
@@ -31,12 +30,14 @@ def all_logs(caplog, capsys):
     from chalicelib.observability import logger
 
     app_log = logger()
-    extra = io.StringIO()
+    extra, stdout = io.StringIO(), io.StringIO()
     handler = logging.StreamHandler(extra)
     handler.setFormatter(app_log.registered_formatter)
+    # Powertools' own handler writes to the sys.stdout of when the logger was made (Lambda's
+    # stdout is the log); point it at a buffer for the test, whatever pytest did to stdout since.
     streams = {h: h.stream for h in app_log.handlers if isinstance(h, logging.StreamHandler)}
     for stream_handler in streams:
-        stream_handler.setStream(sys.stdout)  # capsys's stdout: the Powertools handler's real output
+        stream_handler.setStream(stdout)
     app_log.addHandler(handler)
     previous = app_log.log_level
     app_log.setLevel("DEBUG")
@@ -45,7 +46,7 @@ def all_logs(caplog, capsys):
         def read() -> str:
             out, err = capsys.readouterr()
             read.seen += out + err
-            return "\n".join([read.seen, extra.getvalue(), caplog.text,
+            return "\n".join([read.seen, stdout.getvalue(), extra.getvalue(), caplog.text,
                               *(str(r.__dict__) for r in caplog.records)])
         read.seen = ""
         yield read
