@@ -155,6 +155,11 @@ def test_agents_filter_tickets_by_status_assignee_organization_and_requester(hel
     assert numbers(f"?organization_id={helpdesk.org_id}") == [a["number"], b["number"]]
     assert numbers(f"?organization_id={helpdesk.org_id}&status=new") == [b["number"]]
     assert numbers(f"?requester_id={helpdesk.stranger_id}") == [stranger["number"]]
+    # Filters combine.
+    assert numbers(f"?requester_id={helpdesk.requester_id}&status=open") == [a["number"]]
+    assert numbers(f"?requester_id={helpdesk.requester_id}&organization_id={helpdesk.org_id}") == [
+        a["number"], b["number"]]
+    assert numbers(f"?requester_id={helpdesk.stranger_id}&organization_id={helpdesk.org_id}") == []
 
 
 def test_status_filters_within_a_requester_or_organization_follow_every_status_change(helpdesk, api):
