@@ -70,8 +70,8 @@ def _operation(operation: Operation, components: dict[str, Any]) -> dict[str, An
         error_statuses.add(400)
     if operation.auth not in ("public", "open"):
         error_statuses.add(401)
-    if operation.permission or operation.auth == "portal":
-        error_statuses.add(403)
+    if operation.permission or operation.auth in ("portal", "public"):
+        error_statuses.add(403)  # public and portal routes: also the portal gates' `portal_blocked`
     error_ref = _model_schema("common.Error", components)
     for status in sorted(error_statuses):
         doc["responses"][str(status)] = {"description": _ERROR_TEXT.get(status, "Error"),
@@ -91,7 +91,8 @@ def openapi_document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Portico API", "version": "1.0.0",
-                 "description": "Client self-service portal and helpdesk back end."},
+                 "description": "Client self-service portal and helpdesk back end. Any request whose body "
+                                "is over 256 KB is answered 400 `validation_error` (`fields.body`)."},
         "paths": paths,
         "components": {
             "schemas": components,

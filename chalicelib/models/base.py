@@ -29,11 +29,16 @@ def table_meta(logical: str) -> type:
 
 
 M = TypeVar("M", bound=Model)
+MAX_KEY_BYTES = 2048  # DynamoDB's limit for a partition key
 
 
 def get_of_kind(model: type[M], key: str, kind: str, *, consistent_read: bool = True) -> M | None:
     """The item at `key` if it is of this `kind`: the tables hold several kinds of item
-    (clients beside their email guards and tokens, tickets beside the number counter)."""
+    (clients beside their email guards and tokens, tickets beside the number counter).
+    A key DynamoDB cannot hold (empty, or over its 2048-byte limit) names nothing; asking
+    would be a ValidationException, a 500 for what is only an unknown id."""
+    if not key or len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        return None
     try:
         item = model.get(key, consistent_read=consistent_read)
     except DoesNotExist:

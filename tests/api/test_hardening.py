@@ -101,3 +101,25 @@ def test_a_body_of_exactly_256_kb_is_not_refused_for_its_size(api, admin_token):
     answer = api.request("POST", "/agent/organizations", token=admin_token, body=body)
     assert answer.status == 400 and "body" not in answer.json["fields"]  # notes is too long, that is all
     assert "notes" in answer.json["fields"]
+
+
+def test_ids_dynamodb_cannot_hold_are_unknown_ids_not_server_errors(api, admin_token):
+    # Found by the OpenAPI fuzzing: an empty organization id was a DynamoDB ValidationException.
+    answer = api.post("/agent/clients", {"email": "e@acme.test", "organization_id": "", "send_invitation": False},
+                      token=admin_token)
+    assert answer.status == 400 and "organization_id" in answer.json["fields"]
+    huge = "x" * 3000
+    assert api.get(f"/agent/clients/{huge}", token=admin_token).status == 404
+    assert api.get(f"/agent/organizations/{huge}", token=admin_token).status == 404
+
+
+def test_every_route_behind_the_portal_gates_documents_their_403(api):
+    from chalicelib.routes.api import OPERATIONS
+
+    document = api.get("/openapi.json").json
+    gated = [op for op in OPERATIONS if op.auth in ("public", "portal")]
+    assert gated
+    for operation in gated:
+        responses = document["paths"][operation.path][operation.method.lower()]["responses"]
+        assert "403" in responses, f"{operation.method} {operation.path} can answer portal_blocked"
+    assert "256 KB" in document["info"]["description"]
