@@ -23,6 +23,10 @@ def create_server(host: str, port: int, stage: str = "local") -> local.LocalDevS
     factory = CLIFactory(str(PROJECT_DIR))
     config = factory.create_config_obj(chalice_stage_name=stage)
     app = factory.load_chalice_app(config.environment_variables)
+    if isinstance(app, local.LocalChalice):
+        # A second server in this process (the browser tests' and the fuzzing's): the app is
+        # already Chalice's local subclass, and making it one again would be an inheritance cycle.
+        return local.LocalDevServer(app, config, host, port)
     return factory.create_local_server(app, config, host, port)
 
 
