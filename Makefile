@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: chromium run test lint mail agent-token resend bench infra-check clean bootstrap deploy destroy
+.PHONY: chromium run test lint fuzz mail agent-token resend bench infra-check clean bootstrap deploy destroy
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -34,6 +34,10 @@ test: $(STAMP) chromium infra-check
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m bandit -c pyproject.toml -r . -q -ll
+
+# schemathesis over every route of /openapi.json, deeper than `make test` runs it, random each time.
+fuzz: $(STAMP)
+	PORTICO_FUZZ_EXAMPLES=$(or $(EXAMPLES),200) PORTICO_FUZZ_RANDOM=1 $(PY) -m pytest -q -n 2 tests/api/test_fuzz_openapi.py
 
 # Performance against bench/budgets.json: one table, also bench/results.json. BENCH_ARGS="--only calls".
 bench: $(STAMP)

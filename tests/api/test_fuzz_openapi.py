@@ -11,8 +11,8 @@ The document is the one `GET /openapi.json` serves (the same function;
 no edit here. Requests go over real HTTP to Chalice's local server (as `make run`) on moto.
 
 Bounded for CI: `PORTICO_FUZZ_EXAMPLES` examples per operation (default 10), positive and
-negative data, deterministic (the same cases every run). For a deeper local run:
-`PORTICO_FUZZ_EXAMPLES=200 PORTICO_FUZZ_RANDOM=1 .venv/bin/python -m pytest -q tests/api/test_fuzz_openapi.py`.
+negative data, deterministic (the same cases every run). Deeper and random each time:
+`make fuzz` (`EXAMPLES=n`, default 200).
 """
 
 from __future__ import annotations
