@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -29,16 +29,19 @@ class PortalLogQuery(PageQuery):
         if isinstance(value, str) and _DAY.match(value.strip()):
             day = date.fromisoformat(value.strip())
             if info.field_name == "until":
-                return datetime.combine(day + timedelta(days=1), time(), UTC) - timedelta(microseconds=1)
+                return datetime.combine(day, time.max, UTC)
             return datetime.combine(day, time(), UTC)
         return value
 
     @field_validator("since", "until")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
+        if value is None:
+            return None
+        try:
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        except (OverflowError, ValueError):  # e.g. year 1 at +05:00 is before year 1 in UTC
+            raise ValueError("out of range") from None
 
     @field_validator("until")
     @classmethod

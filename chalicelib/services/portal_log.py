@@ -37,7 +37,8 @@ NOWHERE = Origin()
 
 
 def _key_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat pads the year to four digits (strftime's %Y may not), so keys sort as times.
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def _subject(client_id: str | None, email: str | None, ip: str) -> str:

@@ -138,6 +138,14 @@ def test_the_log_needs_view_reports_and_checks_its_filters(api, reports, agent_t
     assert api.get("/agent/portal-log?from=yesterday", token=reports).status == 400
     assert api.get("/agent/portal-log?client_id=email%23x", token=reports).status == 400
     assert api.get("/agent/portal-log?cursor=forged", token=reports).status == 400
+    for edge in ("from=0001-01-01T00:00:00%2B05:00", "to=9999-12-31T23:59:59-05:00"):
+        assert api.get(f"/agent/portal-log?{edge}", token=reports).status == 400, edge
+
+
+def test_far_dates_are_plain_bounds(api, portal, reports):
+    portal.active_client("ana@example.com")
+    assert _log(api, reports, **{"from": "0999-01-01", "to": "9999-12-31"})["items"]
+    assert _log(api, reports, to="0999-12-31")["items"] == []
 
 
 def test_entries_expire_after_400_days(portal):
