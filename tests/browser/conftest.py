@@ -59,9 +59,15 @@ class Problems:
 
     def __init__(self) -> None:
         self.items: list[str] = []
+        self.allowed: list[str] = []
+
+    def allow(self, text: str) -> None:
+        """A console error this test causes on purpose (e.g. a request it makes fail)."""
+        self.allowed.append(text)
 
     def console(self, message: ConsoleMessage) -> None:
-        if message.type == "error" and not _expected_http_error(message.text):
+        if message.type == "error" and not _expected_http_error(message.text) \
+                and not any(text in message.text for text in self.allowed):
             self.items.append(f"console: {message.text}")
 
     def page_error(self, error: Exception) -> None:
@@ -76,11 +82,16 @@ def _expected_http_error(text: str) -> bool:
 
 
 @pytest.fixture
-def page(browser: Any, portal_url: str) -> Iterator[Page]:
+def page_problems() -> Problems:
+    return Problems()
+
+
+@pytest.fixture
+def page(browser: Any, portal_url: str, page_problems: Problems) -> Iterator[Page]:
     context = browser.new_context(base_url=portal_url, viewport={"width": 1100, "height": 800})
     context.set_default_timeout(8000)
     tab = context.new_page()
-    problems = Problems()
+    problems = page_problems
     tab.on("console", problems.console)
     tab.on("pageerror", problems.page_error)
     yield tab

@@ -60,9 +60,11 @@
     this.message = (data && data.message) || "Something went wrong (HTTP " + status + "). Please try again.";
     this.fields = (data && data.fields) || {};
   }
-  function api(method, path, body) {
+  /* `key`: an Idempotency-Key, so sending a form again after a lost answer creates nothing twice. */
+  function api(method, path, body, key) {
     var opts = { method: method, credentials: state.bearer ? "omit" : "same-origin", headers: { Accept: "application/json" } };
     if (state.bearer) opts.headers.Authorization = "Bearer " + state.bearer;
+    if (key) opts.headers["Idempotency-Key"] = key;
     if (method !== "GET") {
       opts.headers["X-Requested-With"] = "portico";
       opts.headers["Content-Type"] = "application/json";
@@ -86,6 +88,18 @@
     }, function () {
       throw new ApiError(0, { code: "network", message: "The portal could not be reached. Check your connection and try again." });
     });
+  }
+  /* One key per body a form sends: the same body again (a retry) reuses it, a changed one gets a new one. */
+  function idempotency() {
+    var key = null, sent = null;
+    return function (body) {
+      var text = JSON.stringify(body);
+      if (text !== sent) {
+        sent = text;
+        key = Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(16)), function (b) { return (b + 256).toString(16).slice(1); }).join("");
+      }
+      return key;
+    };
   }
   function qs(params) {
     var parts = [];
@@ -586,6 +600,7 @@
 
   function viewNewTicket() {
     if (readOnly()) { page("New ticket", [notice("This session is read-only.", "info")]); return; }
+    var keyFor = idempotency();
     page("New ticket", [h("p", { "class": "lead", text: "Tell us what you need; we will reply by email and here." }), form({
       label: "New ticket", button: "Create ticket",
       fields: [
@@ -597,7 +612,7 @@
       submit: function (v) {
         var body = { subject: v.subject, description: v.description };
         if (v.priority) body.priority = v.priority;
-        return api("POST", "/tickets", body).then(function (t) {
+        return api("POST", "/tickets", body, keyFor(body)).then(function (t) {
           state.flash = { text: "Ticket #" + t.number + " was created.", kind: "success" };
           go("/tickets/" + t.number);
         });
@@ -659,13 +674,15 @@
   function replyForm(t, conversation) {
     /* A client's reply reopens a resolved or pending ticket: then the whole page changes. */
     var reopens = t.status === "resolved" || t.status === "pending";
+    var keyFor = idempotency();
     var section = h("section", { "class": "panel", "aria-labelledby": "reply-h" }, h("h2", { id: "reply-h", text: "Reply" }));
     section.appendChild(form({
       label: "Reply", button: "Send reply",
       fields: [{ name: "body", label: "Your reply", type: "textarea", required: true, rows: 5, maxlength: 20000,
         hint: t.status === "resolved" ? "Replying reopens this ticket." : null }],
       submit: function (v, el) {
-        return api("POST", "/tickets/" + t.number + "/notes", { body: v.body }).then(function (note) {
+        return api("POST", "/tickets/" + t.number + "/notes", { body: v.body }, keyFor({ body: v.body })).then(function (note) {
+          keyFor(null); /* sent: the same words again are a new reply */
           if (reopens) {
             state.flash = { text: "Your reply was sent.", kind: "success" };
             render();
