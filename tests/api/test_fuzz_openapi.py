@@ -1,5 +1,6 @@
-"""Fuzzing every route of /openapi.json with schemathesis: no 5xx, and every answer matches the
-document (status code, content type, body schema, headers).
+"""Fuzzing every route of /openapi.json with schemathesis: no 5xx, every answer matches the
+document (status code, content type, body schema, headers), and every route that declares
+authentication refuses a request without it or with made-up credentials.
 
 One pytest test per operation (`test_route_conforms[POST /agent/clients]`), each on a fresh
 stack, with an `admins` agent's ID token on agent routes and an active client admin's session
@@ -50,8 +51,10 @@ CONFIG = schemathesis.Config.from_dict({
 })
 schema = schemathesis.openapi.from_dict(openapi_document(), config=CONFIG)
 
+# `ignored_auth`: a route that declares authentication must refuse a request without it or
+# with made-up credentials (schemathesis re-sends a successful request both ways).
 CHECKS = [st_checks.not_a_server_error, st_checks.status_code_conformance, st_checks.content_type_conformance,
-          st_checks.response_schema_conformance, st_checks.response_headers_conformance]
+          st_checks.response_schema_conformance, st_checks.response_headers_conformance, st_checks.ignored_auth]
 
 
 def _free_port() -> int:
