@@ -51,6 +51,12 @@ def authenticate_portal(call: Call) -> None:
         if from_cookie and call.header(CSRF_HEADER) != CSRF_VALUE:
             raise Forbidden(f"Writes from the portal must send the header X-Requested-With: {CSRF_VALUE}.")
         if call.client.read_only:
+            from chalicelib.services import portal_log
+
+            # An agent viewing as the client tried to change something: refused, and on record.
+            portal_log.record(portal_log.WRITE_REFUSED, portal_log.FAILURE, origin=origin(call),
+                              client_id=call.client.id, email=call.client.email, reason="read_only",
+                              agent=call.client.impersonated_by)
             raise ReadOnly("This is a read-only session: you are viewing as the client, changes are not allowed.")
 
 

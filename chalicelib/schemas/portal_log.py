@@ -54,11 +54,12 @@ class PortalLogQuery(PageQuery):
 
 class PortalLogEntry(BaseModel):
     at: str
-    event: Literal["login", "activation", "password_reset", "impersonation"]
+    event: Literal["login", "activation", "password_reset", "impersonation", "write_refused"] = Field(
+        description="`write_refused`: a change tried with a read-only session (an agent viewing as the client).")
     outcome: Literal["success", "failure"]
     reason: str | None = Field(description="Why it failed: wrong_password, unknown_email, account_disabled, "
                                            "email_not_verified, not_active, throttled, token_expired, token_used, "
-                                           "weak_password.")
+                                           "password_rejected, read_only.")
     client_id: str | None
     email: str | None = Field(description="The client's email, or the address typed on a login attempt that "
                                           "matched no account.")

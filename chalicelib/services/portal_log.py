@@ -19,6 +19,7 @@ from typing import Any
 from chalicelib.ids import iso, utcnow
 
 LOGIN, ACTIVATION, PASSWORD_RESET, IMPERSONATION = "login", "activation", "password_reset", "impersonation"
+WRITE_REFUSED = "write_refused"  # a change tried with a read-only (impersonation) session
 SUCCESS, FAILURE = "success", "failure"
 RETENTION = timedelta(days=400)
 MAX_USER_AGENT = 512

@@ -92,6 +92,18 @@ def test_impersonation_is_in_the_portal_log_with_the_agent(api, portal, agents, 
     assert items[1]["ip"] == "127.0.0.1"
 
 
+def test_writes_refused_to_an_impersonation_are_in_the_portal_log(api, portal, agents):
+    client, own_session = portal.active_client("ana@example.com")
+    bearer = portal.bearer(_impersonate(api, portal.agent_token, client["id"]).json["token"])
+    assert api.patch("/portal/me", {"name": "Changed"}, token=bearer).code == READ_ONLY
+    assert api.patch("/portal/me", {"name": "Mine"}, token=portal.bearer(own_session)).status == 200
+    reports = agents.token("reports@helpdesk.test", ["view-reports"])
+    items = api.get(f"/agent/portal-log?client_id={client['id']}", token=reports).json["items"]
+    refused = [i for i in items if i["event"] == "write_refused"]
+    assert [(i["outcome"], i["reason"], i["agent"]) for i in refused] == [
+        ("failure", "read_only", "clients-admin@helpdesk.test")]
+
+
 def test_the_route_is_in_the_openapi_document(api):
     operation = api.get("/openapi.json").json["paths"]["/agent/clients/{client_id}/impersonate"]["post"]
     assert set(operation["responses"]) >= {"201", "401", "403", "404", "409"}
