@@ -9,6 +9,7 @@ only when a browser navigates there (Accept: text/html), and the API otherwise.
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import re
 from collections.abc import Callable
@@ -93,14 +94,33 @@ def portal_config(call: Call) -> dict:
             "allow_client_rating": current.allow_client_rating}
 
 
+_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_INDENT = re.compile(r"^[ \t]+", re.M)
+
+
+def compact(source: str) -> str:
+    """The page's own CSS or JS without comments and indentation: a sixth less to transfer on
+    the first load, with no build step. Newlines stay, so line numbers in errors still match
+    the source. Safe because neither file has "/*" inside a string (tests/api/test_portal_page.py)."""
+    return _INDENT.sub("", _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), source))
+
+
+@functools.lru_cache(maxsize=8)
+def _compacted(path: Path, mtime_ns: int) -> str:  # mtime: `make run` serves edits without a restart
+    return compact(path.read_text(encoding="utf-8"))
+
+
 @routes.route("/portal/assets/{name}", "GET", summary="Portal static files (CSS, JS, icons)", errors=(404,))
 def portal_asset(call: Call, name: str) -> Response:
     if not _ASSET_NAME.match(name) or not (PORTAL_DIR / "assets" / name).is_file():
         raise NotFound("No such file.")
     path = PORTAL_DIR / "assets" / name
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    if content_type.startswith("text/") or name.endswith((".js", ".svg")):
-        body: str | bytes = path.read_text(encoding="utf-8")
+    if name.endswith((".js", ".css")):
+        body: str | bytes = _compacted(path, path.stat().st_mtime_ns)
+        content_type += "; charset=utf-8"
+    elif content_type.startswith("text/") or name.endswith(".svg"):
+        body = path.read_text(encoding="utf-8")
         content_type += "; charset=utf-8"
     else:
         body = path.read_bytes()

@@ -61,3 +61,18 @@ def test_login_page_first_load_is_within_60_kb(api):
     paths = [path for path, _, _ in rows]
     assert "/portal/assets/portal.js" in paths and "/portal/assets/portal.css" in paths
     assert sum(size for _, _, size in rows) <= BUDGET_BYTES, rows
+
+
+def test_portal_css_and_js_are_served_without_comments_and_indentation_keeping_their_lines(api):
+    import re
+
+    from chalicelib.routes.public import PORTAL_DIR
+
+    for name in ("portal.js", "portal.css"):
+        source = (PORTAL_DIR / "assets" / name).read_text()
+        # compact() cuts from "/*" to "*/": that is only safe while no string holds either.
+        assert not re.search(r"""(["'])[^"'\n]*(/\*|\*/)[^"'\n]*\1""", source), name
+        served = api.get(f"/portal/assets/{name}").body.decode()
+        assert served.count("\n") == source.count("\n"), name  # error line numbers match the source
+        assert "/*" not in served and not re.search(r"^[ \t]", served, re.M), name
+        assert len(served) < len(source), name
