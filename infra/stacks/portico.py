@@ -29,6 +29,18 @@ from stacks.tables import create_table, table_specs
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PLACEHOLDER_SENDER = "support@example.com"
 PLACEHOLDER_AGENTS = "agents@example.com"
+# API Gateway's own answers: (response type, status or None to keep its own, code, message or None
+# to keep API Gateway's). An unknown path is API Gateway's 403 "Missing Authentication Token":
+# 404 here, as the app answers; a body over API Gateway's 10 MB is 400 like the app's 256 KB limit.
+GATEWAY_RESPONSES = (
+    ("UNAUTHORIZED", "401", "unauthorized", "Authentication is required."),
+    ("ACCESS_DENIED", "403", "forbidden", None),
+    ("MISSING_AUTHENTICATION_TOKEN", "404", "not_found", "Not found."),
+    ("REQUEST_TOO_LARGE", "400", "validation_error", "The request body is too large (256 KB at most)."),
+    ("THROTTLED", "429", "too_many_requests", "Too many requests. Try again later."),
+    ("DEFAULT_4XX", None, "error", None),
+    ("DEFAULT_5XX", None, "internal_error", "Something went wrong on our side. The request was not completed."),
+)
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,7 @@ class PorticoStack(cdk.Stack):
         self.api_name = f"portico-{settings.stage}"
         if "RestAPI" in sam["Resources"]:
             self.chalice.get_resource("RestAPI").add_property_override("Name", self.api_name)
+            self._gateway_responses()
 
         for name, resource in sam["Resources"].items():
             if resource["Type"] != "AWS::Serverless::Function":
@@ -160,6 +173,25 @@ class PorticoStack(cdk.Stack):
         cdk.CfnOutput(self, "PortalUrl", description="The hosted portal (PORTICO_PORTAL_URL unless a custom domain "
                       "is used)", value=cdk.Fn.sub("https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/"
                                                    + self.api_stage + "/portal"))
+
+    def _gateway_responses(self) -> None:
+        """Answers API Gateway gives without calling the function (its Cognito authorizer's 401,
+        an unknown path, a body over its 10 MB, its own throttling, an integration failure) in
+        the app's `{"code", "message"}` format with the app's security headers
+        (chalicelib/routes/middleware.py; HSTS always: API Gateway is https only). Set on the
+        SAM API itself, so they are part of its definition and every deployment carries them."""
+        headers = {name: f"'{value}'" for name, value in (
+            ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "no-referrer"),
+            ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"), ("Cache-Control", "no-store"),
+            ("Strict-Transport-Security", "max-age=63072000; includeSubDomains"))}
+        responses: dict[str, Any] = {}
+        for response_type, status, code, message in GATEWAY_RESPONSES:
+            text = json.dumps(message) if message else "$context.error.messageString"
+            responses[response_type] = {
+                "ResponseParameters": {"Headers": headers},
+                "ResponseTemplates": {"application/json": f'{{"code": "{code}", "message": {text}}}'},
+                **({"StatusCode": status} if status else {})}
+        self.chalice.get_resource("RestAPI").add_property_override("GatewayResponses", responses)
 
     def _roles_for_chalice_deploy(self, settings: StageSettings, stream_tables: dict[str, str]) -> None:
         """Resources only (`-c app=chalice`): `chalice deploy --stage <stage>` creates the API and

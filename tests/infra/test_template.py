@@ -266,3 +266,18 @@ def test_the_resources_only_stack_for_chalice_deploy_gives_each_function_a_role(
     roles = resources(template, "AWS::IAM::Role")
     assert {f"{to_cfn_resource_name(h) if h != 'api_handler' else 'APIHandler'}Role" for h in handlers} <= {
         name.rstrip("0123456789ABCDEF") for name in roles}
+
+
+def test_api_gateways_own_answers_use_the_apps_error_format_and_security_headers(template):
+    (api,) = resources(template, "AWS::Serverless::Api").values()
+    responses = api["Properties"]["GatewayResponses"]
+    assert {"UNAUTHORIZED", "ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN", "DEFAULT_4XX",
+            "DEFAULT_5XX"} <= set(responses)
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"  # an unknown path
+    for kind, response in responses.items():
+        headers = response["ResponseParameters"]["Headers"]
+        assert headers["X-Content-Type-Options"] == "'nosniff'", kind
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], kind
+        assert headers["Strict-Transport-Security"].startswith("'max-age="), kind
+        body = response["ResponseTemplates"]["application/json"].replace("$context.error.messageString", '"m"')
+        assert set(json.loads(body)) == {"code", "message"}, kind
