@@ -99,6 +99,9 @@ def main() -> int:
         moto.stop()
 
     signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    # A shell starting `make run` in the background (`make run &`, CI scripts) hands it SIGINT
+    # ignored, and Python then never raises KeyboardInterrupt: Ctrl-C must stop it all the same.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         server.thread.join()
     except KeyboardInterrupt:
