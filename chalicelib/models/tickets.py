@@ -81,6 +81,15 @@ class AssignmentsByAgent(GlobalSecondaryIndex):
     ticket_number = NumberAttribute(range_key=True)
 
 
+class AssignmentsByAgentStatus(GlobalSecondaryIndex):
+    """Assignment items by "<agent>#<ticket status>": an agent's open queue, without paging
+    through their closed tickets. Every status write rewrites the ticket's assignment items."""
+
+    Meta = _index("by_assignee_status_number", KeysOnlyProjection)
+    assignee_status = UnicodeAttribute(hash_key=True)
+    ticket_number = NumberAttribute(range_key=True)
+
+
 class RatedTickets(GlobalSecondaryIndex):
     """Sparse: only rated tickets carry `rated`; the ratings report reads these only."""
 
@@ -129,6 +138,7 @@ class TicketModel(Model):
     # assignment
     assignee = UnicodeAttribute(null=True)
     ticket_number = NumberAttribute(null=True)
+    assignee_status = UnicodeAttribute(null=True)  # status_key(assignee, the ticket's status)
 
     by_kind_activity = TicketsByKind()
     by_requester_activity = TicketsByRequester()
@@ -137,6 +147,7 @@ class TicketModel(Model):
     by_org_status_activity = TicketsByOrganizationStatus()
     by_requester_status_activity = TicketsByRequesterStatus()
     by_assignee_number = AssignmentsByAgent()
+    by_assignee_status_number = AssignmentsByAgentStatus()
     rated_by_time = RatedTickets()
 
 
@@ -151,7 +162,8 @@ def assignment_id(number: int, username: str) -> str:
 
 class AssignmentModel(Model):
     """An assignment item in the tickets table. Its own model because assignment items are
-    written once and deleted, without the tickets' optimistic-locking version."""
+    written (again when the ticket's status changes) and deleted, without the tickets'
+    optimistic-locking version."""
 
     Meta = table_meta("tickets")
 
@@ -159,5 +171,7 @@ class AssignmentModel(Model):
     kind = UnicodeAttribute(null=True)
     assignee = UnicodeAttribute(null=True)
     ticket_number = NumberAttribute(null=True)
+    assignee_status = UnicodeAttribute(null=True)
 
     by_assignee_number = AssignmentsByAgent()
+    by_assignee_status_number = AssignmentsByAgentStatus()

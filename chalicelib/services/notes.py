@@ -81,7 +81,8 @@ def _add_note_once(ticket: TicketModel, author: Author, body: str, internal: boo
     actions = tickets.touch_actions(now, public=not internal)
     actions.append(TicketModel.activity_at.set(tickets.activity_key(now, int(ticket.number))))
     condition = TicketModel.status == ticket.status
-    if author.kind == "client" and ticket.status in ("resolved", "pending"):
+    reopens = author.kind == "client" and ticket.status in ("resolved", "pending")
+    if reopens:
         actions += [*tickets.status_actions(ticket, "open"), TicketModel.resolved_at.remove()]
     # A client's note goes to agents only: the requester's account is read for agents' notes.
     requester = (tickets.requester_state(ticket.requester_id) if author.kind == "agent"
@@ -95,6 +96,9 @@ def _add_note_once(ticket: TicketModel, author: Author, body: str, internal: boo
         with TransactWrite(connection=tickets._connection()) as tx:
             tx.save(note, condition=NoteModel.id.does_not_exist())
             tx.update(ticket, actions=actions, condition=condition)
+            if reopens:
+                for assignment in tickets.assignments_with_status(ticket, "open"):
+                    tx.save(assignment)
             for message in notifications.note_messages(ticket, note, recipients):
                 tx.save(message, condition=OutboxModel.id.does_not_exist())
     except TransactWriteError:

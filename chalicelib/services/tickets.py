@@ -186,15 +186,20 @@ def create(*, subject: str, description: str, priority: str | None, category: st
     with TransactWrite(connection=_connection()) as tx:
         tx.save(item)
         for username in item.assignees or []:
-            tx.save(_assignment(number, username))
+            tx.save(_assignment(number, username, status))
         for message in messages:
             tx.save(message, condition=OutboxModel.id.does_not_exist())
     return item
 
 
-def _assignment(number: int, username: str) -> AssignmentModel:
+def _assignment(number: int, username: str, status: str | None = None) -> AssignmentModel:
     return AssignmentModel(assignment_id(number, username), kind=ASSIGNMENT_KIND, assignee=username,
-                           ticket_number=number)
+                           ticket_number=number, assignee_status=status_key(username, status))
+
+
+def assignments_with_status(item: TicketModel, status: str) -> list[AssignmentModel]:
+    """The ticket's assignment items as they must be once its status is `status`."""
+    return [_assignment(int(item.number), username, status) for username in item.assignees or []]
 
 
 # --- listing ----------------------------------------------------------------------------
@@ -249,8 +254,10 @@ def list_for_agent(*, status: str | None, assignee: str | None, organization_id:
 
 def _queue_of(assignee: str, *, status: str | None, organization_id: str | None, requester_id: str | None,
               limit: int, start_key: dict | None) -> tuple[list[TicketModel], dict | None]:
-    result = AssignmentModel.by_assignee_number.query(assignee, scan_index_forward=False, limit=limit,
-                                                  last_evaluated_key=start_key)
+    # With a status, the agent's queue in that status: never their closed history.
+    index, hash_key = ((AssignmentModel.by_assignee_status_number, status_key(assignee, status)) if status
+                       else (AssignmentModel.by_assignee_number, assignee))
+    result = index.query(hash_key, scan_index_forward=False, limit=limit, last_evaluated_key=start_key)
     numbers = [str(int(item.ticket_number)) for item in result]
     found = {item.id: item for item in TicketModel.batch_get(numbers)} if numbers else {}
     tickets = [found[n] for n in numbers if n in found]
@@ -294,10 +301,12 @@ def update_by_agent(number: int | str, changes: dict[str, Any], *, version: int 
         old = set(item.assignees or [])
         new = set(assignee_emails)
         extra += [("delete", _assignment(int(item.number), u)) for u in sorted(old - new)]
-        extra += [("save", _assignment(int(item.number), u)) for u in sorted(new - old)]
+        extra += [("save", _assignment(int(item.number), u, item.status)) for u in sorted(new - old)]
         item.assignees = sorted(new)
         item.assignee_emails = dict(assignee_emails)
     if item.status != previous_status:
+        saved = {other.id for action, other in extra if action == "save"}
+        extra += [("save", a) for a in assignments_with_status(item, item.status) if a.id not in saved]
         if item.status == "resolved":
             item.resolved_at = now
             item.rated_assignees = list(item.assignees or [])

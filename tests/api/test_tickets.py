@@ -197,6 +197,31 @@ def test_status_filters_within_a_requester_or_organization_follow_every_status_c
     assert agent(f"{requester}&status=new") == [b["number"]]
 
 
+def test_an_agents_queue_by_status_follows_every_status_change(helpdesk, api):
+    """The assignment items carry the ticket's status: "my open tickets" is one index."""
+    a = helpdesk.open_ticket("A")
+    b = helpdesk.open_ticket("B")
+    me, other = helpdesk.manager_name, helpdesk.other_manager_name
+
+    def queue(agent: str, status: str) -> list[int]:
+        answer = api.get(f"/agent/tickets?assignee={agent}&status={status}", token=helpdesk.agent)
+        assert answer.status == 200, answer.json
+        return [t["number"] for t in answer.json["items"]]
+
+    helpdesk.agent_patch(a["number"], assignees=[me])  # assigned while new
+    helpdesk.agent_patch(b["number"], assignees=[me], status="open")  # assigned and opened at once
+    assert queue(me, "new") == [a["number"]] and queue(me, "open") == [b["number"]]
+    helpdesk.agent_patch(a["number"], status="resolved")
+    assert queue(me, "new") == [] and queue(me, "resolved") == [a["number"]]
+    api.post(f"/portal/tickets/{a['number']}/notes", {"body": "Still broken"}, token=helpdesk.requester)
+    assert queue(me, "resolved") == [] and queue(me, "open") == [b["number"], a["number"]]
+    helpdesk.agent_patch(a["number"], assignees=[other])
+    assert queue(me, "open") == [b["number"]] and queue(other, "open") == [a["number"]]
+    created = api.post("/agent/tickets", {"requester_id": helpdesk.requester_id, "subject": "Call", "description": "x",
+                                          "status": "pending", "assignees": [other]}, token=helpdesk.manager).json
+    assert queue(other, "pending") == [created["number"]]
+
+
 def test_agent_ticket_lists_page(helpdesk, api):
     for n in range(5):
         helpdesk.open_ticket(f"T{n}")
