@@ -4,7 +4,7 @@ and changes status or priority; assigning and blocking client view need manage-t
 from __future__ import annotations
 
 from chalicelib.routes.api import Call, RouteGroup, page, start_key
-from chalicelib.services import idempotency, notes, tickets
+from chalicelib.services import notes, tickets
 from chalicelib.services.agent_auth import require_permission
 
 routes = RouteGroup(__name__, auth="agent", tag="tickets")
@@ -18,11 +18,6 @@ def _assignees(call: Call, usernames: list[str] | None) -> dict[str, str] | None
     from chalicelib.services.agent_directory import agent_emails
 
     return agent_emails(usernames)
-
-
-def _once(call: Call, scope: str, action) -> dict:
-    return idempotency.once(f"{scope}:agent:{call.agent.username}", call.header("idempotency-key"),
-                            call.request.raw_body or b"", action)
 
 
 @routes.route("/agent/tickets", "GET", summary="List tickets (filters: status, assignee, organization, requester)",
@@ -49,7 +44,7 @@ def create_ticket(call: Call) -> dict:
                               assignees=assignees, created_by=f"agent:{call.agent.username}")
         return tickets.agent_view(item)
 
-    return _once(call, "agent-ticket", create)
+    return call.once("agent-ticket", create)
 
 
 @routes.route("/agent/tickets/{number}", "GET", summary="A ticket", response="tickets.AgentTicket", errors=(404,))
@@ -92,7 +87,7 @@ def add_note(call: Call, number: str) -> dict:
                               notify_assignees=body.notify_assignees)
         return notes.note_view(note, for_client=False)
 
-    return _once(call, f"agent-note:{number}", add)
+    return call.once(f"agent-note:{number}", add)
 
 
 @routes.route("/agent/reports/ratings", "GET", summary="Average rating per agent and the team average",

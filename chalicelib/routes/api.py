@@ -81,6 +81,15 @@ class Call:
     def user_agent(self) -> str:
         return (self.header("user-agent") or "")[:512]
 
+    def once(self, scope: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """Run a creating `action` once per `Idempotency-Key` (api.md), keyed per route scope and
+        per caller so that two callers' keys never collide."""
+        from chalicelib.services import idempotency
+
+        caller = f"agent:{self.agent.username}" if self.agent is not None else f"client:{self.client.id}"
+        return idempotency.once(f"{scope}:{caller}", self.header("idempotency-key"), self.request.raw_body or b"",
+                                action)
+
 
 # Authenticators by route kind. Each sets the principal on the Call or raises.
 # "agent" is defined here; "portal" is registered by the portal-session capability.

@@ -32,9 +32,9 @@ def list_clients(call: Call) -> dict:
               errors=(409,))
 def create_client(call: Call) -> dict:
     body = call.body
-    return service.create_client(body.email, name=body.name, phone=body.phone, organization_id=body.organization_id,
-                                 role=body.role, send_invitation=body.send_invitation,
-                                 invited_by=_agent_ref(call)).as_dict()
+    return call.once("client", lambda: service.create_client(
+        body.email, name=body.name, phone=body.phone, organization_id=body.organization_id, role=body.role,
+        send_invitation=body.send_invitation, invited_by=_agent_ref(call)).as_dict())
 
 
 @routes.route("/agent/clients/{client_id}", "GET", summary="Get a client", response="clients.Client",

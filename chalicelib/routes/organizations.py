@@ -23,7 +23,8 @@ def list_organizations(call: Call) -> dict:
               response="organizations.Organization", errors=(409,))
 def create_organization(call: Call) -> dict:
     body = call.body
-    return service.create_organization(body.name, domain=body.domain, notes=body.notes).as_dict()
+    return call.once("organization", lambda: service.create_organization(
+        body.name, domain=body.domain, notes=body.notes).as_dict())
 
 
 @routes.route("/agent/organizations/{organization_id}", "GET", summary="Get an organization",

@@ -47,7 +47,8 @@ def list_colleagues(call: Call) -> dict:
               summary="Invite a colleague as a client user (client admins)", body="clients.ColleagueInvite",
               response="clients.PortalUser", errors=(403, 409))
 def invite_colleague(call: Call) -> dict:
-    return colleagues.invite_colleague(call.client, call.body.email, call.body.name).as_portal_dict()
+    return call.once("colleague", lambda: colleagues.invite_colleague(
+        call.client, call.body.email, call.body.name).as_portal_dict())
 
 
 @routes.route("/portal/organization/clients/{client_id}/disable", "POST",

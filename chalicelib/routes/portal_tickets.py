@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.routes.api import Call, RouteGroup, page, start_key
-from chalicelib.services import idempotency, notes, tickets
+from chalicelib.services import notes, tickets
 
 routes = RouteGroup(__name__, auth="portal", tag="portal-tickets")
 blueprint = routes.blueprint
@@ -13,11 +13,6 @@ def actor(call: Call) -> tickets.ClientActor:
     client = call.client
     return tickets.ClientActor(id=client.id, name=client.name, email=client.email,
                                organization_id=client.organization_id, is_client_admin=client.is_client_admin)
-
-
-def _once(call: Call, scope: str, action) -> dict:
-    return idempotency.once(f"{scope}:client:{call.client.id}", call.header("idempotency-key"),
-                            call.request.raw_body or b"", action)
 
 
 @routes.route("/portal/tickets", "GET", summary="My tickets (client admins: scope=organization)",
@@ -41,7 +36,7 @@ def create_ticket(call: Call) -> dict:
                               created_by=f"client:{call.client.id}", opened_by=actor(call))
         return tickets.client_view(item)
 
-    return _once(call, "portal-ticket", create)
+    return call.once("portal-ticket", create)
 
 
 @routes.route("/portal/tickets/{number}", "GET", summary="A ticket with its public conversation",
@@ -69,7 +64,7 @@ def reply(call: Call, number: str) -> dict:
         author = notes.Author("client", client.id, client.name or client.email)
         return notes.note_view(notes.add_note(item, author, call.body.body), for_client=True)
 
-    return _once(call, f"portal-note:{number}", add)
+    return call.once(f"portal-note:{number}", add)
 
 
 @routes.route("/portal/tickets/{number}/rating", "POST", summary="Rate a resolved ticket (when rating is on)",

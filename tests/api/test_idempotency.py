@@ -1,0 +1,49 @@
+"""Every POST that creates something honours `Idempotency-Key` (api.md): a retry with the same
+key returns the first answer and creates nothing new; the same key on another request is 409.
+(Tickets and notes: tests/api/test_ratings.py.)"""
+
+from __future__ import annotations
+
+
+def _twice(api, path: str, body: dict, token: str, key: str = "retry-1"):
+    headers = {"Idempotency-Key": key}
+    first = api.post(path, body, token=token, headers=headers)
+    again = api.post(path, body, token=token, headers=headers)
+    assert first.status == again.status == 201, (first.json, again.json)
+    assert first.json == again.json
+    return first
+
+
+def test_a_retried_organization_create_creates_one_organization(api, admin_token):
+    _twice(api, "/agent/organizations", {"name": "Acme"}, admin_token)
+    names = [o["name"] for o in api.get("/agent/organizations", token=admin_token).json["items"]]
+    assert names == ["Acme"]
+    other = api.post("/agent/organizations", {"name": "Initech"}, token=admin_token,
+                     headers={"Idempotency-Key": "retry-1"})
+    assert other.status == 409 and other.code == "conflict"
+
+
+def test_a_retried_client_create_invites_once(api, admin_token, outbox):
+    body = {"email": "ada@acme.test", "send_invitation": True}
+    created = _twice(api, "/agent/clients", body, admin_token)
+    assert created.json["email"] == "ada@acme.test"
+    assert len(outbox.messages("portal-welcome", "ada@acme.test")) == 1
+    # Without the key the same request is a second create, refused as the email is taken.
+    assert api.post("/agent/clients", body, token=admin_token).code == "conflict"
+
+
+def test_keys_are_per_caller(api, agents, admin_token):
+    other_agent = agents.token("second@helpdesk.test", ["manage-clients"])
+    _twice(api, "/agent/organizations", {"name": "Acme"}, admin_token, key="same")
+    answer = api.post("/agent/organizations", {"name": "Globex"}, token=other_agent,
+                      headers={"Idempotency-Key": "same"})
+    assert answer.status == 201 and answer.json["name"] == "Globex"
+
+
+def test_a_retried_colleague_invite_invites_once(api, admin_token, portal, outbox):
+    org = api.post("/agent/organizations", {"name": "Acme"}, token=admin_token).json
+    _, session = portal.active_client("boss@acme.test", organization_id=org["id"], role="client_admin")
+    _twice(api, "/portal/organization/clients", {"email": "new@acme.test", "name": "New"}, portal.bearer(session))
+    listed = api.get("/portal/organization/clients", token=portal.bearer(session)).json["items"]
+    assert [c["email"] for c in listed].count("new@acme.test") == 1
+    assert len(outbox.messages("portal-welcome", "new@acme.test")) == 1
