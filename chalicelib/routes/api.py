@@ -88,7 +88,7 @@ class Call:
 
         caller = f"agent:{self.agent.username}" if self.agent is not None else f"client:{self.client.id}"
         return idempotency.once(f"{scope}:{caller}", self.header("idempotency-key"), self.request.raw_body or b"",
-                                action)
+                                action, lambda_context=getattr(self.request, "lambda_context", None))
 
 
 # Authenticators by route kind. Each sets the principal on the Call or raises.

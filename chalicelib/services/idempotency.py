@@ -22,7 +22,7 @@ _local = threading.local()
 
 
 @lru_cache(maxsize=1)
-def _idempotent_runner() -> Callable[..., Any]:
+def _idempotent_runner() -> tuple[Callable[..., Any], Any]:
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
         IdempotencyConfig,
@@ -41,11 +41,16 @@ def _idempotent_runner() -> Callable[..., Any]:
     def run_once(request: dict[str, str]) -> Any:  # noqa: ARG001  (Powertools keys the record on it)
         return _local.action()
 
-    return run_once
+    return run_once, config
 
 
-def once(scope: str, key: str | None, payload: bytes, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run `action` once per (scope, key); without a key, just run it."""
+def once(scope: str, key: str | None, payload: bytes, action: Callable[[], dict[str, Any]],
+         lambda_context: Any = None) -> dict[str, Any]:
+    """Run `action` once per (scope, key); without a key, just run it.
+
+    `lambda_context` (anything with `get_remaining_time_in_millis`) bounds the in-progress
+    record by the invocation's deadline: without it, a request cut off by the Lambda timeout
+    would leave its key "in progress" (409 to every retry) until the record expires a day later."""
     if not key:
         return action()
     key = key.strip()
@@ -59,8 +64,10 @@ def once(scope: str, key: str | None, payload: bytes, action: Callable[[], dict[
 
     request = {"key": f"{scope}#{key}", "payload": hashlib.sha256(payload).hexdigest()}
     _local.action = action
+    run_once, config = _idempotent_runner()
+    config.register_lambda_context(lambda_context)
     try:
-        return _idempotent_runner()(request=request)
+        return run_once(request=request)
     except IdempotencyValidationError:
         raise Conflict("This Idempotency-Key was already used for a different request.") from None
     except IdempotencyAlreadyInProgressError:

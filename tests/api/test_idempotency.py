@@ -47,3 +47,16 @@ def test_a_retried_colleague_invite_invites_once(api, admin_token, portal, outbo
     listed = api.get("/portal/organization/clients", token=portal.bearer(session)).json["items"]
     assert [c["email"] for c in listed].count("new@acme.test") == 1
     assert len(outbox.messages("portal-welcome", "new@acme.test")) == 1
+
+
+def test_an_in_progress_key_is_bounded_by_the_invocations_deadline(api, admin_token):
+    """A create cut off by the Lambda timeout must not block retries for the record's whole day."""
+    import boto3
+
+    from chalicelib import config
+
+    _twice(api, "/agent/organizations", {"name": "Acme"}, admin_token)
+    dynamodb = boto3.client("dynamodb", region_name=config.aws_region(), endpoint_url=config.aws_endpoint_url())
+    records = dynamodb.scan(TableName=config.table_name("idempotency"))["Items"]
+    assert len(records) == 1
+    assert "in_progress_expiration" in records[0]
