@@ -230,11 +230,18 @@ class Clock:
     """Moves `utcnow()` for every chalicelib module (they import it by name)."""
 
     def __init__(self, monkeypatch: Any) -> None:
+        import importlib
+        import pkgutil
         import sys
         from datetime import timedelta
 
+        import chalicelib
         from chalicelib import ids
 
+        # Import every module now: one imported lazily during this test would take the fake
+        # by name and keep it after the test, stale, and no later Clock would recognise it.
+        for module_info in pkgutil.walk_packages(chalicelib.__path__, "chalicelib."):
+            importlib.import_module(module_info.name)
         self.offset = timedelta()
         real = ids.utcnow
 
