@@ -14,7 +14,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_config
-from chalicelib.errors import Gone, InvalidInput, PorticoError, Unauthorized
+from chalicelib.errors import InvalidInput, PorticoError, Unauthorized
 from chalicelib.ids import utcnow
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.models.users import ACTIVE, CLIENT_USER, INACTIVE, INVITED, UserModel
@@ -94,16 +94,10 @@ def _queue_once(message: OutboxModel) -> None:
 def verify_signup(secret: str, origin: portal_log.Origin | None = None) -> tuple[clients.Client, sessions.Session]:
     """Follow the sign-up verification link: the account becomes active, logged in. Logged
     in the portal log as an activation."""
-    with portal_log.recorded(portal_log.ACTIVATION, origin) as attempt, _activation_throttled(secret, origin):
+    with portal_log.recorded(portal_log.ACTIVATION, origin) as attempt, throttle.link_failures_counted(
+            secret, ip=origin.ip if origin else None):
         client, session = _verify_signup(secret, attempt)
     return client, session
-
-
-def _activation_throttled(secret: str, origin: portal_log.Origin | None) -> Any:
-    """Failed uses of a link (unknown, used, expired, a refused password) count against the
-    address and the link (throttle.ACTIVATION)."""
-    return throttle.failures_counted(throttle.ACTIVATION, ip=origin.ip if origin else None, account=secret,
-                                     failures=(Gone, InvalidInput))
 
 
 def _verify_signup(secret: str, attempt: portal_log.Attempt) -> tuple[clients.Client, sessions.Session]:

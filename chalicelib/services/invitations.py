@@ -111,13 +111,10 @@ def activate(secret: str, *, name: str, phone: str | None, password: str, origin
              ) -> tuple[clients.Client, Any]:
     """Complete an invitation: contact details and password, status active, logged in.
     Every attempt goes to the portal log."""
-    from chalicelib.errors import Gone, InvalidInput
     from chalicelib.services import throttle
 
-    # Failed uses of a link (unknown, used, expired, a refused password) count against the
-    # address and the link.
-    with portal_log.recorded(portal_log.ACTIVATION, origin) as attempt, throttle.failures_counted(
-            throttle.ACTIVATION, ip=origin.ip if origin else None, account=secret, failures=(Gone, InvalidInput)):
+    with portal_log.recorded(portal_log.ACTIVATION, origin) as attempt, throttle.link_failures_counted(
+            secret, ip=origin.ip if origin else None):
         client, session = _activate(secret, name=name, phone=phone, password=password, attempt=attempt)
     return client, session
 

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import ids
 from chalicelib.errors import TooManyRequests
@@ -138,13 +138,18 @@ def count_failure(limit: Limit, *, ip: str | None, account: str | None, now: dat
     now = now or ids.utcnow()
     for counter in counters(limit, now, ip=ip, account=account):
         try:
-            ThrottleModel(counter.key).update(actions=[ThrottleModel.count.add(1),
-                                                       ThrottleModel.expires_ttl.set(_expires(limit, now))])
+            ThrottleModel(counter.key).update(actions=_bump(limit, now))
         except Exception as error:
             from chalicelib.observability import logger
 
             logger().warning("throttle.count_failed", extra={"action": limit.action, "kind": counter.kind,
                                                              "error": type(error).__name__})
+
+
+def _bump(limit: Limit, now: datetime) -> list:
+    from chalicelib.models.throttle import ThrottleModel
+
+    return [ThrottleModel.count.add(1), ThrottleModel.expires_ttl.set(_expires(limit, now))]
 
 
 @contextmanager
@@ -160,6 +165,14 @@ def failures_counted(limit: Limit, *, ip: str | None, account: str | None,
         raise
 
 
+def link_failures_counted(link: str, *, ip: str | None) -> Any:
+    """Failed uses of an activation or sign-up verification link (unknown, used, expired, a
+    refused password) count against the address and the link (ACTIVATION)."""
+    from chalicelib.errors import Gone, InvalidInput
+
+    return failures_counted(ACTIVATION, ip=ip, account=link, failures=(Gone, InvalidInput))
+
+
 def attempt(limit: Limit, *, ip: str | None, account: str | None, now: datetime | None = None) -> None:
     """Count this attempt, or 429 when a counter is already at its limit (the refused attempt
     is not counted). One conditional UpdateItem ADD per counter."""
@@ -171,7 +184,7 @@ def attempt(limit: Limit, *, ip: str | None, account: str | None, now: datetime 
     for counter in counters(limit, now, ip=ip, account=account):
         try:
             ThrottleModel(counter.key).update(
-                actions=[ThrottleModel.count.add(1), ThrottleModel.expires_ttl.set(_expires(limit, now))],
+                actions=_bump(limit, now),
                 condition=ThrottleModel.count.does_not_exist() | (ThrottleModel.count < counter.limit))
         except UpdateError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
