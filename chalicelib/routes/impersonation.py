@@ -14,11 +14,11 @@ blueprint = routes.blueprint
               summary="Open a 15-minute read-only portal session as an active client (logged)",
               permission="manage-clients", response="portal_log.Impersonation", errors=(404, 409))
 def impersonate(call: Call, client_id: str) -> dict:
+    from chalicelib.routes.portal_auth import origin
     from chalicelib.services import sessions
-    from chalicelib.services.portal_log import Origin
 
     agent = call.agent.email or call.agent.username
-    client, session = sessions.impersonate(client_id, agent=agent, origin=Origin(call.source_ip, call.user_agent))
+    client, session = sessions.impersonate(client_id, agent=agent, origin=origin(call))
     return {"client_id": client.id, "token": session.token, "expires_at": iso(session.expires_at),
             # The portal page reads the token from the fragment, which browsers never send to a server.
             "portal_url": f"{get_config().portal_url}/impersonate#token={session.token}"}

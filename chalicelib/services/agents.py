@@ -100,6 +100,11 @@ def _get_user(username: str) -> dict[str, Any]:
         raise NotFound("No agent has this username.") from None
 
 
+def find_agent(username: str) -> AgentRecord:
+    """The agent (by username or email; groups not read), or 404."""
+    return _record(_get_user(username), [])
+
+
 def set_groups(username: str, groups: list[str], *, acting_username: str) -> AgentRecord:
     """Put the agent in exactly `groups` among Portico's four; other groups are left alone.
 
