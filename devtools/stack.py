@@ -60,6 +60,9 @@ def create_cognito(pool_name: str = "portico-agents") -> CognitoPool:
     app_client = idp.create_user_pool_client(
         UserPoolId=pool["Id"], ClientName="portico-agent-api", GenerateSecret=False,
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        # Cognito's ID token carries every readable attribute; moto only those named here.
+        # `name` is the agent's display name on their notes.
+        ReadAttributes=["email", "email_verified", "name"],
     )["UserPoolClient"]
     for group in GROUPS:
         idp.create_group(UserPoolId=pool["Id"], GroupName=group)

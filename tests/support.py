@@ -62,9 +62,9 @@ class AgentFactory:
         self.pool = pool
         self._tokens: dict[str, str] = {}
 
-    def token(self, email: str, groups: list[str]) -> str:
+    def token(self, email: str, groups: list[str], name: str = "") -> str:
         if email not in self._tokens:
-            stack.create_agent(self.pool, email, AGENT_PASSWORD, groups)
+            stack.create_agent(self.pool, email, AGENT_PASSWORD, groups, name=name)
             self._tokens[email] = stack.agent_id_token(self.pool, email, AGENT_PASSWORD)
         return self._tokens[email]
 

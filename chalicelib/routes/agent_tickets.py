@@ -82,7 +82,7 @@ def add_note(call: Call, number: str) -> dict:
 
     def add() -> dict:
         item = tickets.load(number)
-        author = notes.Author("agent", agent.username, agent.email or agent.username)
+        author = notes.Author("agent", agent.username, agent.display_name)
         note = notes.add_note(item, author, body.body, internal=body.internal, notify_contact=body.notify_contact,
                               notify_assignees=body.notify_assignees)
         return notes.note_view(note, for_client=False)

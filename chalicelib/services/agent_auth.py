@@ -30,6 +30,12 @@ class Agent:
     email: str | None
     groups: frozenset[str]
     sub: str | None = None
+    name: str | None = None  # Cognito's `name` attribute, when the agent has one
+
+    @property
+    def display_name(self) -> str:
+        """What clients and colleagues see as the author of this agent's notes and mail."""
+        return self.name or self.email or self.username
 
     @property
     def is_admin(self) -> bool:
@@ -137,6 +143,7 @@ def agent_from_claims(claims: dict[str, Any]) -> Agent:
         email=claims.get("email"),
         groups=normalize_groups(claims.get("cognito:groups")),
         sub=claims.get("sub"),
+        name=(str(claims["name"]).strip() or None) if claims.get("name") else None,
     )
 
 

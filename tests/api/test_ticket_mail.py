@@ -74,3 +74,15 @@ def test_ticket_mail_is_delivered_by_ses(helpdesk, mailbox):
     helpdesk.open_ticket()
     mailbox.deliver()
     assert mailbox.one(template="ticket-created", to="rita@acme.test").data["subject"] == "Printer on fire"
+
+
+def test_an_agents_note_is_signed_with_their_name_or_else_their_email(helpdesk, api, agents, outbox):
+    n = helpdesk.open_ticket()["number"]
+    named = agents.token("nora@helpdesk.test", [], name="Nora Support")
+    api.post(f"/agent/tickets/{n}/notes", {"body": "Toner ordered."}, token=named)
+    api.post(f"/agent/tickets/{n}/notes", {"body": "It has arrived."}, token=helpdesk.agent)
+    seen = api.get(f"/portal/tickets/{n}", token=helpdesk.requester).json["notes"]
+    assert [(note["body"], note["author"]["name"]) for note in seen] == [
+        ("Toner ordered.", "Nora Support"), ("It has arrived.", "agent@helpdesk.test")]
+    mailed = {m["data"]["author_name"] for m in outbox.messages("ticket-note-created", "rita@acme.test")}
+    assert mailed == {"Nora Support", "agent@helpdesk.test"}
