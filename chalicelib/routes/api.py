@@ -14,6 +14,7 @@ import functools
 import importlib
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +57,19 @@ def schema(ref: str | None) -> Any:
         return None
     module, _, name = ref.rpartition(".")
     return getattr(importlib.import_module(f"chalicelib.schemas.{module}"), name)
+
+
+_SAFE_PREFIX = re.compile(r"^(/[A-Za-z0-9._-]+)*$")
+
+
+def portal_prefix(request: Any) -> str:
+    """The path before /portal in the browser's URL: "/api" on an execute-api URL (the stage
+    is part of the path), "" locally or behind a custom domain. The page's links and the
+    session cookie's Path both need it: a cookie for /portal never reaches /api/portal."""
+    full = str((getattr(request, "context", None) or {}).get("path") or "")
+    index = full.find("/portal")
+    prefix = full[:index] if index > 0 else ""
+    return prefix if _SAFE_PREFIX.match(prefix) else ""
 
 
 @dataclass

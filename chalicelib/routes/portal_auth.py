@@ -68,18 +68,20 @@ def origin(call: Call) -> Origin:
     return Origin(call.source_ip, call.user_agent)
 
 
-def _cookie(value: str, max_age: int) -> str:
+def _cookie(call: Call, value: str, max_age: int) -> str:
     secure = "; Secure" if get_config().portal_url.startswith("https://") else ""
-    return f"{COOKIE}={value}; Path=/portal; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+    path = f"{api.portal_prefix(call.request)}/portal"
+    return f"{COOKIE}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
 
 
-def session_response(client, session, status: int = 200) -> Response:
+def session_response(call: Call, client, session, status: int = 200) -> Response:
     from chalicelib.ids import utcnow
 
     max_age = max(0, int((session.expires_at - utcnow()).total_seconds()))
     body = {"user": client.as_portal_dict(), "token": session.token, "expires_at": iso(session.expires_at)}
     return Response(body=body, status_code=status, headers={
-        "Content-Type": "application/json", "Set-Cookie": _cookie(session.token, max_age), "Cache-Control": "no-store"})
+        "Content-Type": "application/json", "Set-Cookie": _cookie(call, session.token, max_age),
+        "Cache-Control": "no-store"})
 
 
 @routes.route("/portal/signup", "POST", status=202, summary="Sign up (public portal only)",
@@ -98,7 +100,7 @@ def verify_signup(call: Call) -> Response:
     from chalicelib.services import accounts
 
     client, session = accounts.verify_signup(call.body.token, origin(call))
-    return session_response(client, session)
+    return session_response(call, client, session)
 
 
 @routes.route("/portal/activation/{token}", "GET", summary="What an activation link is for",
@@ -118,7 +120,7 @@ def activate(call: Call) -> Response:
     body = call.body
     client, session = invitations.activate(body.token, name=body.name, phone=body.phone, password=body.password,
                                            origin=origin(call))
-    return session_response(client, session)
+    return session_response(call, client, session)
 
 
 @routes.route("/portal/login", "POST", summary="Log in with email and password", body="clients.Login",
@@ -127,7 +129,7 @@ def login(call: Call) -> Response:
     from chalicelib.services import sessions
 
     client, session = sessions.login(call.body.email, call.body.password, origin(call))
-    return session_response(client, session)
+    return session_response(call, client, session)
 
 
 @routes.route("/portal/logout", "POST", status=204, summary="End this session")
@@ -136,7 +138,7 @@ def logout(call: Call) -> Response:
 
     token, _ = session_token(call)
     sessions.logout(token)
-    return Response(body="", status_code=204, headers={"Set-Cookie": _cookie("", 0)})
+    return Response(body="", status_code=204, headers={"Set-Cookie": _cookie(call, "", 0)})
 
 
 @routes.route("/portal/password/forgot", "POST", status=202, summary="Email a password-reset link",

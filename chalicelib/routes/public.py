@@ -18,7 +18,7 @@ from pathlib import Path
 from chalice import Response
 
 from chalicelib.errors import NotFound
-from chalicelib.routes.api import Call, RouteGroup
+from chalicelib.routes.api import Call, RouteGroup, portal_prefix
 
 routes = RouteGroup(__name__, auth="open", tag="public")
 blueprint = routes.blueprint
@@ -35,21 +35,10 @@ PAGE_PATHS = ("/portal", "/portal/activate", "/portal/verify", "/portal/reset", 
               "/portal/impersonate")
 # Page paths that are also GET API routes: the page is served only to a browser navigation.
 SHARED_PAGE_ROUTES = frozenset({"/portal/tickets", "/portal/tickets/{number}"})
-_SAFE_BASE = re.compile(r"^(/[A-Za-z0-9._-]+)*$")
-
-
-def _base_path(request: object) -> str:
-    """The prefix before /portal in the browser's URL (e.g. "/api" on an execute-api URL, where
-    the stage name is part of the path; "" locally or behind a custom domain)."""
-    context = getattr(request, "context", None) or {}
-    full = str(context.get("path") or "")
-    index = full.find("/portal")
-    base = full[:index] if index > 0 else ""
-    return base if _SAFE_BASE.match(base) else ""
 
 
 def _portal_page(request: object) -> Response:
-    html = (PORTAL_DIR / "index.html").read_text(encoding="utf-8").replace("%BASE%", _base_path(request))
+    html = (PORTAL_DIR / "index.html").read_text(encoding="utf-8").replace("%BASE%", portal_prefix(request))
     return Response(body=html, status_code=200, headers={
         "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": PORTAL_CSP,
         "Cache-Control": "no-cache", "Vary": "Accept"})
