@@ -13,9 +13,11 @@ SCOPE = "organizations"
 @routes.route("/agent/organizations", "GET", summary="List organizations by name",
               query="organizations.OrganizationListQuery", response="organizations.OrganizationPage")
 def list_organizations(call: Call) -> dict:
-    items, last_key = service.list_organizations(limit=call.query.limit, start_key=start_key(SCOPE, call.query),
+    # The cursor is bound to the name filter too: it is a key inside that filter's range.
+    scope = f"{SCOPE}:{call.query.q or ''}"
+    items, last_key = service.list_organizations(limit=call.query.limit, start_key=start_key(scope, call.query),
                                                  name_prefix=call.query.q)
-    return page(SCOPE, items, last_key)
+    return page(scope, items, last_key)
 
 
 @routes.route("/agent/organizations", "POST", status=201, summary="Create an organization",

@@ -99,6 +99,16 @@ def test_the_list_filters_by_name_prefix(api, manager):
     assert [org["name"] for org in answer.json["items"]] == ["Alpha One", "alpha two"]
 
 
+def test_a_cursor_belongs_to_its_name_filter(api, manager):
+    for name in ("Alpha One", "alpha two", "Beta One", "Beta Two"):
+        create(api, manager, name)
+    cursor = api.get("/agent/organizations?q=beta&limit=1", token=manager).json["next_cursor"]
+    assert api.get(f"/agent/organizations?q=beta&cursor={cursor}", token=manager).json["items"][0]["name"] == "Beta Two"
+    for other in ("q=alpha&", ""):
+        answer = api.get(f"/agent/organizations?{other}cursor={cursor}", token=manager)
+        assert answer.status == 400 and answer.code == "validation_error", other
+
+
 def test_a_tampered_or_foreign_cursor_is_400(api, manager):
     for name in ("A", "B", "C"):
         create(api, manager, name)
