@@ -78,6 +78,27 @@ def test_a_link_that_is_not_valid_asks_for_a_new_invitation(page: Page):
 
 
 @needs_routes(*ACCOUNT_ROUTES)
+def test_an_expired_invitation_says_so_and_asks_for_a_new_one(page: Page, api, admin_token):
+    from datetime import timedelta
+
+    from chalicelib.ids import hash_secret, utcnow
+    from chalicelib.models.users import UserModel, token_item_id
+
+    invite_client(api, admin_token, "old@acme.test")
+    secret = link_token("old@acme.test", "portal-welcome", "activation_url")
+    # The link's lifetime (activation_ttl_hours) has passed.
+    token = UserModel.get(token_item_id(hash_secret(secret)))
+    token.update(actions=[UserModel.expires_at.set(utcnow() - timedelta(minutes=1))])
+
+    page.goto(f"/portal/activate?token={secret}")
+    expect(page.get_by_role("heading", name="Invitation expired")).to_be_visible()
+    expect(page.locator(".notice.error")).to_have_text(
+        "This invitation link has expired. Please ask your support contact to send you a new invitation.")
+    expect(page.get_by_label("Password", exact=True)).to_have_count(0)
+    assert_accessible(page)
+
+
+@needs_routes(*ACCOUNT_ROUTES)
 def test_wrong_password_is_explained_and_keyboard_alone_logs_in(page: Page, api, admin_token):
     invite_client(api, admin_token, "dee@acme.test")
     activate(page, "dee@acme.test", "Dee")

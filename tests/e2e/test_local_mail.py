@@ -48,18 +48,31 @@ def welcome_template(local_stack):  # noqa: F811
     return state
 
 
+def _outbox_item(state: dict, message_id: str) -> dict:
+    return _aws(state, "dynamodb").get_item(TableName="portico-local-outbox", Key={"id": {"S": message_id}},
+                                            ConsistentRead=True).get("Item") or {}
+
+
+def _stamp(value: dict) -> datetime:
+    return datetime.strptime(value["S"], "%Y-%m-%dT%H:%M:%S.%f%z")
+
+
 def test_the_local_worker_sends_queued_mail_within_two_seconds(welcome_template):
     state = welcome_template
     _queue(state, "e2e-1", "ana@acme.example", {"link": "http://127.0.0.1/portal/activate#t=abc"})
-    queued_at = time.monotonic()
+    deadline = time.monotonic() + 10
+    while _outbox_item(state, "e2e-1").get("status", {}).get("S") != "sent" and time.monotonic() < deadline:
+        time.sleep(0.05)
 
-    while not _sent_to(state, "ana@acme.example") and time.monotonic() - queued_at < 5:
-        time.sleep(0.1)
-
-    elapsed = time.monotonic() - queued_at
+    # The promise is measured by the stack's own clock: queued (created_at, written above)
+    # to handed to SES (sent_at, written by the worker once SES accepted it). Timing the
+    # test's polling instead would count how long moto takes to dump all its state.
+    item = _outbox_item(state, "e2e-1")
+    assert item.get("status", {}).get("S") == "sent", item
+    elapsed = (_stamp(item["sent_at"]) - _stamp(item["created_at"])).total_seconds()
+    assert elapsed < 2.0, f"took {elapsed:.2f} s"
     sent = _sent_to(state, "ana@acme.example")
     assert len(sent) == 1, "sent exactly once"
-    assert elapsed < 2.0, f"took {elapsed:.2f} s"
     assert sent[0]["template"] == "e2e-welcome"
     assert sent[0]["data"] == {"link": "http://127.0.0.1/portal/activate#t=abc"}
     time.sleep(1.2)  # more worker turns: still once
