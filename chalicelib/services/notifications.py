@@ -7,7 +7,13 @@ messages for them. The rules in one place:
   - the author never gets their own note;
   - a client never gets an internal note, nor any email about a blocked ticket, nor any
     email at all unless active (services/clients.py: receives_notifications);
-  - template data never contains an internal note's text.
+  - template data never contains an internal note's text;
+  - one event mails an address once: when the requester's address is also an agents'
+    address (the shared one, or an assignee's), only the client's copy goes there. The
+    client's copy is written for someone who may only see what a client sees, so it is
+    right for whoever reads that mailbox; the agents' copy is written for staff (the
+    internal-note label, the requester's contact) and must never reach a client. Whoever
+    reads it still learns of the event (number, subject, the note) and has the link.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ def note_recipients(*, author_kind: str, author_id: str, internal: bool, notify_
     client = requester.email if (to_contact and not internal and not blocked and requester.reachable
                                  and requester.id != author_id) else None
     agents = [email for username, email in assignees.items() if to_assignees and username != author_id]
-    return NoteRecipients(client, _unique(agents))
+    return NoteRecipients(client, _unique(_without(agents, client)))
 
 
 def client_may_be_told(requester: Requester, blocked: bool) -> bool:
@@ -59,7 +65,12 @@ def client_may_be_told(requester: Requester, blocked: bool) -> bool:
 
 
 def _unique(emails: list[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(e for e in emails if e))
+    return tuple(outbox.unique_addresses(emails))
+
+
+def _without(emails: list[str], client: str | None) -> list[str]:
+    """The agents' addresses but the client's: that mailbox gets the client's copy only."""
+    return [e for e in emails if not client or e.lower() != client.lower()]
 
 
 def ticket_url(number: int) -> str:
@@ -76,27 +87,33 @@ def ticket_created_messages(ticket: Any, requester: Requester, agents_email: str
     """Confirmation to the requester, alert to the agents' shared address."""
     number = int(ticket.number)
     found: list[OutboxModel] = []
-    if client_may_be_told(requester, bool(ticket.block_client_view)):
-        found.append(outbox.message("ticket-created", requester.email or "", {
+    client = requester.email if client_may_be_told(requester, bool(ticket.block_client_view)) else None
+    if client:
+        found.append(outbox.message("ticket-created", client, {
             **_summary(ticket), "audience": "client", "for_client": True, "ticket_url": ticket_url(number)},
-            reason=f"ticket:{number}:created"))
-    found.append(outbox.message("ticket-created", agents_email, {
-        **_summary(ticket), "audience": "agents", "for_client": False, "description": ticket.description or ""},
-        reason=f"ticket:{number}:created"))
+            reason=f"ticket:{number}:created:client"))
+    for address in _without([agents_email], client):
+        found.append(outbox.message("ticket-created", address, {
+            **_summary(ticket), "audience": "agents", "for_client": False, "description": ticket.description or ""},
+            reason=f"ticket:{number}:created:agents"))
     return found
 
 
 def note_messages(ticket: Any, note: Any, recipients: NoteRecipients) -> list[OutboxModel]:
     number = int(ticket.number)
+    # The audience is part of the reason, so of the message id: a client's copy and an
+    # agents' copy never share an id (DynamoDB refuses two writes to one item in a transaction).
     reason = f"note:{number}:{note.id}"
     base = {**_summary(ticket), "author_name": note.author_name or "", "internal": bool(note.internal)}
     found: list[OutboxModel] = []
     if recipients.client:
         found.append(outbox.message("ticket-note-created", recipients.client, {
-            **base, "for_client": True, "note_body": note.body, "ticket_url": ticket_url(number)}, reason=reason))
+            **base, "for_client": True, "note_body": note.body, "ticket_url": ticket_url(number)},
+            reason=f"{reason}:client"))
     # Agents read internal notes in the API; the email only says one was added.
     agent_data = {**base, "for_client": False, "note_body": "" if note.internal else note.body}
-    found += outbox.messages("ticket-note-created", recipients.agents, agent_data, reason=reason)
+    found += outbox.messages("ticket-note-created", _without(list(recipients.agents), recipients.client),
+                             agent_data, reason=f"{reason}:agents")
     return found
 
 

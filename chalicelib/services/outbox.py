@@ -35,7 +35,18 @@ def message(template: str, recipient: str, data: dict[str, Any], *, reason: str 
     )
 
 
+def unique_addresses(addresses: Iterable[str | None]) -> list[str]:
+    """Each address once, in order, compared case-insensitively as message ids compare them
+    (two spellings of one address would otherwise be two messages with one id)."""
+    seen: set[str] = set()
+    unique = []
+    for address in addresses:
+        if address and address.lower() not in seen:
+            seen.add(address.lower())
+            unique.append(address)
+    return unique
+
+
 def messages(template: str, recipients: Iterable[str], data: dict[str, Any], *, reason: str | None = None
              ) -> list[OutboxModel]:
-    unique = list(dict.fromkeys(r for r in recipients if r))
-    return [message(template, recipient, data, reason=reason) for recipient in unique]
+    return [message(template, recipient, data, reason=reason) for recipient in unique_addresses(recipients)]

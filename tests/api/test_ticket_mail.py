@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.api.tickets_fixtures import username_of
+
 
 def test_a_new_ticket_confirms_to_the_requester_and_alerts_the_agents(helpdesk, outbox):
     ticket = helpdesk.open_ticket()
@@ -86,3 +88,38 @@ def test_an_agents_note_is_signed_with_their_name_or_else_their_email(helpdesk, 
         ("Toner ordered.", "Nora Support"), ("It has arrived.", "agent@helpdesk.test")]
     mailed = {m["data"]["author_name"] for m in outbox.messages("ticket-note-created", "rita@acme.test")}
     assert mailed == {"Nora Support", "agent@helpdesk.test"}
+
+
+# --- one event, one mail per address ----------------------------------------------------------
+# The client's copy and the agents' copy of one event used to share an outbox id when the
+# addresses matched, and DynamoDB refused the whole transaction.
+
+def test_a_requester_who_is_also_the_agents_address_opens_a_ticket_and_gets_one_client_copy(helpdesk, outbox):
+    helpdesk.set_settings(agents_email="rita@acme.test")
+    number = helpdesk.open_ticket()["number"]
+    mails = outbox.messages("ticket-created")
+    assert [(m["to"], m["data"]["for_client"]) for m in mails] == [("rita@acme.test", True)]
+    assert mails[0]["data"]["ticket_number"] == number
+
+
+def test_a_requester_who_is_also_an_assignee_gets_one_client_copy_of_a_note(helpdesk, api, agents, outbox):
+    n = helpdesk.open_ticket()["number"]
+    twin = username_of(agents.token("RITA@acme.test", []))  # same mailbox, other spelling
+    assert helpdesk.agent_patch(n, assignees=[twin, helpdesk.other_manager_name]).status == 200
+    answer = api.post(f"/agent/tickets/{n}/notes", {"body": "Fixed the toner."}, token=helpdesk.manager)
+    assert answer.status == 201, answer.json
+    mails = outbox.messages("ticket-note-created")
+    assert sorted((m["to"].lower(), m["data"]["for_client"]) for m in mails) == [
+        ("rita@acme.test", True), ("second@helpdesk.test", False)]
+    assert len({m["id"] for m in mails}) == 2
+
+
+def test_an_internal_note_still_reaches_an_assignee_who_shares_the_requesters_address(helpdesk, api, agents,
+                                                                                         outbox):
+    n = helpdesk.open_ticket()["number"]
+    helpdesk.agent_patch(n, assignees=[username_of(agents.token("rita@acme.test", []))])
+    answer = api.post(f"/agent/tickets/{n}/notes", {"body": "SECRET", "internal": True}, token=helpdesk.manager)
+    assert answer.status == 201, answer.json
+    mails = outbox.messages("ticket-note-created")
+    assert [(m["to"], m["data"]["for_client"], m["data"]["note_body"]) for m in mails] == [
+        ("rita@acme.test", False, "")]

@@ -34,6 +34,13 @@ BOTH_AGENTS = ("ann@helpdesk.test", "bob@helpdesk.test")
     ("zed", True, False, False, False, Requester("c", None, None), ASSIGNEES, None, ()),  # removed
     # unassigned: the contact option still works, the assignee option has nobody
     ("zed", None, None, False, False, REQUESTER, {}, "rita@acme.test", ()),
+    # one address, one mail: the requester's mailbox gets the client's copy only (any spelling);
+    # when the client gets none (internal note), that mailbox is an assignee's like any other
+    ("zed", None, None, False, False, REQUESTER, {**ASSIGNEES, "rita": "Rita@Acme.test"}, "rita@acme.test",
+     BOTH_AGENTS),
+    ("zed", None, None, True, False, REQUESTER, {"rita": "Rita@Acme.test"}, None, ("Rita@Acme.test",)),
+    ("zed", None, None, False, False, REQUESTER, {"a": "ann@helpdesk.test", "b": "ANN@helpdesk.test"},
+     "rita@acme.test", ("ann@helpdesk.test",)),
 ])
 def test_an_agents_note_notifies(author, notify_contact, notify_assignees, internal, blocked, requester, assignees,
                                  client, agents):
