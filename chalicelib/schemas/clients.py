@@ -137,7 +137,10 @@ class ChangePassword(Strict):
 
 
 class ProfileUpdate(Strict):
-    name: Name | None = None
+    # Not nullable: a client may rename themselves but not remove the name (null is a 400).
+    # Omitted means unchanged; the schema shows no (null) default, which a string cannot have.
+    name: Name = Field(None, description="Omit to keep the name; it cannot be removed.",
+                       json_schema_extra=lambda schema: schema.pop("default", None))
     phone: Phone | None = None
 
 

@@ -29,5 +29,9 @@ class Error(BaseModel):
     fields: dict[str, str] | None = None
 
 
+# Printable ASCII only (\x21-\x7e without "@"): SES v1 cannot send to a non-ASCII local part,
+# and a control character or space inside an address is never a real mailbox. Surrounding
+# whitespace is stripped first; an internationalised domain must be given in punycode.
+_EMAIL_CHAR = r"[\x21-\x3f\x41-\x7e]"
 Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254,
-                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+                                         pattern=rf"^{_EMAIL_CHAR}+@{_EMAIL_CHAR}+\.{_EMAIL_CHAR}+$")]

@@ -80,6 +80,24 @@ def test_bad_client_input_is_a_400_naming_the_field(api, portal, body, field):
     assert field in answer.json["fields"]
 
 
+@pytest.mark.parametrize("email", [
+    "a@b.co\u0000x", "a\u0007b@example.com", "a b@example.com", "a@exa mple.com", "a@example.com\tx",
+    "\u00e4@\u00fc.de", "jos\u00e9@example.com", "a@\u00fc.de", "a@b\u00a0c.de",
+])
+def test_emails_ses_cannot_send_to_are_refused(api, portal, email):
+    """Control characters and whitespace inside an address, or anything not ASCII: SES v1
+    could never deliver the invitation, so the address is refused up front."""
+    answer = api.post("/agent/clients", {"email": email, "send_invitation": True}, token=portal.agent_token)
+    assert answer.status == 400 and answer.code == "validation_error" and "email" in answer.json["fields"]
+    signup = api.post("/portal/signup", {"email": email, "name": "N", "password": "Blue-Harbour-Lantern-91"})
+    assert signup.status == 400 and "email" in signup.json["fields"]
+
+
+def test_surrounding_whitespace_of_an_email_is_dropped(api, portal):
+    answer = api.post("/agent/clients", {"email": "  spaced@example.com \n"}, token=portal.agent_token)
+    assert answer.status == 201 and answer.json["email"] == "spaced@example.com"
+
+
 def test_unknown_clients_are_404(api, portal):
     for path in ("/agent/clients/01HZZZZZZZZZZZZZZZZZZZZZZZ", "/agent/clients/email%23a@b.c"):
         assert api.get(path, token=portal.agent_token).code == "not_found"

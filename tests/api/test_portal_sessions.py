@@ -75,11 +75,33 @@ def test_passwords_are_stored_as_argon2id_hashes(portal):
 
 def test_login_answers_unknown_email_and_wrong_password_the_same_way(portal):
     portal.active_client("known@example.com")
+    portal.create_client("invited@example.com")  # invited, not yet active
     wrong = portal.login("known@example.com", "Wrong-Password-123")
     unknown = portal.login("nobody@example.com", "Wrong-Password-123")
-    assert wrong.status == unknown.status == 401
-    assert wrong.json == unknown.json == {"code": "invalid_credentials",
-                                          "message": "The email or password is not correct."}
+    invited = portal.login("invited@example.com", "Wrong-Password-123")
+    assert wrong.status == unknown.status == invited.status == 401
+    # The whole body, not only the code: any extra field would tell the accounts apart.
+    assert wrong.json == unknown.json == invited.json == {"code": "invalid_credentials",
+                                                          "message": "The email or password is not correct."}
+
+
+def test_a_password_hashed_with_older_parameters_is_rehashed_at_the_next_login(portal):
+    from argon2 import PasswordHasher
+
+    from chalicelib.services import passwords
+    from chalicelib.services.clients import find_by_email
+
+    portal.active_client("legacy@example.com")
+    item = find_by_email("legacy@example.com")
+    old_hash = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1).hash(CLIENT_PASSWORD)
+    item.update(actions=[type(item).password_hash.set(old_hash)])
+    assert passwords.needs_rehash(old_hash)
+    assert portal.login("legacy@example.com", "Wrong-Password-123").status == 401
+    assert find_by_email("legacy@example.com").password_hash == old_hash  # a failed login changes nothing
+    assert portal.login("legacy@example.com").status == 200
+    rehashed = find_by_email("legacy@example.com").password_hash
+    assert rehashed != old_hash and rehashed.startswith("$argon2id$") and not passwords.needs_rehash(rehashed)
+    assert portal.login("legacy@example.com").status == 200  # the same password still works
 
 
 def test_login_is_case_insensitive_on_the_email_and_returns_a_session(api, portal):
@@ -128,6 +150,17 @@ def test_clients_edit_their_profile(api, portal):
     answer = api.patch("/portal/me", {"name": "Renamed", "phone": "+44 20 0000"}, token=portal.bearer(session))
     assert answer.status == 200 and answer.json["name"] == "Renamed" and answer.json["phone"] == "+44 20 0000"
     assert api.patch("/portal/me", {"email": "x@y.z"}, token=portal.bearer(session)).status == 400
+
+
+def test_clients_may_clear_their_phone_but_not_remove_their_name(api, portal):
+    _, session = portal.active_client("named@example.com")
+    api.patch("/portal/me", {"name": "Named", "phone": "+44 20 0000"}, token=portal.bearer(session))
+    for name in (None, "", "   "):
+        answer = api.patch("/portal/me", {"name": name}, token=portal.bearer(session))
+        assert answer.status == 400 and answer.code == "validation_error" and "name" in answer.json["fields"], name
+    cleared = api.patch("/portal/me", {"phone": None}, token=portal.bearer(session))
+    assert cleared.status == 200 and cleared.json["phone"] is None and cleared.json["name"] == "Named"
+    assert api.get("/portal/me", token=portal.bearer(session)).json["name"] == "Named"
 
 
 def test_changing_the_password_ends_the_other_sessions_but_not_this_one(api, portal):
