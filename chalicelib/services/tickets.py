@@ -348,7 +348,7 @@ def touch_actions(now: datetime, *, public: bool) -> list[Any]:
 def set_rating(number: int | str, client: ClientActor, score: int, comment: str | None) -> TicketModel:
     """The requester rates a resolved ticket, when rating is on (product.md §4)."""
     if not get_settings().allow_client_rating:
-        raise Forbidden("Rating is not enabled on this portal.", code="rating_disabled")
+        raise Forbidden("Rating is not enabled on this portal.")  # api.md's plain 403 code
     item = load_for_client(number, client)
     if item.requester_id != client.id:
         raise Forbidden("Only the requester rates a ticket.")

@@ -21,7 +21,9 @@ def test_the_requester_rates_a_resolved_ticket_when_rating_is_on(helpdesk, api):
 
 def test_rating_is_refused_when_off_unresolved_by_others_or_out_of_range(helpdesk, api):
     n = _resolved(helpdesk)
-    assert api.post(f"/portal/tickets/{n}/rating", {"score": 5}, token=helpdesk.requester).status == 403
+    off = api.post(f"/portal/tickets/{n}/rating", {"score": 5}, token=helpdesk.requester)
+    # api.md's 403 codes only: `forbidden`, with a message that says why
+    assert (off.status, off.code, off.json["message"]) == (403, "forbidden", "Rating is not enabled on this portal.")
     helpdesk.set_settings(allow_client_rating=True)
     open_ticket = helpdesk.open_ticket("Open")["number"]
     assert api.post(f"/portal/tickets/{open_ticket}/rating", {"score": 5}, token=helpdesk.requester).status == 409
