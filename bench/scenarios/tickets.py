@@ -197,6 +197,7 @@ def _ticket(number: int, when: datetime, **fields: Any) -> Any:
     return TicketModel(str(number), kind=TICKET_KIND, number=number, subject=f"Seeded ticket {number}",
                        description="Seeded for the items-read check.", priority="normal", public_notes=0,
                        created_at=when, updated_at=when, activity_at=activity_key(when, number), version=1,
+                       client_updated_at=when, client_activity_at=activity_key(when, number),
                        org_status=status_key(fields.get("organization_id"), fields["status"]),
                        requester_status=status_key(fields.get("requester_id"), fields["status"]), **fields)
 

@@ -5,10 +5,17 @@
   - `assign#<number>#<agent>`  one per assignee, so agents' queues are a Query by assignee
                                (DynamoDB cannot index the elements of a list).
 
-Lists read one index; `activity_at` (ISO time of the last activity) orders them newest
-first; an agent's queue is ordered by ticket number, newest first. A status filter within
-an organization or a requester reads its own index (`org_status`, `requester_status`:
-"<id>#<status>"), never the closed history a filter expression would page through.
+Lists read one index, newest activity first; an agent's queue is ordered by ticket number,
+newest first. Two activity times (ISO time#number keys):
+  - `activity_at`: the last change of any kind, internal notes and agent-only changes
+    included; it orders the agents' lists (all tickets, by status);
+  - `client_activity_at`: the last change a client can see (creation, a public note, status,
+    priority, category, subject, description); it orders the requester's and organization's
+    indexes, which clients list (product.md §3: internal notes are never counted in anything
+    a client sees). `client_updated_at` is the same time, the "updated" a client is shown.
+A status filter within an organization or a requester reads its own index (`org_status`,
+`requester_status`: "<id>#<status>"), never the closed history a filter expression would
+page through.
 """
 
 from __future__ import annotations
@@ -44,15 +51,15 @@ class TicketsByKind(GlobalSecondaryIndex):
 
 
 class TicketsByRequester(GlobalSecondaryIndex):
-    Meta = _index("by_requester_activity")
+    Meta = _index("by_requester_client_activity")
     requester_id = UnicodeAttribute(hash_key=True)
-    activity_at = UnicodeAttribute(range_key=True)
+    client_activity_at = UnicodeAttribute(range_key=True)
 
 
 class TicketsByOrganization(GlobalSecondaryIndex):
-    Meta = _index("by_organization_activity")
+    Meta = _index("by_organization_client_activity")
     organization_id = UnicodeAttribute(hash_key=True)
-    activity_at = UnicodeAttribute(range_key=True)
+    client_activity_at = UnicodeAttribute(range_key=True)
 
 
 class TicketsByStatus(GlobalSecondaryIndex):
@@ -62,15 +69,15 @@ class TicketsByStatus(GlobalSecondaryIndex):
 
 
 class TicketsByOrganizationStatus(GlobalSecondaryIndex):
-    Meta = _index("by_org_status_activity")
+    Meta = _index("by_org_status_client_activity")
     org_status = UnicodeAttribute(hash_key=True)
-    activity_at = UnicodeAttribute(range_key=True)
+    client_activity_at = UnicodeAttribute(range_key=True)
 
 
 class TicketsByRequesterStatus(GlobalSecondaryIndex):
-    Meta = _index("by_requester_status_activity")
+    Meta = _index("by_requester_status_client_activity")
     requester_status = UnicodeAttribute(hash_key=True)
-    activity_at = UnicodeAttribute(range_key=True)
+    client_activity_at = UnicodeAttribute(range_key=True)
 
 
 class AssignmentsByAgent(GlobalSecondaryIndex):
@@ -127,7 +134,9 @@ class TicketModel(Model):
     created_at = UTCDateTime(null=True)
     updated_at = UTCDateTime(null=True)
     resolved_at = UTCDateTime(null=True)
-    activity_at = UnicodeAttribute(null=True)
+    activity_at = UnicodeAttribute(null=True)  # any change (agents' lists)
+    client_activity_at = UnicodeAttribute(null=True)  # a change a client sees (clients' lists)
+    client_updated_at = UTCDateTime(null=True)  # its time: the "updated" a client is shown
     org_status = UnicodeAttribute(null=True)  # status_key(organization_id, status); none without organization
     requester_status = UnicodeAttribute(null=True)  # status_key(requester_id, status)
     version = VersionAttribute(null=True)
@@ -141,11 +150,11 @@ class TicketModel(Model):
     assignee_status = UnicodeAttribute(null=True)  # status_key(assignee, the ticket's status)
 
     by_kind_activity = TicketsByKind()
-    by_requester_activity = TicketsByRequester()
-    by_organization_activity = TicketsByOrganization()
+    by_requester_client_activity = TicketsByRequester()
+    by_organization_client_activity = TicketsByOrganization()
     by_status_activity = TicketsByStatus()
-    by_org_status_activity = TicketsByOrganizationStatus()
-    by_requester_status_activity = TicketsByRequesterStatus()
+    by_org_status_client_activity = TicketsByOrganizationStatus()
+    by_requester_status_client_activity = TicketsByRequesterStatus()
     by_assignee_number = AssignmentsByAgent()
     by_assignee_status_number = AssignmentsByAgentStatus()
     rated_by_time = RatedTickets()

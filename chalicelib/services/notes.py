@@ -78,8 +78,7 @@ def _add_note_once(ticket: TicketModel, author: Author, body: str, internal: boo
     note = NoteModel(str(int(ticket.number)), new_id(), author_kind=author.kind, author_id=author.id,
                      author_name=author.name, body=body, internal=internal, notify_contact=notify_contact,
                      notify_assignees=notify_assignees, created_at=now)
-    actions = tickets.touch_actions(now, public=not internal)
-    actions.append(TicketModel.activity_at.set(tickets.activity_key(now, int(ticket.number))))
+    actions = tickets.touch_actions(now, int(ticket.number), public=not internal)
     condition = TicketModel.status == ticket.status
     reopens = author.kind == "client" and ticket.status in ("resolved", "pending")
     if reopens:

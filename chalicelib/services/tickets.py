@@ -122,20 +122,25 @@ def _rating(item: TicketModel) -> dict[str, Any] | None:
 
 
 def client_view(item: TicketModel) -> dict[str, Any]:
-    """What a client sees: no assignees' identities, no internal counts, no block flag."""
+    """What a client sees: no assignees' identities, no internal counts, no block flag, and
+    as "updated" the last change a client can see (an internal note or a reassignment is
+    not one)."""
     return {
         "number": int(item.number), "subject": item.subject, "description": item.description,
         "status": item.status, "priority": item.priority, "category": item.category,
         "requester": {"id": item.requester_id, "name": item.requester_name, "email": item.requester_email},
         "organization_id": item.organization_id, "public_note_count": int(item.public_notes or 0),
-        "created_at": iso(item.created_at), "updated_at": iso(item.updated_at), "resolved_at": iso(item.resolved_at),
+        "created_at": iso(item.created_at), "updated_at": iso(item.client_updated_at or item.updated_at),
+        "resolved_at": iso(item.resolved_at),
         "rating": _rating(item), "editable": item.status not in FINISHED,
     }
 
 
 def agent_view(item: TicketModel) -> dict[str, Any]:
+    """Agents see real activity: `updated_at` is the last change of any kind."""
     return {
-        **client_view(item), "assignees": list(item.assignees or []), "block_client_view": bool(item.block_client_view),
+        **client_view(item), "updated_at": iso(item.updated_at), "assignees": list(item.assignees or []),
+        "block_client_view": bool(item.block_client_view),
         "created_by": item.created_by, "version": int(item.version or 0),
     }
 
@@ -177,6 +182,7 @@ def create(*, subject: str, description: str, priority: str | None, category: st
         organization_id=requester.organization_id, assignees=sorted(assignees or {}),
         assignee_emails=dict(assignees or {}), block_client_view=False, created_by=created_by, public_notes=0,
         created_at=now, updated_at=now, activity_at=activity_key(now, number),
+        client_updated_at=now, client_activity_at=activity_key(now, number),
         resolved_at=now if status == "resolved" else None,
     )
     _index_status(item)
@@ -214,11 +220,11 @@ def list_for_client(client: ClientActor, *, scope: str, status: str | None, limi
             raise Forbidden("Only client admins see their organization's tickets.")
         if not client.organization_id:
             raise Forbidden("Your account does not belong to an organization.")
-        index, owner = ((TicketModel.by_org_status_activity, status_key(client.organization_id, status)) if status
-                        else (TicketModel.by_organization_activity, client.organization_id))
+        index, owner = ((TicketModel.by_org_status_client_activity, status_key(client.organization_id, status))
+                        if status else (TicketModel.by_organization_client_activity, client.organization_id))
     else:
-        index, owner = ((TicketModel.by_requester_status_activity, status_key(client.id, status)) if status
-                        else (TicketModel.by_requester_activity, client.id))
+        index, owner = ((TicketModel.by_requester_status_client_activity, status_key(client.id, status))
+                        if status else (TicketModel.by_requester_client_activity, client.id))
     visible = TicketModel.block_client_view == False  # noqa: E712  (a DynamoDB condition, not a bool test)
     result = index.query(owner, scan_index_forward=False, filter_condition=visible, limit=limit,
                          last_evaluated_key=start_key)
@@ -230,19 +236,22 @@ def list_for_agent(*, status: str | None, assignee: str | None, organization_id:
                    ) -> tuple[list[TicketModel], dict | None]:
     """The most selective index for the filters: a status is part of the requester's or the
     organization's index key, so the closed history is never paged through. The only filter
-    condition left is an organization on a requester's tickets (a requester has one)."""
+    condition left is an organization on a requester's tickets (a requester has one).
+    Filtered by requester or organization, the order is the one that client sees (the last
+    change a client can see: those indexes are the clients'); unfiltered or by status, the
+    last change of any kind."""
     if assignee:
         return _queue_of(assignee, status=status, organization_id=organization_id, requester_id=requester_id,
                          limit=limit, start_key=start_key)
     condition = None
     if requester_id:
-        index, hash_key = ((TicketModel.by_requester_status_activity, status_key(requester_id, status)) if status
-                           else (TicketModel.by_requester_activity, requester_id))
+        index, hash_key = ((TicketModel.by_requester_status_client_activity, status_key(requester_id, status))
+                           if status else (TicketModel.by_requester_client_activity, requester_id))
         if organization_id:
             condition = TicketModel.organization_id == organization_id
     elif organization_id:
-        index, hash_key = ((TicketModel.by_org_status_activity, status_key(organization_id, status)) if status
-                           else (TicketModel.by_organization_activity, organization_id))
+        index, hash_key = ((TicketModel.by_org_status_client_activity, status_key(organization_id, status))
+                           if status else (TicketModel.by_organization_client_activity, organization_id))
     elif status:
         index, hash_key = TicketModel.by_status_activity, status
     else:
@@ -275,10 +284,11 @@ def update_by_client(number: int | str, client: ClientActor, changes: dict[str, 
         raise Forbidden("Only the requester edits a ticket.")
     if item.status in FINISHED:
         raise Conflict("A resolved or closed ticket cannot be edited.")
+    before = _client_visible(item)
     for field in ("subject", "description", "priority"):
         if changes.get(field) is not None:
             setattr(item, field, changes[field])
-    return _save(item, utcnow(), [])
+    return _save(item, utcnow(), [], seen_by_client=_client_visible(item) != before)
 
 
 def update_by_agent(number: int | str, changes: dict[str, Any], *, version: int | None,
@@ -291,6 +301,7 @@ def update_by_agent(number: int | str, changes: dict[str, Any], *, version: int 
                        fields={"version": f"current version is {int(item.version or 0)}"})
     now = utcnow()
     previous_status = item.status
+    before = _client_visible(item)
     extra: list[Any] = []
     for field in ("status", "priority", "category", "block_client_view"):
         if field in changes and changes[field] is not None:
@@ -314,13 +325,25 @@ def update_by_agent(number: int | str, changes: dict[str, Any], *, version: int 
                 item, requester_state(item.requester_id), get_settings().allow_client_rating)]
         elif item.status not in FINISHED:
             item.resolved_at = None
-    return _save(item, now, extra)
+    # Assignees and block_client_view are agents' business: they move the agents' lists only.
+    return _save(item, now, extra, seen_by_client=_client_visible(item) != before)
 
 
-def _save(item: TicketModel, now: datetime, extra: list[tuple[str, Any]]) -> TicketModel:
+# What a client sees change on a ticket: a change to any of these moves it in the client's lists.
+CLIENT_VISIBLE = ("subject", "description", "status", "priority", "category")
+
+
+def _client_visible(item: TicketModel) -> tuple[Any, ...]:
+    return tuple(getattr(item, field) for field in CLIENT_VISIBLE)
+
+
+def _save(item: TicketModel, now: datetime, extra: list[tuple[str, Any]], *, seen_by_client: bool) -> TicketModel:
     item.updated_at = now
     _index_status(item)
     item.activity_at = activity_key(now, int(item.number))
+    if seen_by_client:
+        item.client_updated_at = now
+        item.client_activity_at = activity_key(now, int(item.number))
     try:
         with TransactWrite(connection=_connection()) as tx:
             tx.save(item)  # versioned: a concurrent change makes this fail
@@ -336,12 +359,15 @@ def _save(item: TicketModel, now: datetime, extra: list[tuple[str, Any]]) -> Tic
     return item
 
 
-def touch_actions(now: datetime, *, public: bool) -> list[Any]:
-    """What a new note changes on its ticket."""
+def touch_actions(now: datetime, number: int, *, public: bool) -> list[Any]:
+    """What a new note changes on its ticket: agents' activity always; what a client sees
+    (count, "updated", place in the client's lists) only for a public note."""
     # The ticket's version goes up by itself: PynamoDB adds it to versioned updates.
-    actions = [TicketModel.updated_at.set(now)]
+    key = activity_key(now, number)
+    actions = [TicketModel.updated_at.set(now), TicketModel.activity_at.set(key)]
     if public:
-        actions.append(TicketModel.public_notes.add(1))
+        actions += [TicketModel.public_notes.add(1), TicketModel.client_updated_at.set(now),
+                    TicketModel.client_activity_at.set(key)]
     return actions
 
 
@@ -357,7 +383,7 @@ def set_rating(number: int | str, client: ClientActor, score: int, comment: str 
     now = utcnow()
     actions = [TicketModel.rating_score.set(score), TicketModel.rated_at.set(now),
                TicketModel.rated.set("rated"), TicketModel.rated_at_key.set(activity_key(now, int(item.number))),
-               TicketModel.updated_at.set(now)]
+               TicketModel.updated_at.set(now), TicketModel.client_updated_at.set(now)]
     actions.append(TicketModel.rating_comment.set(comment) if comment else TicketModel.rating_comment.remove())
     try:
         # UpdateItem answers with the whole item (ALL_NEW) and PynamoDB loads it into `item`.

@@ -286,3 +286,42 @@ def test_notes_written_at_the_same_time_are_all_kept(helpdesk):
     found, _ = notes.list_notes(number, include_internal=True)
     assert sorted(note.body for note in found) == ["note 0", "note 1", "note 2"]
     assert int(tickets.load(number).public_notes) == 3
+
+
+def test_only_what_a_client_can_see_moves_a_ticket_in_the_clients_lists(helpdesk, api, clock):
+    """product.md §3: internal notes are never counted in anything a client sees; nor are
+    assignees or the block flag, which clients never see."""
+    old = helpdesk.open_ticket("Old")["number"]
+    clock.advance(minutes=1)
+    new = helpdesk.open_ticket("New")["number"]
+    lists = [(helpdesk.requester, "/portal/tickets"), (helpdesk.requester, "/portal/tickets?status=new"),
+             (helpdesk.org_admin, "/portal/tickets?scope=organization"),
+             (helpdesk.org_admin, "/portal/tickets?scope=organization&status=new")]
+
+    def seen_by_clients() -> list:
+        listed = [[(t["number"], t["updated_at"]) for t in api.get(path, token=token).json["items"]]
+                  for token, path in lists]
+        return [listed, api.get(f"/portal/tickets/{old}", token=helpdesk.requester).json]
+
+    before = seen_by_clients()
+    assert [n for n, _ in before[0][0]] == [new, old]
+    clock.advance(minutes=1)
+    assert api.post(f"/agent/tickets/{old}/notes", {"body": "Internal only", "internal": True},
+                    token=helpdesk.manager).status == 201
+    assert helpdesk.agent_patch(old, assignees=[helpdesk.other_manager_name]).status == 200
+    assert helpdesk.agent_patch(old, block_client_view=True).status == 200
+    assert helpdesk.agent_patch(old, block_client_view=False).status == 200
+    assert seen_by_clients() == before
+    # Agents see the real activity: the ticket moved up in their list and its time changed.
+    agent_list = api.get("/agent/tickets", token=helpdesk.agent).json["items"]
+    assert [t["number"] for t in agent_list] == [old, new]
+    assert agent_list[0]["updated_at"] > before[1]["updated_at"]
+
+    clock.advance(minutes=1)
+    assert api.post(f"/agent/tickets/{old}/notes", {"body": "Toner ordered."}, token=helpdesk.manager).status == 201
+    after = seen_by_clients()
+    assert [[n for n, _ in listed] for listed in after[0]] == [[old, new]] * 4
+    assert after[1]["updated_at"] > before[1]["updated_at"] and after[1]["public_note_count"] == 1
+    clock.advance(minutes=1)
+    assert helpdesk.agent_patch(new, priority="high").status == 200
+    assert [n for n, _ in seen_by_clients()[0][0]] == [new, old]
