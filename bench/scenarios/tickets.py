@@ -146,6 +146,14 @@ def my_ticket(stage: Stage) -> Request:
                    note="with its public notes")
 
 
+@scenario("GET", "/portal/tickets/{number}/notes")
+def my_ticket_notes(stage: Stage) -> Request:
+    ticket = assigned_ticket(stage)
+    with_notes(stage, ticket)
+    return Request("GET", f"/portal/tickets/{ticket['number']}/notes", token=stage.shared_client[1],
+                   note="a page of its public notes")
+
+
 @scenario("PATCH", "/portal/tickets/{number}")
 def edit_my_ticket(stage: Stage) -> Request:
     ticket = open_ticket(stage)

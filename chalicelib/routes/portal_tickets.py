@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from chalicelib.cursor import encode_cursor
 from chalicelib.routes.api import Call, RouteGroup, page, start_key
 from chalicelib.services import notes, tickets
 
 routes = RouteGroup(__name__, auth="portal", tag="portal-tickets")
 blueprint = routes.blueprint
+
+# The public notes a ticket's view carries, oldest first. Nearly every conversation fits, so
+# the view stays one GetItem and one Query; a longer one answers `next_notes_cursor`, and
+# GET /portal/tickets/{number}/notes?cursor=... pages on (the portal page reads them all).
+CONVERSATION_PAGE = 100
+
+
+def _notes_scope(number: int) -> str:
+    return f"portal-notes:{number}"
 
 
 def actor(call: Call) -> tickets.ClientActor:
@@ -39,12 +49,25 @@ def create_ticket(call: Call) -> dict:
     return call.once("portal-ticket", create)
 
 
-@routes.route("/portal/tickets/{number}", "GET", summary="A ticket with its public conversation",
+@routes.route("/portal/tickets/{number}", "GET", summary="A ticket with its public conversation "
+              "(the first notes; next_notes_cursor when there are more)",
               response="tickets.TicketWithNotes", errors=(404,))
 def get_ticket(call: Call, number: str) -> dict:
     item = tickets.load_for_client(number, actor(call))
-    conversation, _ = notes.list_notes(int(item.number), include_internal=False, limit=500)
-    return {**tickets.client_view(item), "notes": [notes.note_view(n, for_client=True) for n in conversation]}
+    conversation, last_key = notes.list_notes(int(item.number), include_internal=False, limit=CONVERSATION_PAGE)
+    return {**tickets.client_view(item), "notes": [notes.note_view(n, for_client=True) for n in conversation],
+            "next_notes_cursor": encode_cursor(_notes_scope(int(item.number)), last_key)}
+
+
+@routes.route("/portal/tickets/{number}/notes", "GET", summary="A ticket's public notes, oldest first "
+              "(cursor: next_notes_cursor of the ticket, or next_cursor)", query="common.PageQuery",
+              response="tickets.NotePage", errors=(404,))
+def list_notes(call: Call, number: str) -> dict:
+    item = tickets.load_for_client(number, actor(call))
+    scope = _notes_scope(int(item.number))
+    found, last_key = notes.list_notes(int(item.number), include_internal=False, limit=call.query.limit,
+                                       start_key=start_key(scope, call.query))
+    return page(scope, [notes.note_view(n, for_client=True) for n in found], last_key)
 
 
 @routes.route("/portal/tickets/{number}", "PATCH", summary="Edit my ticket while it is not resolved or closed",

@@ -142,6 +142,12 @@ class AgentNote(Note):
 
 class TicketWithNotes(Ticket):
     notes: list[Note]
+    next_notes_cursor: str | None = Field(None, description="More notes: GET /portal/tickets/{number}/notes?cursor=")
+
+
+class NotePage(BaseModel):
+    items: list[Note]
+    next_cursor: str | None
 
 
 class TicketPage(BaseModel):

@@ -325,3 +325,34 @@ def test_only_what_a_client_can_see_moves_a_ticket_in_the_clients_lists(helpdesk
     clock.advance(minutes=1)
     assert helpdesk.agent_patch(new, priority="high").status == 200
     assert [n for n, _ in seen_by_clients()[0][0]] == [new, old]
+
+
+def test_a_long_conversation_is_paged_for_clients_and_never_cut_off(helpdesk, api, monkeypatch):
+    from chalicelib.routes import portal_tickets
+
+    monkeypatch.setattr(portal_tickets, "CONVERSATION_PAGE", 3)
+    n = helpdesk.open_ticket()["number"]
+    for body, internal in (("p1", False), ("i1", True), ("p2", False), ("p3", False), ("i2", True), ("p4", False),
+                           ("p5", False)):
+        api.post(f"/agent/tickets/{n}/notes", {"body": body, "internal": internal}, token=helpdesk.agent)
+    view = api.get(f"/portal/tickets/{n}", token=helpdesk.requester).json
+    assert [note["body"] for note in view["notes"]] == ["p1", "p2", "p3"]
+    seen, cursor = [], view["next_notes_cursor"]
+    while cursor:
+        answer = api.get(f"/portal/tickets/{n}/notes?limit=1&cursor={cursor}", token=helpdesk.requester)
+        assert answer.status == 200, answer.json
+        seen += [note["body"] for note in answer.json["items"]]
+        cursor = answer.json["next_cursor"]
+    assert seen == ["p4", "p5"]
+    assert [note["body"] for note in api.get(f"/portal/tickets/{n}/notes", token=helpdesk.requester).json["items"]] \
+        == ["p1", "p2", "p3", "p4", "p5"]
+    assert api.get(f"/portal/tickets/{n}/notes", token=helpdesk.stranger).status == 404
+    agents_cursor = api.get(f"/agent/tickets/{n}/notes?limit=1", token=helpdesk.agent).json["next_cursor"]
+    assert api.get(f"/portal/tickets/{n}/notes?cursor={agents_cursor}", token=helpdesk.requester).status == 400
+
+
+def test_a_short_conversation_comes_whole_with_the_ticket(helpdesk, api):
+    n = helpdesk.open_ticket()["number"]
+    api.post(f"/agent/tickets/{n}/notes", {"body": "Hello"}, token=helpdesk.agent)
+    view = api.get(f"/portal/tickets/{n}", token=helpdesk.requester).json
+    assert [note["body"] for note in view["notes"]] == ["Hello"] and view["next_notes_cursor"] is None

@@ -392,3 +392,25 @@ def test_view_as_client_is_read_only_and_says_so(page: Page, api, admin_token, a
     page.goto("/portal/tickets/new")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     expect(banner).to_be_empty()
+
+
+@needs_routes(*TICKET_ROUTES, "GET /portal/tickets/{number}/notes")
+def test_a_long_conversation_is_shown_whole_and_a_reply_lands_after_the_last_note(
+        page: Page, api, admin_token, agent_token, monkeypatch):
+    from chalicelib.routes import portal_tickets
+
+    monkeypatch.setattr(portal_tickets, "CONVERSATION_PAGE", 2)  # the server runs in this process
+    invite_client(api, admin_token, "ola@acme.test")
+    activate(page, "ola@acme.test", "Ola")
+    number = client_opens(api, client_session(api, "ola@acme.test"), "A long story")
+    for i in range(1, 6):
+        answer = api.post(f"/agent/tickets/{number}/notes", json={"body": f"Update {i}"}, token=agent_token)
+        assert answer.status == 201, answer.body
+    page.goto(f"/portal/tickets/{number}")
+    conversation = page.get_by_role("list", name="Conversation").locator("li")
+    expect(conversation).to_have_count(5)
+    expect(conversation.nth(4)).to_contain_text("Update 5")
+    page.get_by_label("Your reply").fill("Thanks for all of it.")
+    page.get_by_role("button", name="Send reply").click()
+    expect(conversation).to_have_count(6)
+    expect(conversation.nth(5)).to_contain_text("Thanks for all of it.")

@@ -620,9 +620,21 @@
     })]);
   }
 
+  /* The ticket carries the first notes; a long conversation goes on behind next_notes_cursor.
+   * Read it all before showing it: a reply is appended at the end, after every earlier note. */
+  function withAllNotes(t) {
+    var cursor = t.next_notes_cursor;
+    if (!cursor) return Promise.resolve(t);
+    return api("GET", "/tickets/" + t.number + "/notes" + qs({ cursor: cursor, limit: "100" })).then(function (res) {
+      t.notes = (t.notes || []).concat(res.items || []);
+      t.next_notes_cursor = res.next_cursor || null;
+      return withAllNotes(t);
+    });
+  }
+
   function viewTicket(me, m) {
     var number = m[1];
-    return api("GET", "/tickets/" + number).then(function (t) {
+    return api("GET", "/tickets/" + number).then(withAllNotes).then(function (t) {
       var open = ["resolved", "closed"].indexOf(t.status) < 0;
       var notes = t.notes || (t.conversation || []);
       var details = h("section", { "class": "ticket-head", "aria-label": "Ticket details" },
