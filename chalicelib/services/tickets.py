@@ -261,19 +261,52 @@ def list_for_agent(*, status: str | None, assignee: str | None, organization_id:
     return list(result), result.last_evaluated_key
 
 
+# An agent's queue filtered by organization or requester (which assignment items do not
+# carry) reads index pages until the page is full or the queue ends, at most this many per
+# request; past that it answers the tickets found so far (maybe none) with a cursor.
+QUEUE_INDEX_PAGES = 5
+
+
 def _queue_of(assignee: str, *, status: str | None, organization_id: str | None, requester_id: str | None,
               limit: int, start_key: dict | None) -> tuple[list[TicketModel], dict | None]:
+    """The agent's assignment items, newest ticket first, then their tickets in one BatchGet
+    per index page. Unfiltered, or when the first page fills: one Query and one BatchGet."""
     # With a status, the agent's queue in that status: never their closed history.
     index, hash_key = ((AssignmentModel.by_assignee_status_number, status_key(assignee, status)) if status
                        else (AssignmentModel.by_assignee_number, assignee))
-    result = index.query(hash_key, scan_index_forward=False, limit=limit, last_evaluated_key=start_key)
-    numbers = [str(int(item.ticket_number)) for item in result]
-    found = {item.id: item for item in TicketModel.batch_get(numbers)} if numbers else {}
-    tickets = [found[n] for n in numbers if n in found]
-    tickets = [t for t in tickets if (not status or t.status == status)
-               and (not organization_id or t.organization_id == organization_id)
-               and (not requester_id or t.requester_id == requester_id)]
-    return tickets, result.last_evaluated_key
+
+    def wanted(ticket: TicketModel) -> bool:
+        # The status check drops an assignment item the index has not caught up with yet.
+        return ((not status or ticket.status == status)
+                and (not organization_id or ticket.organization_id == organization_id)
+                and (not requester_id or ticket.requester_id == requester_id))
+
+    found: list[TicketModel] = []
+    key = start_key
+    for _ in range(QUEUE_INDEX_PAGES):
+        result = index.query(hash_key, scan_index_forward=False, limit=limit, last_evaluated_key=key)
+        assignments = list(result)
+        key = result.last_evaluated_key
+        numbers = [str(int(item.ticket_number)) for item in assignments]
+        loaded = {item.id: item for item in TicketModel.batch_get(numbers)} if numbers else {}
+        for position, assignment in enumerate(assignments):
+            ticket = loaded.get(str(int(assignment.ticket_number)))
+            if ticket is None or not wanted(ticket):
+                continue
+            found.append(ticket)
+            if len(found) == limit:
+                # Full: the next page starts after this item (DynamoDB's own key if it is the last read).
+                return found, key if position == len(assignments) - 1 else _index_key(index, assignment)
+        if key is None:
+            break
+    return found, key
+
+
+def _index_key(index: Any, item: AssignmentModel) -> dict[str, Any]:
+    """The LastEvaluatedKey DynamoDB would give after `item` in `index`: table and index keys."""
+    names = {"id", index._hash_key_attribute().attr_name, index._range_key_attribute().attr_name}
+    return {attribute.attr_name: {attribute.attr_type: attribute.serialize(getattr(item, python_name))}
+            for python_name, attribute in AssignmentModel.get_attributes().items() if attribute.attr_name in names}
 
 
 # --- changing ---------------------------------------------------------------------------

@@ -356,3 +356,39 @@ def test_a_short_conversation_comes_whole_with_the_ticket(helpdesk, api):
     api.post(f"/agent/tickets/{n}/notes", {"body": "Hello"}, token=helpdesk.agent)
     view = api.get(f"/portal/tickets/{n}", token=helpdesk.requester).json
     assert [note["body"] for note in view["notes"]] == ["Hello"] and view["next_notes_cursor"] is None
+
+
+def test_an_agents_queue_filtered_by_organization_or_requester_fills_its_pages(helpdesk, api, monkeypatch):
+    """Assignment items know no organization: the tickets are filtered after reading. The
+    newest index page holds none of the other organization's tickets; the first answer must
+    still bring them, and paging brings each matching ticket once, with no empty pages."""
+    theirs = [api.post("/portal/tickets", {"subject": f"Initech {i}", "description": "z"},
+                       token=helpdesk.stranger).json["number"] for i in range(3)]
+    ours = [helpdesk.open_ticket(f"Acme {i}")["number"] for i in range(4)]
+    for number in theirs + ours:
+        assert helpdesk.agent_patch(number, assignees=[helpdesk.manager_name]).status == 200
+    queue = f"/agent/tickets?assignee={helpdesk.manager_name}"
+
+    def pages(query: str) -> list[list[int]]:
+        found, cursor = [], None
+        while True:
+            answer = api.get(query + (f"&cursor={cursor}" if cursor else ""), token=helpdesk.agent)
+            assert answer.status == 200, answer.json
+            found.append([t["number"] for t in answer.json["items"]])
+            cursor = answer.json["next_cursor"]
+            if not cursor:
+                return found
+
+    newest_first = ours[::-1] + theirs[::-1]
+    assert pages(f"{queue}&limit=2") == [newest_first[0:2], newest_first[2:4], newest_first[4:6], newest_first[6:]]
+    initech = api.get(f"/agent/tickets/{theirs[0]}", token=helpdesk.agent).json["organization_id"]
+    assert pages(f"{queue}&organization_id={initech}&limit=2") == [theirs[::-1][:2], theirs[::-1][2:]]
+    assert pages(f"{queue}&requester_id={helpdesk.stranger_id}&limit=3") == [theirs[::-1]]
+    assert pages(f"{queue}&requester_id={helpdesk.requester_id}&status=new&limit=3") == [
+        ours[::-1][:3], ours[::-1][3:]]
+    # At most QUEUE_INDEX_PAGES index pages per request: past that, a short page with a cursor.
+    from chalicelib.services import tickets
+
+    monkeypatch.setattr(tickets, "QUEUE_INDEX_PAGES", 1)
+    bounded = pages(f"{queue}&requester_id={helpdesk.stranger_id}&limit=2")
+    assert bounded[:2] == [[], []] and [n for page in bounded for n in page] == theirs[::-1]
