@@ -59,7 +59,9 @@ class PortalLogEntry(BaseModel):
     outcome: Literal["success", "failure"]
     reason: str | None = Field(description="Why it failed: wrong_password, unknown_email, account_disabled, "
                                            "email_not_verified, not_active, throttled, token_expired, token_used, "
-                                           "password_rejected, read_only.")
+                                           "password_rejected, read_only. The log's own detail: a refused login "
+                                           "always answered 401 invalid_credentials (after a right password, "
+                                           "account_disabled and email_not_verified with a message saying why).")
     client_id: str | None
     email: str | None = Field(description="The client's email, or the address typed on a login attempt that "
                                           "matched no account.")

@@ -17,7 +17,7 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.errors import InvalidCredentials, PorticoError, Unauthorized
+from chalicelib.errors import InvalidCredentials, Unauthorized
 from chalicelib.ids import new_secret, utcnow
 from chalicelib.models.users import ACTIVE, DISABLED, INACTIVE, UserModel
 from chalicelib.services import clients, passwords, portal_log
@@ -66,15 +66,16 @@ class LoginRefused(InvalidCredentials):
         self.reason, self.client_id = reason, client_id
 
 
-class AccountBlocked(PorticoError):
-    """The password was right, but the account may not log in (disabled, not verified).
-    Told only after a correct password, so it reveals nothing to a guesser."""
+class AccountBlocked(InvalidCredentials):
+    """The password was right, but the account may not log in (disabled, not verified): still
+    401 `invalid_credentials` (the only login refusal api.md defines), with a message that says
+    why. Told only after a correct password, so it reveals nothing to a guesser; the precise
+    reason goes to the portal log. Not a `LoginRefused`: a right password is not counted as a
+    failure by the throttle."""
 
-    status = 403
-
-    def __init__(self, message: str, code: str, client_id: str) -> None:
-        super().__init__(message, code=code)
-        self.reason, self.client_id = code, client_id
+    def __init__(self, message: str, reason: str, client_id: str) -> None:
+        super().__init__(message)
+        self.reason, self.client_id = reason, client_id
 
 
 def _key(secret: str) -> str:
@@ -150,7 +151,7 @@ def _login(email: str, password: str) -> tuple[clients.Client, Session]:
         # An invited client has no password yet: no guess is right, and the log says why.
         raise LoginRefused("wrong_password" if item.password_hash else "not_active", item.id)
     if item.status == DISABLED:
-        raise AccountBlocked("This portal account is disabled. Contact your helpdesk.", "account_disabled", item.id)
+        raise AccountBlocked("This account has been deactivated. Contact your helpdesk.", "account_disabled", item.id)
     if item.status == INACTIVE and item.signup == "self":
         raise AccountBlocked("Confirm your email address first: follow the link we sent you.",
                              "email_not_verified", item.id)

@@ -155,7 +155,9 @@ def test_a_disabled_client_cannot_log_in_and_its_sessions_end_at_once(api, porta
     disabled = api.patch(f"/agent/clients/{client['id']}", {"disabled": True}, token=portal.agent_token)
     assert disabled.json["status"] == "disabled"
     assert api.get("/portal/me", token=portal.bearer(session)).status == 401
-    assert portal.login("gone@example.com").code == "account_disabled"
+    refused = portal.login("gone@example.com")
+    assert refused.status == 401 and refused.json == {
+        "code": "invalid_credentials", "message": "This account has been deactivated. Contact your helpdesk."}
 
     enabled = api.patch(f"/agent/clients/{client['id']}", {"disabled": False}, token=portal.agent_token)
     assert enabled.json["status"] == "active"

@@ -221,7 +221,9 @@ def test_public_portal_sign_up_needs_email_verification_before_login(api, admin_
     _set_setting(api, admin_token, self_signup=True)
     answer = api.post("/portal/signup", {"email": "self@example.com", "name": "Self", "password": CLIENT_PASSWORD})
     assert answer.status == 202
-    assert portal.login("self@example.com").code == "email_not_verified"
+    unverified = portal.login("self@example.com")
+    assert unverified.status == 401 and unverified.json == {
+        "code": "invalid_credentials", "message": "Confirm your email address first: follow the link we sent you."}
     token = outbox.link_token("portal-signup-verify", "self@example.com", "verify_url")
     verified = api.post("/portal/signup/verify", {"token": token})
     assert verified.status == 200 and verified.json["user"]["status"] == "active"

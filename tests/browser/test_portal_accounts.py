@@ -244,3 +244,18 @@ def test_client_user_has_no_colleagues_page(page: Page, api, admin_token):
     invite_client(api, admin_token, "jo@acme.test", organization_id=org)
     activate(page, "jo@acme.test", "Jo")
     expect(page.get_by_role("link", name="Colleagues")).to_have_count(0)
+
+
+@needs_routes(*ACCOUNT_ROUTES, "PATCH /agent/clients/{client_id}")
+def test_a_deactivated_client_is_told_why_next_to_the_log_in_form(page: Page, api, admin_token):
+    client = invite_client(api, admin_token, "gil@acme.test")
+    activate(page, "gil@acme.test", "Gil")
+    log_out(page)
+    assert api.patch(f"/agent/clients/{client['id']}", json={"disabled": True}, token=admin_token).status == 200
+
+    page.get_by_label("Email").fill("gil@acme.test")
+    page.get_by_label("Password").fill(CLIENT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    # 401 invalid_credentials, but after a right password the message says why; the page shows it.
+    expect(page.locator(".form-error")).to_have_text("This account has been deactivated. Contact your helpdesk.")
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
