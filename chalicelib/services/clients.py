@@ -113,6 +113,17 @@ def find_by_email(email: str) -> UserModel | None:
     return find_item(guard.owner_id or "")
 
 
+def client_id_by_email(email: str) -> str | None:
+    """The id of the client owning this email (any case), or None: one GetItem of the guard
+    item. For the portal log on refused paths, which must file an attempt under its client."""
+    if not email.strip() or len(email) > 320:  # no address is longer; keys have a size limit
+        return None
+    try:
+        return UserModel.get(email_guard_id(email)).owner_id or None
+    except DoesNotExist:
+        return None
+
+
 def check_organization(organization_id: str | None) -> None:
     if organization_id is None:
         return

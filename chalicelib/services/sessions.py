@@ -17,7 +17,7 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.errors import InvalidCredentials, Unauthorized
+from chalicelib.errors import InvalidCredentials, TooManyRequests, Unauthorized
 from chalicelib.ids import new_secret, utcnow
 from chalicelib.models.users import ACTIVE, DISABLED, INACTIVE, UserModel
 from chalicelib.services import clients, passwords, portal_log
@@ -136,9 +136,15 @@ def login(email: str, password: str, origin: Origin | None = None) -> tuple[clie
 
     ip = origin.ip if origin else None
     with portal_log.recorded(portal_log.LOGIN, origin, email=email) as attempt:
-        # A wrong password counts against the email and the address; a right one does not.
-        with throttle.failures_counted(throttle.LOGIN, ip=ip, account=email, failures=(LoginRefused,)):
-            client, session = _login(email, password)
+        try:
+            # A wrong password counts against the email and the address; a right one does not.
+            with throttle.failures_counted(throttle.LOGIN, ip=ip, account=email, failures=(LoginRefused,)):
+                client, session = _login(email, password)
+        except TooManyRequests:
+            # The throttle refuses before the account is read; read it now (one GetItem, only
+            # when refused) so the entry is filed under the client and its log shows the lock-out.
+            attempt.client_id = clients.client_id_by_email(email)
+            raise
         attempt.client_id = client.id
     return client, session
 

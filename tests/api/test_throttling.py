@@ -91,14 +91,26 @@ def test_a_successful_password_reset_unlocks_the_account(api, portal, outbox):
     assert portal.login("ana@example.com", "Fresh-Start-2048").status == 200
 
 
-def test_a_throttled_login_is_in_the_portal_log(api, portal, agents):
-    portal.active_client("ana@example.com")
+def test_a_throttled_login_is_in_the_portal_log_under_the_client(api, portal, agents):
+    client, _ = portal.active_client("ana@example.com")
     _fail_logins(portal, "ana@example.com", throttle.LOGIN.per_account)
-    _assert_throttled(portal.login("ana@example.com"))
+    _assert_throttled(portal.login("ANA@example.com"))
     reports = agents.token("reports@helpdesk.test", ["view-reports"])
     newest = api.get("/agent/portal-log", token=reports).json["items"][0]
-    assert (newest["event"], newest["outcome"], newest["reason"], newest["email"]) == (
-        "login", "failure", "throttled", "ana@example.com")
+    assert (newest["event"], newest["outcome"], newest["reason"], newest["email"], newest["client_id"]) == (
+        "login", "failure", "throttled", "ANA@example.com", client["id"])
+    # An agent looking at this client's log sees the lock-out too.
+    mine = api.get(f"/agent/portal-log?client_id={client['id']}", token=reports).json["items"]
+    assert mine[0]["reason"] == "throttled"
+    assert [i["reason"] for i in mine].count("wrong_password") == throttle.LOGIN.per_account
+
+
+def test_a_throttled_login_of_an_unknown_email_names_no_client(api, portal, agents):
+    _fail_logins(portal, "nobody@example.com", throttle.LOGIN.per_account)
+    _assert_throttled(portal.login("nobody@example.com"))
+    reports = agents.token("reports@helpdesk.test", ["view-reports"])
+    newest = api.get("/agent/portal-log", token=reports).json["items"][0]
+    assert (newest["reason"], newest["email"], newest["client_id"]) == ("throttled", "nobody@example.com", None)
 
 
 def test_forgot_password_is_limited_per_email_and_per_address(api, source_ip):
