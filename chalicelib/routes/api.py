@@ -46,6 +46,9 @@ class Operation:
     permission: str | None = None
     errors: tuple[int, ...] = ()
     binary: bool = False
+    # Called with the Call and the error when a portal gate refuses this route, before the
+    # refusal is answered (the login records it in the portal log).
+    on_blocked: Callable[[Call, PorticoError], None] | None = None
 
 
 OPERATIONS: list[Operation] = []
@@ -187,10 +190,11 @@ class RouteGroup:
     def route(self, path: str, method: str, *, summary: str, status: int = 200, body: str | None = None,
               query: str | None = None, response: str | None = None, permission: str | None = None,
               auth: str | None = None, errors: tuple[int, ...] = (), content_types: list[str] | None = None,
+              on_blocked: Callable[[Call, PorticoError], None] | None = None,
               ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         kind = auth or self.auth
         operation = Operation(method, path, kind, summary, self.tag, status, body, query, response, permission,
-                              errors)
+                              errors, on_blocked=on_blocked)
         OPERATIONS.append(operation)
 
         def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -221,8 +225,13 @@ class RouteGroup:
 
 def _prepare(call: Call, operation: Operation) -> None:
     if operation.auth in ("portal", "public"):
-        for gate in PORTAL_GATES:
-            gate(call)
+        try:
+            for gate in PORTAL_GATES:
+                gate(call)
+        except PorticoError as error:
+            if operation.on_blocked is not None:
+                operation.on_blocked(call, error)
+            raise
     if operation.auth not in ("public", "open"):
         authenticate = AUTHENTICATORS.get(operation.auth)
         if authenticate is None:

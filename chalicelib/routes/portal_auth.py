@@ -3,10 +3,12 @@ portal session authenticator every `auth="portal"` route uses."""
 
 from __future__ import annotations
 
+import json
+
 from chalice import Response
 
 from chalicelib.config import get_config
-from chalicelib.errors import Forbidden, ReadOnly, Unauthorized
+from chalicelib.errors import Forbidden, PorticoError, ReadOnly, Unauthorized
 from chalicelib.ids import iso
 from chalicelib.routes import api
 from chalicelib.routes.api import Call, RouteGroup
@@ -123,8 +125,26 @@ def activate(call: Call) -> Response:
     return session_response(call, client, session)
 
 
+def _record_blocked_login(call: Call, error: PorticoError) -> None:
+    """The portal gates refused a login before its body was parsed: still on record (product.md
+    §5), with the email the body names if it is a JSON object with a string `email`; the password
+    is never read."""
+    from chalicelib.services import sessions
+
+    email = None
+    raw = call.request.raw_body or b""
+    if len(raw) <= api.MAX_BODY_BYTES:
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("email"), str):
+            email = data["email"]
+    sessions.record_blocked_login(email, origin(call), reason=error.code)
+
+
 @routes.route("/portal/login", "POST", summary="Log in with email and password", body="clients.Login",
-              response="clients.SessionAnswer", errors=(401, 403, 429))
+              response="clients.SessionAnswer", errors=(401, 403, 429), on_blocked=_record_blocked_login)
 def login(call: Call) -> Response:
     from chalicelib.services import sessions
 

@@ -57,11 +57,12 @@ class PortalLogEntry(BaseModel):
     event: Literal["login", "activation", "password_reset", "impersonation", "write_refused"] = Field(
         description="`write_refused`: a change tried with a read-only session (an agent viewing as the client).")
     outcome: Literal["success", "failure"]
-    reason: str | None = Field(description="Why it failed: wrong_password, unknown_email, account_disabled, "
-                                           "email_not_verified, not_active, throttled, token_expired, token_used, "
-                                           "password_rejected, read_only. The log's own detail: a refused login "
-                                           "always answered 401 invalid_credentials (after a right password, "
-                                           "account_disabled and email_not_verified with a message saying why).")
+    reason: str | None = Field(description="Why it failed: wrong_password, unknown_email, not_active, "
+                                           "account_disabled, email_not_verified, throttled, portal_blocked (the "
+                                           "portal switch or IP allowlist refused a login), token_expired, "
+                                           "token_used, password_rejected, read_only. More precise than the "
+                                           "answer: a disabled or unverified account's login was answered 401 "
+                                           "invalid_credentials with a message saying why.")
     client_id: str | None
     email: str | None = Field(description="The client's email, or the address typed on a login attempt that "
                                           "matched no account.")

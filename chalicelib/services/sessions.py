@@ -149,6 +149,23 @@ def login(email: str, password: str, origin: Origin | None = None) -> tuple[clie
     return client, session
 
 
+def record_blocked_login(email: str | None, origin: Origin | None, reason: str) -> None:
+    """A login refused before it is tried (the portal is off, or the caller's address is outside
+    the allowlist) is a login attempt too (product.md §5): on record with the email it named,
+    under the client when the email is one's (one GetItem, only on this refused path). Never raises."""
+    email = email.strip() if email and len(email.strip()) <= 254 else None  # 254: the longest valid address
+    client_id = None
+    if email:
+        try:
+            client_id = clients.client_id_by_email(email)
+        except Exception as error:  # the log must not change the answer the caller gets
+            from chalicelib.observability import logger
+
+            logger().warning("portal_log.client_lookup_failed", extra={"error": type(error).__name__})
+    portal_log.record(portal_log.LOGIN, portal_log.FAILURE, origin=origin, client_id=client_id, email=email,
+                      reason=reason)
+
+
 def _login(email: str, password: str) -> tuple[clients.Client, Session]:
     item = clients.find_by_email(email)
     if not passwords.verify_password(item.password_hash if item else None, password) or item is None:

@@ -75,6 +75,48 @@ def test_refused_accounts_are_logged_with_the_reason(api, portal, reports, admin
     assert reasons["self@example.com"][0] == "email_not_verified" and reasons["self@example.com"][1]
 
 
+BLOCKED = {"code": "portal_blocked", "message": "Client self-service portal temporarily blocked"}
+
+
+def test_a_login_refused_because_the_portal_is_off_is_logged(api, portal, reports, admin_token, source_ip):
+    client, session = portal.active_client("ana@example.com")
+    _settings(api, admin_token, portal_enabled=False)
+    source_ip("203.0.113.7")
+    assert api.post("/portal/login", {"email": "ana@example.com", "password": CLIENT_PASSWORD},
+                    headers=BROWSER).json == BLOCKED
+    assert api.post("/portal/login", {"email": "who@example.com", "password": "Secret-Guess-1"}).json == BLOCKED
+    assert api.post("/portal/login", body=b"not json", headers=BROWSER).json == BLOCKED
+    # Only login attempts: other refused routes and the page are not log-in attempts.
+    assert api.get("/portal/me", token=portal.bearer(session)).json == BLOCKED
+    assert api.post("/portal/password/forgot", {"email": "ana@example.com"}).json == BLOCKED
+    assert api.get("/portal").status == 200
+
+    logins = [i for i in _log(api, reports)["items"] if i["event"] == "login"]
+    assert [(i["outcome"], i["reason"], i["client_id"], i["email"], i["ip"]) for i in logins] == [
+        ("failure", "portal_blocked", None, None, "203.0.113.7"),
+        ("failure", "portal_blocked", None, "who@example.com", "203.0.113.7"),
+        ("failure", "portal_blocked", client["id"], "ana@example.com", "203.0.113.7"),
+    ]
+    assert logins[-1]["user_agent"] == BROWSER["User-Agent"]
+    assert [i["event"] for i in _log(api, reports)["items"]].count("login") == 3
+    assert all(CLIENT_PASSWORD not in str(i) and "Secret-Guess-1" not in str(i)
+               for i in _log(api, reports)["items"])
+
+
+def test_a_login_from_outside_the_allowlist_is_logged_under_the_client(api, portal, reports, admin_token,
+                                                                        source_ip):
+    client, _ = portal.active_client("ana@example.com")
+    _settings(api, admin_token, allow_all_ips=False, ip_allowlist=["203.0.113.0/24"])
+    source_ip("198.51.100.9")
+    assert api.post("/portal/login", {"email": "ANA@example.com", "password": CLIENT_PASSWORD},
+                    headers=BROWSER).json == BLOCKED
+
+    newest = _log(api, reports, client_id=client["id"])["items"][0]
+    assert (newest["event"], newest["outcome"], newest["reason"], newest["email"], newest["ip"],
+            newest["user_agent"]) == ("login", "failure", "portal_blocked", "ANA@example.com", "198.51.100.9",
+                                      BROWSER["User-Agent"])
+
+
 def test_activation_and_password_reset_are_logged(api, portal, outbox, reports, clock):
     client = portal.create_client("new@example.com")
     token = portal.activation_token("new@example.com")
