@@ -11,7 +11,8 @@ count. Two ways to count, by what the action costs:
     from before them, so a burst can overshoot the limit by the number of attempts running
     in parallel; after that every attempt is refused until the window ends.
   - `attempt` (sign-up, forgot-password: every request may send an email): one conditional
-    UpdateItem ADD per counter, `count < limit`, so the limit is exact.
+    UpdateItem ADD per counter, `count < limit`, so the limit is exact. A refused attempt is
+    counted by no counter (an ADD already made is taken back), so it uses up no allowance.
 
 The account is the email as typed (lowercased) or, for activation links, the link itself:
 known or unknown, an address is throttled the same way, so a 429 says nothing about whether
@@ -175,21 +176,43 @@ def link_failures_counted(link: str, *, ip: str | None) -> Any:
 
 def attempt(limit: Limit, *, ip: str | None, account: str | None, now: datetime | None = None) -> None:
     """Count this attempt, or 429 when a counter is already at its limit (the refused attempt
-    is not counted). One conditional UpdateItem ADD per counter."""
+    is not counted: it uses up no allowance, so a locked email does not also wear down the
+    address it is tried from). One conditional UpdateItem ADD per counter, the account's first
+    (the lower limit, the one that trips); when a later counter refuses, the earlier ADD is
+    taken back (ADD -1)."""
     from pynamodb.exceptions import UpdateError
 
     from chalicelib.models.throttle import ThrottleModel
 
     now = now or ids.utcnow()
-    for counter in counters(limit, now, ip=ip, account=account):
+    counted: list[Counter] = []
+    for counter in sorted(counters(limit, now, ip=ip, account=account), key=lambda c: c.kind != ACCOUNT):
         try:
             ThrottleModel(counter.key).update(
                 actions=_bump(limit, now),
                 condition=ThrottleModel.count.does_not_exist() | (ThrottleModel.count < counter.limit))
         except UpdateError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
+                _take_back(limit, counted)
                 raise _refused(limit, now, counter.kind) from None
             raise
+        counted.append(counter)
+
+
+def _take_back(limit: Limit, counted: list[Counter]) -> None:
+    """Undo this attempt's ADD on `counted`. Reported, not raised: the caller is refusing anyway
+    (a failed undo only over-counts, toward refusing)."""
+    from chalicelib.models.throttle import ThrottleModel
+
+    for counter in counted:
+        try:
+            ThrottleModel(counter.key).update(actions=[ThrottleModel.count.add(-1)],
+                                              condition=ThrottleModel.count.exists())
+        except Exception as error:
+            from chalicelib.observability import logger
+
+            logger().warning("throttle.take_back_failed", extra={"action": limit.action, "kind": counter.kind,
+                                                                 "error": type(error).__name__})
 
 
 def account_counter(limit: Limit, account: str, now: datetime | None = None) -> ThrottleModel:

@@ -134,6 +134,32 @@ def test_sign_up_is_limited_per_email(api, admin_token, outbox):
     assert api.post("/portal/signup", {**body, "email": "other@example.com"}).status == 202
 
 
+def test_a_refused_attempt_uses_up_no_allowance():
+    """Sign-up and forgot-password count every attempt, but one refused by either counter is
+    counted by neither: a locked email does not wear down the address it is tried from."""
+    from chalicelib.errors import TooManyRequests
+
+    limit = throttle.Limit("probe", per_account=1, per_ip=2)
+    throttle.attempt(limit, ip="192.0.2.1", account="a@example.com")
+    for _ in range(3):  # the account is at its limit
+        with pytest.raises(TooManyRequests):
+            throttle.attempt(limit, ip="192.0.2.1", account="a@example.com")
+    throttle.attempt(limit, ip="192.0.2.1", account="b@example.com")  # the address's second, still allowed
+    for _ in range(3):  # the address is at its limit
+        with pytest.raises(TooManyRequests):
+            throttle.attempt(limit, ip="192.0.2.1", account="c@example.com")
+    throttle.attempt(limit, ip="192.0.2.9", account="c@example.com")  # c's first, elsewhere
+
+
+def test_a_locked_email_does_not_lock_the_address_it_is_tried_from(api, source_ip):
+    source_ip("198.51.100.1")
+    for _ in range(throttle.FORGOT.per_account):
+        assert api.post("/portal/password/forgot", {"email": "victim@example.com"}).status == 202
+    for _ in range(throttle.FORGOT.per_ip - throttle.FORGOT.per_account):
+        _assert_throttled(api.post("/portal/password/forgot", {"email": "victim@example.com"}))
+    assert api.post("/portal/password/forgot", {"email": "colleague@example.com"}).status == 202
+
+
 def test_failed_activations_are_limited_per_link_and_per_address(api, portal, source_ip):
     portal.create_client("new@example.com")
     token = portal.activation_token("new@example.com")
