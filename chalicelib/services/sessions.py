@@ -143,7 +143,7 @@ def login(email: str, password: str, origin: Origin | None = None) -> tuple[clie
         except TooManyRequests:
             # The throttle refuses before the account is read; read it now (one GetItem, only
             # when refused) so the entry is filed under the client and its log shows the lock-out.
-            attempt.client_id = clients.client_id_by_email(email)
+            attempt.client_id = _client_id_for_log(email)
             raise
         attempt.client_id = client.id
     return client, session
@@ -154,16 +154,20 @@ def record_blocked_login(email: str | None, origin: Origin | None, reason: str) 
     the allowlist) is a login attempt too (product.md §5): on record with the email it named,
     under the client when the email is one's (one GetItem, only on this refused path). Never raises."""
     email = email.strip() if email and len(email.strip()) <= 254 else None  # 254: the longest valid address
-    client_id = None
-    if email:
-        try:
-            client_id = clients.client_id_by_email(email)
-        except Exception as error:  # the log must not change the answer the caller gets
-            from chalicelib.observability import logger
+    portal_log.record(portal_log.LOGIN, portal_log.FAILURE, origin=origin,
+                      client_id=_client_id_for_log(email) if email else None, email=email, reason=reason)
 
-            logger().warning("portal_log.client_lookup_failed", extra={"error": type(error).__name__})
-    portal_log.record(portal_log.LOGIN, portal_log.FAILURE, origin=origin, client_id=client_id, email=email,
-                      reason=reason)
+
+def _client_id_for_log(email: str) -> str | None:
+    """Whose account a refused login named, for its portal-log entry; None when unknown or when
+    the read fails (the log must not change the answer the caller gets)."""
+    try:
+        return clients.client_id_by_email(email)
+    except Exception as error:
+        from chalicelib.observability import logger
+
+        logger().warning("portal_log.client_lookup_failed", extra={"error": type(error).__name__})
+        return None
 
 
 def _login(email: str, password: str) -> tuple[clients.Client, Session]:

@@ -215,3 +215,21 @@ def test_a_failing_log_write_does_not_fail_the_login(api, portal, monkeypatch):
     monkeypatch.setattr(PortalLogModel, "save", broken)
     assert portal.login("fine@example.com").status == 200
     assert portal.login("fine@example.com", "Wrong-Password-123").status == 401
+
+
+def test_a_failing_account_lookup_does_not_change_a_refused_login(api, portal, reports, admin_token, monkeypatch):
+    from chalicelib.services import clients, throttle
+
+    portal.active_client("ana@example.com")
+
+    def broken(email):
+        raise RuntimeError("DynamoDB is having a bad day")
+
+    monkeypatch.setattr(clients, "client_id_by_email", broken)
+    for _ in range(throttle.LOGIN.per_account):
+        portal.login("ana@example.com", "Wrong-Password-123")
+    assert portal.login("ana@example.com").status == 429
+    _settings(api, admin_token, portal_enabled=False)
+    assert portal.login("ana@example.com").json == BLOCKED
+    newest = [(i["reason"], i["client_id"]) for i in _log(api, reports)["items"][:2]]
+    assert newest == [("portal_blocked", None), ("throttled", None)]
