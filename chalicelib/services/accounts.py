@@ -48,7 +48,7 @@ def signup(email: str, name: str, password: str, origin: portal_log.Origin | Non
     passwords.check_policy(password, email=email, name=name)
     existing = clients.find_by_email(email)
     if existing is not None:
-        _tell_existing_account(existing)
+        _tell_existing_account(existing, name=name, password=password)
         return
     now = utcnow()
     ttl_hours = get_settings().activation_ttl_hours
@@ -56,22 +56,33 @@ def signup(email: str, name: str, password: str, origin: portal_log.Origin | Non
     item.signup, item.password_hash, item.password_changed_at = "self", passwords.hash_password(password), now
     token = tokens.issue(item.id, tokens.VERIFY, timedelta(hours=ttl_hours), now)
     item.invite_token_hash = token.hash
-    message = outbox.message("portal-signup-verify", email, {
-        "name": name, "email": email, "verify_url": _portal(f"/verify?token={token.secret}"),
-        "expires_in_hours": ttl_hours, "portal_url": get_config().portal_url}, reason=f"signup:{item.id}")
+    message = _verify_message(email, name, token, ttl_hours, reason=f"signup:{item.id}")
     try:
         _save_all(clients.guard_item(item), item, token.item, message)
     except TransactWriteError:
         # Someone signed up with this email a moment ago: they get the email, not a 409.
         winner = clients.find_by_email(email)
         if winner is not None:
-            _tell_existing_account(winner)
+            _tell_existing_account(winner, name=name, password=password)
 
 
-def _tell_existing_account(item: UserModel) -> None:
+def _verify_message(email: str, name: str, token: tokens.IssuedToken, ttl_hours: int, reason: str) -> OutboxModel:
+    return outbox.message("portal-signup-verify", email, {
+        "name": name, "email": email, "verify_url": _portal(f"/verify?token={token.secret}"),
+        "expires_in_hours": ttl_hours, "portal_url": get_config().portal_url}, reason=reason)
+
+
+def _hour() -> str:
+    """The hour bucket of "at most one such email an hour" outbox reasons."""
+    return utcnow().strftime("%Y-%m-%dT%H")
+
+
+def _tell_existing_account(item: UserModel, *, name: str, password: str) -> None:
     """At most one such email per account per hour, however often someone tries."""
-    hour = utcnow().strftime("%Y-%m-%dT%H")
-    if item.status == ACTIVE:
+    hour = _hour()
+    if is_unverified_signup(item):
+        _verify_again(item, name=name, password=password)
+    elif item.status == ACTIVE:
         message = outbox.message("portal-signup-existing", item.email or "", {
             "name": item.name or "", "email": item.email, "login_url": _portal("/login"),
             "forgot_url": _portal("/forgot")}, reason=f"signup-existing:{item.id}:{hour}")
@@ -81,6 +92,38 @@ def _tell_existing_account(item: UserModel) -> None:
 
         send_invitation(item.id, invited_by=None)
     # inactive (an agent chose not to invite) and disabled accounts get nothing
+
+
+def is_unverified_signup(item: UserModel) -> bool:
+    return item.status == INACTIVE and item.signup == "self"
+
+
+def _unverified_signup_condition() -> Any:
+    return (UserModel.status == INACTIVE) & (UserModel.signup == "self")
+
+
+def _verify_again(item: UserModel, *, name: str, password: str) -> None:
+    """Someone signs up again with the address of an unverified sign-up: the first mail was
+    lost, its link expired, or someone else signed up with this address. A fresh
+    verification link goes out (the older one stops working), at most one an hour per
+    account. The new link carries this sign-up's name and password hash on its token item:
+    whoever follows a link has read the mailbox, so the sign-up whose link is followed is
+    the one that counts. When this hour's mail is already queued the transaction fails on
+    the outbox id and nothing changes: the link in that mail keeps working."""
+    now = utcnow()
+    ttl_hours = get_settings().activation_ttl_hours
+    token = tokens.issue(item.id, tokens.VERIFY, timedelta(hours=ttl_hours), now)
+    token.item.name, token.item.password_hash = name, passwords.hash_password(password)
+    message = _verify_message(item.email or "", name, token, ttl_hours,
+                              reason=f"signup-again:{item.id}:{_hour()}")
+    try:
+        with TransactWrite(connection=clients.connection()) as tx:
+            tx.save(message, condition=OutboxModel.id.does_not_exist())
+            tx.save(token.item, condition=UserModel.id.does_not_exist())
+            tx.update(item, actions=[UserModel.invite_token_hash.set(token.hash), UserModel.updated_at.set(now)],
+                      condition=_unverified_signup_condition())
+    except TransactWriteError:
+        return  # already sent this hour, or verified / removed meanwhile: the same 202 either way
 
 
 def _queue_once(message: OutboxModel) -> None:
@@ -108,8 +151,14 @@ def _verify_signup(secret: str, attempt: portal_log.Attempt) -> tuple[clients.Cl
     actions = [UserModel.status.set(ACTIVE), UserModel.activated_at.set(now), UserModel.last_login_at.set(now),
                UserModel.updated_at.set(now), UserModel.invite_token_hash.remove(),
                UserModel.sessions.set({session.key: session.value})]
+    # A link from a repeated sign-up carries that sign-up's choices (see _verify_again).
+    if token.password_hash:
+        actions += [UserModel.password_hash.set(token.password_hash), UserModel.password_changed_at.set(now)]
+    if token.name:
+        actions.append(UserModel.name.set(token.name))
+        item.name = token.name
     _use_token(token, item, actions, condition=(UserModel.invite_token_hash == token_hash)
-               & (UserModel.status == INACTIVE))
+               & _unverified_signup_condition())
     # What the transaction wrote: the answer needs no second read.
     item.status, item.activated_at, item.last_login_at, item.updated_at = ACTIVE, now, now, now
     return clients.to_client(item), session
@@ -129,9 +178,10 @@ def _use_token(token: UserModel, item: UserModel, actions: list, condition: obje
 
 
 def forgot_password(email: str, origin: portal_log.Origin | None = None) -> None:
-    """Queue `portal-password-reset` for an active account; a pending invitation is sent
-    again instead (the client never set a password). Otherwise nothing, same answer. Every
-    request counts against the email and the address (throttle.FORGOT)."""
+    """Queue `portal-password-reset` for an active account or an unverified sign-up (whose
+    reset also verifies it); a pending invitation is sent again instead (the client never
+    set a password). Otherwise nothing, same answer. Every request counts against the email
+    and the address (throttle.FORGOT)."""
     throttle.attempt(throttle.FORGOT, ip=origin.ip if origin else None, account=email)
     item = clients.find_by_email(email)
     if item is None:
@@ -141,8 +191,8 @@ def forgot_password(email: str, origin: portal_log.Origin | None = None) -> None
 
         send_invitation(item.id, invited_by=None)
         return
-    if item.status != ACTIVE:
-        return
+    if item.status != ACTIVE and not is_unverified_signup(item):
+        return  # an agent's never-invited client, or a disabled one
     now = utcnow()
     token = tokens.issue(item.id, tokens.RESET, RESET_TTL, now)
     message = outbox.message("portal-password-reset", item.email or "", {
@@ -150,16 +200,22 @@ def forgot_password(email: str, origin: portal_log.Origin | None = None) -> None
         "expires_in_minutes": int(RESET_TTL.total_seconds() // 60)}, reason=f"reset:{item.id}:{token.hash[:16]}")
     try:
         with TransactWrite(connection=clients.connection()) as tx:
-            tx.update(item, actions=[UserModel.reset_token_hash.set(token.hash)], condition=UserModel.status == ACTIVE)
+            tx.update(item, actions=[UserModel.reset_token_hash.set(token.hash)], condition=_resettable())
             tx.save(token.item, condition=UserModel.id.does_not_exist())
             tx.save(message, condition=OutboxModel.id.does_not_exist())
     except TransactWriteError:
         return  # disabled or removed meanwhile: nothing to send
 
 
+def _resettable() -> Any:
+    return (UserModel.status == ACTIVE) | _unverified_signup_condition()
+
+
 def reset_password(secret: str, password: str, origin: portal_log.Origin | None = None) -> None:
     """Set a new password from a reset link; every session ends, and the account's log-in
-    failures are forgotten (a throttled client gets back in this way). Logged in the portal log."""
+    failures are forgotten (a throttled client gets back in this way). An unverified sign-up
+    is verified too: following a link sent to the address proves the mailbox. Logged in the
+    portal log."""
     with portal_log.recorded(portal_log.PASSWORD_RESET, origin) as attempt:
         _reset_password(secret, password, attempt)
 
@@ -170,9 +226,11 @@ def _reset_password(secret: str, password: str, attempt: portal_log.Attempt) -> 
     passwords.check_policy(password, email=item.email or "", name=item.name)
     now = utcnow()
     actions = [UserModel.password_hash.set(passwords.hash_password(password)), UserModel.password_changed_at.set(now),
-               UserModel.reset_token_hash.remove(), UserModel.sessions.set({}), UserModel.updated_at.set(now)]
-    _use_token(token, item, actions, condition=(UserModel.reset_token_hash == token_hash)
-               & (UserModel.status == ACTIVE),
+               UserModel.reset_token_hash.remove(), UserModel.sessions.set({}), UserModel.updated_at.set(now),
+               # no-ops for an active account; verify an unverified sign-up (its pending link dies)
+               UserModel.status.set(ACTIVE), UserModel.activated_at.set(UserModel.activated_at | now),
+               UserModel.invite_token_hash.remove()]
+    _use_token(token, item, actions, condition=(UserModel.reset_token_hash == token_hash) & _resettable(),
                also_delete=(throttle.account_counter(throttle.LOGIN, item.email or "", now),))
 
 
