@@ -88,9 +88,9 @@ def _tell_existing_account(item: UserModel, *, name: str, password: str) -> None
             "forgot_url": _portal("/forgot")}, reason=f"signup-existing:{item.id}:{hour}")
         _queue_once(message)
     elif item.status == INVITED:
-        from chalicelib.services.invitations import send_invitation
+        from chalicelib.services.invitations import resend_on_request
 
-        send_invitation(item.id, invited_by=None)
+        resend_on_request(item)
     # inactive (an agent chose not to invite) and disabled accounts get nothing
 
 
@@ -187,9 +187,9 @@ def forgot_password(email: str, origin: portal_log.Origin | None = None) -> None
     if item is None:
         return
     if item.status == INVITED:
-        from chalicelib.services.invitations import send_invitation
+        from chalicelib.services.invitations import resend_on_request
 
-        send_invitation(item.id, invited_by=None)
+        resend_on_request(item)
         return
     if item.status != ACTIVE and not is_unverified_signup(item):
         return  # an agent's never-invited client, or a disabled one

@@ -83,6 +83,27 @@ def send_invitation(client_id: str, *, invited_by: str | None) -> clients.Client
     return clients.to_client(item)
 
 
+def resend_on_request(item: UserModel) -> None:
+    """An invited client asks from the portal, anonymously (sign-up or forgot-password with
+    their address): the invitation goes out again with a fresh link, at most once an hour
+    per client however often anyone asks. Unlike an agent's resend it leaves the invitation
+    itself alone (invited_at, invited_by, the reminder plan), so strangers cannot restart
+    the reminders. The outbox id comes from the hour: when this hour's mail is already
+    queued the transaction fails and nothing changes, so the link in that mail stays valid."""
+    now = utcnow()
+    ttl_hours = get_settings().activation_ttl_hours
+    token = tokens.issue(item.id, tokens.ACTIVATION, timedelta(hours=ttl_hours), now)
+    message = _welcome(item, token, ttl_hours, f"invite-on-request:{item.id}:{now:%Y-%m-%dT%H}", 0)
+    try:
+        with TransactWrite(connection=clients.connection()) as tx:
+            tx.save(message, condition=OutboxModel.id.does_not_exist())
+            tx.save(token.item, condition=UserModel.id.does_not_exist())
+            tx.update(item, actions=[UserModel.invite_token_hash.set(token.hash), UserModel.updated_at.set(now)],
+                      condition=UserModel.status == INVITED)
+    except TransactWriteError:
+        return  # already sent this hour, or activated / disabled / removed meanwhile
+
+
 def _not_invitable(status: str | None) -> str:
     if status == ACTIVE:
         return "This client has already activated the portal account."

@@ -126,3 +126,54 @@ def test_a_never_invited_client_gets_nothing_from_sign_up_or_forgot_password(api
     client = api.get("/agent/clients?email=quiet@example.com", token=portal.agent_token).json["items"][0]
     assert client["status"] == "inactive"
 
+
+# --- an invited client asks for the invitation again -----------------------------------------
+
+WELCOME = "portal-welcome"
+
+
+def _invitation_state(api, portal, client_id):
+    from chalicelib.services.clients import find_item
+
+    client = api.get(f"/agent/clients/{client_id}", token=portal.agent_token).json
+    item = find_item(client_id)
+    return {"invited_at": client["invited_at"], "reminders": client["reminders"], "invited_by": item.invited_by,
+            "next_reminder_at": item.next_reminder_at}
+
+
+def test_an_invited_client_asking_from_the_portal_gets_the_invitation_once_an_hour(api, outbox, portal, clock,
+                                                                                    public_portal):
+    portal.create_client("asks@example.com")
+    agents_link = portal.activation_token("asks@example.com")
+    for _ in range(3):
+        assert api.post("/portal/password/forgot", {"email": "asks@example.com"}).status == 202
+        _signup(api, "asks@example.com")
+    assert len(outbox.messages(WELCOME, "asks@example.com")) == 2  # the agent's and one more
+    fresh = portal.activation_token("asks@example.com")
+    assert api.get(f"/portal/activation/{agents_link}").code == "token_expired"
+    assert api.get(f"/portal/activation/{fresh}").status == 200  # repeats in the hour kept it alive
+    clock.advance(hours=1)
+    api.post("/portal/password/forgot", {"email": "asks@example.com"})
+    assert len(outbox.messages(WELCOME, "asks@example.com")) == 3
+    assert portal.activate("asks@example.com").status == 200
+
+
+def test_asking_from_the_portal_does_not_restart_the_invitation_or_its_reminders(api, outbox, portal, clock,
+                                                                                 public_portal):
+    client = portal.create_client("plan@example.com")
+    before = _invitation_state(api, portal, client["id"])
+    clock.advance(hours=3)
+    api.post("/portal/password/forgot", {"email": "plan@example.com"})
+    _signup(api, "plan@example.com")
+    assert len(outbox.messages(WELCOME, "plan@example.com")) == 2
+    assert _invitation_state(api, portal, client["id"]) == before
+    assert before["invited_by"] and before["next_reminder_at"]
+
+
+def test_an_agents_resend_still_restarts_the_invitation(api, outbox, portal, clock):
+    client = portal.create_client("again@example.com")
+    clock.advance(hours=3)
+    api.post("/portal/password/forgot", {"email": "again@example.com"})
+    resent = api.post(f"/agent/clients/{client['id']}/invite", token=portal.agent_token)
+    assert resent.status == 200 and resent.json["invited_at"] > client["invited_at"]
+    assert len(outbox.messages(WELCOME, "again@example.com")) == 3
