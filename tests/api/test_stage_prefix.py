@@ -9,18 +9,23 @@ import pytest
 from chalice.local import LambdaEventConverter
 
 
-@pytest.fixture
-def under_stage(monkeypatch):
-    """Requests arrive as API Gateway delivers them on https://<id>.execute-api.../api/...:
-    the route is /portal/..., `requestContext.path` carries the stage prefix."""
+def _requests_arrive_under(monkeypatch, prefix: str) -> None:
+    """From now on requests arrive as API Gateway delivers them under `prefix` (on
+    https://<id>.execute-api.../api/... the prefix is the stage): the route is /portal/...,
+    `requestContext.path` carries the prefix."""
     original = LambdaEventConverter.create_lambda_event
 
-    def with_stage(self, method, path, headers, body=None):
+    def prefixed(self, method, path, headers, body=None):
         event = original(self, method, path, headers, body)
-        event["requestContext"]["path"] = "/api" + event["requestContext"]["path"]
+        event["requestContext"]["path"] = prefix + event["requestContext"]["path"]
         return event
 
-    monkeypatch.setattr(LambdaEventConverter, "create_lambda_event", with_stage)
+    monkeypatch.setattr(LambdaEventConverter, "create_lambda_event", prefixed)
+
+
+@pytest.fixture
+def under_stage(monkeypatch):
+    _requests_arrive_under(monkeypatch, "/api")
 
 
 def _cookie_path(set_cookie: str) -> str:
@@ -50,13 +55,6 @@ def test_under_a_stage_the_session_cookie_and_the_page_follow_the_prefix(portal,
 
 
 def test_a_prefix_that_is_not_a_plain_path_is_ignored(api, monkeypatch):
-    original = LambdaEventConverter.create_lambda_event
-
-    def hostile(self, method, path, headers, body=None):
-        event = original(self, method, path, headers, body)
-        event["requestContext"]["path"] = '/x"><script>' + event["requestContext"]["path"]
-        return event
-
-    monkeypatch.setattr(LambdaEventConverter, "create_lambda_event", hostile)
+    _requests_arrive_under(monkeypatch, '/x"><script>')
     page = api.get("/portal", headers={"Accept": "text/html"}).body.decode()
     assert "<script>" not in page and 'href="/portal/assets/portal.css"' in page
