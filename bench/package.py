@@ -54,6 +54,7 @@ def build(stage: str = "dev") -> Package:
         out = Path(tmp) / "out"
         env = {k: v for k, v in os.environ.items() if not k.startswith("PORTICO_")}
         env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+        env["PIP_NO_DEPS"] = "1"  # as deployed: requirements.txt is the whole closure but botocore
         chalice = Path(sys.executable).with_name("chalice")
         result = subprocess.run([str(chalice), "package", "--stage", stage, str(out)], cwd=ROOT, env=env,
                                 capture_output=True, text=True, timeout=1200)
