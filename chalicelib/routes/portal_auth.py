@@ -3,8 +3,6 @@ portal session authenticator every `auth="portal"` route uses."""
 
 from __future__ import annotations
 
-import json
-
 from chalice import Response
 
 from chalicelib.config import get_config
@@ -129,18 +127,14 @@ def _record_blocked_login(call: Call, error: PorticoError) -> None:
     """The portal gates refused a login before its body was parsed: still on record (product.md
     §5), with the email the body names if it is a JSON object with a string `email`; the password
     is never read."""
+    from chalicelib.errors import InvalidInput
     from chalicelib.services import sessions
 
-    email = None
-    raw = call.request.raw_body or b""
-    if len(raw) <= api.MAX_BODY_BYTES:
-        try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            data = None
-        if isinstance(data, dict) and isinstance(data.get("email"), str):
-            email = data["email"]
-    sessions.record_blocked_login(email, origin(call), reason=error.code)
+    try:
+        email = api.json_object(call.request).get("email")
+    except InvalidInput:
+        email = None
+    sessions.record_blocked_login(email if isinstance(email, str) else None, origin(call), reason=error.code)
 
 
 @routes.route("/portal/login", "POST", summary="Log in with email and password", body="clients.Login",
