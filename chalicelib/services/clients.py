@@ -104,24 +104,26 @@ def find_item(client_id: str) -> UserModel | None:
         return None
 
 
-def find_by_email(email: str) -> UserModel | None:
-    """The client owning this email (any case), through its guard item."""
-    try:
-        guard = UserModel.get(email_guard_id(email), consistent_read=True)
-    except DoesNotExist:
-        return None
-    return find_item(guard.owner_id or "")
-
-
-def client_id_by_email(email: str) -> str | None:
-    """The id of the client owning this email (any case), or None: one GetItem of the guard
-    item. For the portal log on refused paths, which must file an attempt under its client."""
+def _email_owner_id(email: str) -> str | None:
+    """The id its guard item names for this email (any case), or None: one GetItem."""
     if not email.strip() or len(email) > 320:  # no address is longer; keys have a size limit
         return None
     try:
-        return UserModel.get(email_guard_id(email)).owner_id or None
+        return UserModel.get(email_guard_id(email), consistent_read=True).owner_id or None
     except DoesNotExist:
         return None
+
+
+def find_by_email(email: str) -> UserModel | None:
+    """The client owning this email (any case), through its guard item."""
+    client_id = _email_owner_id(email)
+    return find_item(client_id) if client_id else None
+
+
+def client_id_by_email(email: str) -> str | None:
+    """The id of the client owning this email, without reading the client: for the portal
+    log on refused paths, which must file an attempt under its client."""
+    return _email_owner_id(email)
 
 
 def check_organization(organization_id: str | None) -> None:
