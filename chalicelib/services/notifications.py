@@ -112,8 +112,8 @@ def note_messages(ticket: Any, note: Any, recipients: NoteRecipients) -> list[Ou
             reason=f"{reason}:client"))
     # Agents read internal notes in the API; the email only says one was added.
     agent_data = {**base, "for_client": False, "note_body": "" if note.internal else note.body}
-    found += outbox.messages("ticket-note-created", _without(list(recipients.agents), recipients.client),
-                             agent_data, reason=f"{reason}:agents")
+    # note_recipients already left the client's address out of `agents`.
+    found += outbox.messages("ticket-note-created", recipients.agents, agent_data, reason=f"{reason}:agents")
     return found
 
 
