@@ -18,7 +18,7 @@ from chalicelib.errors import InvalidInput, PorticoError, Unauthorized
 from chalicelib.ids import utcnow
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.models.users import ACTIVE, CLIENT_USER, INACTIVE, INVITED, UserModel
-from chalicelib.services import clients, outbox, passwords, portal_log, sessions, throttle, tokens
+from chalicelib.services import clients, invitations, outbox, passwords, portal_log, sessions, throttle, tokens
 from chalicelib.services.settings import get_settings
 
 RESET_TTL = timedelta(hours=1)
@@ -72,14 +72,9 @@ def _verify_message(email: str, name: str, token: tokens.IssuedToken, ttl_hours:
         "expires_in_hours": ttl_hours, "portal_url": get_config().portal_url}, reason=reason)
 
 
-def _hour() -> str:
-    """The hour bucket of "at most one such email an hour" outbox reasons."""
-    return utcnow().strftime("%Y-%m-%dT%H")
-
-
 def _tell_existing_account(item: UserModel, *, name: str, password: str) -> None:
     """At most one such email per account per hour, however often someone tries."""
-    hour = _hour()
+    hour = invitations.hour_bucket(utcnow())
     if is_unverified_signup(item):
         _verify_again(item, name=name, password=password)
     elif item.status == ACTIVE:
@@ -88,9 +83,7 @@ def _tell_existing_account(item: UserModel, *, name: str, password: str) -> None
             "forgot_url": _portal("/forgot")}, reason=f"signup-existing:{item.id}:{hour}")
         _queue_once(message)
     elif item.status == INVITED:
-        from chalicelib.services.invitations import resend_on_request
-
-        resend_on_request(item)
+        invitations.resend_on_request(item)
     # inactive (an agent chose not to invite) and disabled accounts get nothing
 
 
@@ -108,22 +101,14 @@ def _verify_again(item: UserModel, *, name: str, password: str) -> None:
     verification link goes out (the older one stops working), at most one an hour per
     account. The new link carries this sign-up's name and password hash on its token item:
     whoever follows a link has read the mailbox, so the sign-up whose link is followed is
-    the one that counts. When this hour's mail is already queued the transaction fails on
-    the outbox id and nothing changes: the link in that mail keeps working."""
+    the one that counts. Verified or removed meanwhile: nothing is sent, the same 202."""
     now = utcnow()
     ttl_hours = get_settings().activation_ttl_hours
     token = tokens.issue(item.id, tokens.VERIFY, timedelta(hours=ttl_hours), now)
     token.item.name, token.item.password_hash = name, passwords.hash_password(password)
     message = _verify_message(item.email or "", name, token, ttl_hours,
-                              reason=f"signup-again:{item.id}:{_hour()}")
-    try:
-        with TransactWrite(connection=clients.connection()) as tx:
-            tx.save(message, condition=OutboxModel.id.does_not_exist())
-            tx.save(token.item, condition=UserModel.id.does_not_exist())
-            tx.update(item, actions=[UserModel.invite_token_hash.set(token.hash), UserModel.updated_at.set(now)],
-                      condition=_unverified_signup_condition())
-    except TransactWriteError:
-        return  # already sent this hour, or verified / removed meanwhile: the same 202 either way
+                              reason=f"signup-again:{item.id}:{invitations.hour_bucket(now)}")
+    invitations.replace_link_once(item, token, message, now, condition=_unverified_signup_condition())
 
 
 def _queue_once(message: OutboxModel) -> None:
@@ -187,9 +172,7 @@ def forgot_password(email: str, origin: portal_log.Origin | None = None) -> None
     if item is None:
         return
     if item.status == INVITED:
-        from chalicelib.services.invitations import resend_on_request
-
-        resend_on_request(item)
+        invitations.resend_on_request(item)
         return
     if item.status != ACTIVE and not is_unverified_signup(item):
         return  # an agent's never-invited client, or a disabled one

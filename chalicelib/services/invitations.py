@@ -83,25 +83,38 @@ def send_invitation(client_id: str, *, invited_by: str | None) -> clients.Client
     return clients.to_client(item)
 
 
-def resend_on_request(item: UserModel) -> None:
-    """An invited client asks from the portal, anonymously (sign-up or forgot-password with
-    their address): the invitation goes out again with a fresh link, at most once an hour
-    per client however often anyone asks. Unlike an agent's resend it leaves the invitation
-    itself alone (invited_at, invited_by, the reminder plan), so strangers cannot restart
-    the reminders. The outbox id comes from the hour: when this hour's mail is already
-    queued the transaction fails and nothing changes, so the link in that mail stays valid."""
-    now = utcnow()
-    ttl_hours = get_settings().activation_ttl_hours
-    token = tokens.issue(item.id, tokens.ACTIVATION, timedelta(hours=ttl_hours), now)
-    message = _welcome(item, token, ttl_hours, f"invite-on-request:{item.id}:{now:%Y-%m-%dT%H}", 0)
+def hour_bucket(now: datetime) -> str:
+    """The hour in the reasons of "at most one such email an hour" (outbox ids come from them)."""
+    return f"{now:%Y-%m-%dT%H}"
+
+
+def replace_link_once(item: UserModel, token: tokens.IssuedToken, message: OutboxModel, now: datetime, *,
+                      condition: Any) -> None:
+    """Make `token` the client's one valid link and queue `message`, which carries it, in one
+    transaction. Nothing changes when `message` is already queued (its id comes from an
+    hour-bucketed reason: at most one an hour) or `condition` no longer holds on the client:
+    the link in a mail already queued stays valid."""
     try:
         with TransactWrite(connection=clients.connection()) as tx:
             tx.save(message, condition=OutboxModel.id.does_not_exist())
             tx.save(token.item, condition=UserModel.id.does_not_exist())
             tx.update(item, actions=[UserModel.invite_token_hash.set(token.hash), UserModel.updated_at.set(now)],
-                      condition=UserModel.status == INVITED)
+                      condition=condition)
     except TransactWriteError:
-        return  # already sent this hour, or activated / disabled / removed meanwhile
+        return
+
+
+def resend_on_request(item: UserModel) -> None:
+    """An invited client asks from the portal, anonymously (sign-up or forgot-password with
+    their address): the invitation goes out again with a fresh link, at most once an hour
+    per client however often anyone asks (and not once it is activated, disabled or removed).
+    Unlike an agent's resend it leaves the invitation itself alone (invited_at, invited_by,
+    the reminder plan), so strangers cannot restart the reminders."""
+    now = utcnow()
+    ttl_hours = get_settings().activation_ttl_hours
+    token = tokens.issue(item.id, tokens.ACTIVATION, timedelta(hours=ttl_hours), now)
+    message = _welcome(item, token, ttl_hours, f"invite-on-request:{item.id}:{hour_bucket(now)}", 0)
+    replace_link_once(item, token, message, now, condition=UserModel.status == INVITED)
 
 
 def _not_invitable(status: str | None) -> str:
