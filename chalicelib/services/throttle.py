@@ -134,17 +134,22 @@ def check(limit: Limit, *, ip: str | None, account: str | None, now: datetime | 
 def count_failure(limit: Limit, *, ip: str | None, account: str | None, now: datetime | None = None) -> None:
     """One more failure on each counter (UpdateItem ADD: atomic across containers). A counter
     that cannot be written is reported, not raised: the caller is answering a failure already."""
-    from chalicelib.models.throttle import ThrottleModel
-
     now = now or ids.utcnow()
     for counter in counters(limit, now, ip=ip, account=account):
-        try:
-            ThrottleModel(counter.key).update(actions=_bump(limit, now))
-        except Exception as error:
-            from chalicelib.observability import logger
+        _update_or_report(limit, counter, _bump(limit, now), "throttle.count_failed")
 
-            logger().warning("throttle.count_failed", extra={"action": limit.action, "kind": counter.kind,
-                                                             "error": type(error).__name__})
+
+def _update_or_report(limit: Limit, counter: Counter, actions: list, event: str, **kwargs: Any) -> None:
+    """UpdateItem on a counter for a caller that is refusing or failing anyway: a write that
+    fails is reported in the application log (no address, no email), never raised."""
+    from chalicelib.models.throttle import ThrottleModel
+
+    try:
+        ThrottleModel(counter.key).update(actions=actions, **kwargs)
+    except Exception as error:
+        from chalicelib.observability import logger
+
+        logger().warning(event, extra={"action": limit.action, "kind": counter.kind, "error": type(error).__name__})
 
 
 def _bump(limit: Limit, now: datetime) -> list:
@@ -205,14 +210,8 @@ def _take_back(limit: Limit, counted: list[Counter]) -> None:
     from chalicelib.models.throttle import ThrottleModel
 
     for counter in counted:
-        try:
-            ThrottleModel(counter.key).update(actions=[ThrottleModel.count.add(-1)],
-                                              condition=ThrottleModel.count.exists())
-        except Exception as error:
-            from chalicelib.observability import logger
-
-            logger().warning("throttle.take_back_failed", extra={"action": limit.action, "kind": counter.kind,
-                                                                 "error": type(error).__name__})
+        _update_or_report(limit, counter, [ThrottleModel.count.add(-1)], "throttle.take_back_failed",
+                          condition=ThrottleModel.count.exists())
 
 
 def account_counter(limit: Limit, account: str, now: datetime | None = None) -> ThrottleModel:
