@@ -18,7 +18,8 @@ import string
 import sys
 
 from chalicelib import aws
-from chalicelib.services.agent_auth import GROUPS, SUPER_USER_GROUP
+from chalicelib.identity import SUPER_USER_GROUP
+from chalicelib.services.agent_auth import GROUPS
 
 
 def generated_password(length: int = 20) -> str:

@@ -19,18 +19,12 @@ def _notes_scope(number: int) -> str:
     return f"portal-notes:{number}"
 
 
-def actor(call: Call) -> tickets.ClientActor:
-    client = call.client
-    return tickets.ClientActor(id=client.id, name=client.name, email=client.email,
-                               organization_id=client.organization_id, is_client_admin=client.is_client_admin)
-
-
 @routes.route("/portal/tickets", "GET", summary="My tickets (client admins: scope=organization)",
               query="tickets.PortalTicketListQuery", response="tickets.TicketPage", errors=(403,))
 def list_tickets(call: Call) -> dict:
     query = call.query
     scope = f"portal-tickets:{call.client.id}:{query.scope}:{query.status or ''}"
-    items, last_key = tickets.list_for_client(actor(call), scope=query.scope, status=query.status,
+    items, last_key = tickets.list_for_client(call.client, scope=query.scope, status=query.status,
                                               limit=query.limit, start_key=start_key(scope, query))
     return page(scope, [tickets.client_view(item) for item in items], last_key)
 
@@ -43,7 +37,7 @@ def create_ticket(call: Call) -> dict:
     def create() -> dict:
         item = tickets.create(subject=body.subject, description=body.description, priority=body.priority,
                               category=body.category, requester_id=call.client.id,
-                              created_by=f"client:{call.client.id}", opened_by=actor(call))
+                              created_by=f"client:{call.client.id}", opened_by=call.client)
         return tickets.client_view(item)
 
     return call.once("portal-ticket", create)
@@ -53,7 +47,7 @@ def create_ticket(call: Call) -> dict:
               "(the first notes; next_notes_cursor when there are more)",
               response="tickets.TicketWithNotes", errors=(404,))
 def get_ticket(call: Call, number: str) -> dict:
-    item = tickets.load_for_client(number, actor(call))
+    item = tickets.load_for_client(number, call.client)
     conversation, last_key = notes.list_notes(int(item.number), include_internal=False, limit=CONVERSATION_PAGE)
     return {**tickets.client_view(item), "notes": [notes.note_view(n, for_client=True) for n in conversation],
             "next_notes_cursor": encode_cursor(_notes_scope(int(item.number)), last_key)}
@@ -63,7 +57,7 @@ def get_ticket(call: Call, number: str) -> dict:
               "(cursor: next_notes_cursor of the ticket, or next_cursor)", query="common.PageQuery",
               response="tickets.NotePage", errors=(404,))
 def list_notes(call: Call, number: str) -> dict:
-    item = tickets.load_for_client(number, actor(call))
+    item = tickets.load_for_client(number, call.client)
     scope = _notes_scope(int(item.number))
     found, last_key = notes.list_notes(int(item.number), include_internal=False, limit=call.query.limit,
                                        start_key=start_key(scope, call.query))
@@ -73,7 +67,7 @@ def list_notes(call: Call, number: str) -> dict:
 @routes.route("/portal/tickets/{number}", "PATCH", summary="Edit my ticket while it is not resolved or closed",
               body="tickets.PortalTicketUpdate", response="tickets.Ticket", errors=(403, 404, 409))
 def update_ticket(call: Call, number: str) -> dict:
-    item = tickets.update_by_client(number, actor(call), call.body.model_dump(exclude_unset=True))
+    item = tickets.update_by_client(number, call.client, call.body.model_dump(exclude_unset=True))
     return tickets.client_view(item)
 
 
@@ -83,7 +77,7 @@ def reply(call: Call, number: str) -> dict:
     client = call.client
 
     def add() -> dict:
-        item = tickets.load_for_client(number, actor(call))
+        item = tickets.load_for_client(number, call.client)
         author = notes.Author("client", client.id, client.name or client.email)
         return notes.note_view(notes.add_note(item, author, call.body.body), for_client=True)
 
@@ -93,5 +87,5 @@ def reply(call: Call, number: str) -> dict:
 @routes.route("/portal/tickets/{number}/rating", "POST", summary="Rate a resolved ticket (when rating is on)",
               body="tickets.RatingCreate", response="tickets.Ticket", errors=(403, 404, 409))
 def rate(call: Call, number: str) -> dict:
-    item = tickets.set_rating(number, actor(call), call.body.score, call.body.comment)
+    item = tickets.set_rating(number, call.client, call.body.score, call.body.comment)
     return tickets.client_view(item)

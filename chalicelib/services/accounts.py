@@ -15,6 +15,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_config
 from chalicelib.errors import InvalidInput, PorticoError, Unauthorized
+from chalicelib.identity import ActingClient
 from chalicelib.ids import utcnow
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.models.users import ACTIVE, CLIENT_USER, INACTIVE, INVITED, UserModel
@@ -217,9 +218,9 @@ def _reset_password(secret: str, password: str, attempt: portal_log.Attempt) -> 
                also_delete=(throttle.account_counter(throttle.LOGIN, item.email or "", now),))
 
 
-def change_password(principal: sessions.Principal, current: str, new: str) -> None:
+def change_password(client: ActingClient, current: str, new: str) -> None:
     """Change the password knowing the current one; every other session ends."""
-    item = clients.find_item(principal.id)
+    item = clients.find_item(client.id)
     if item is None:
         raise Unauthorized("Your session has ended. Log in again.")
     if not passwords.verify_password(item.password_hash, current):
@@ -234,13 +235,13 @@ def change_password(principal: sessions.Principal, current: str, new: str) -> No
         item.update(actions=[UserModel.password_hash.set(passwords.hash_password(new)),
                              UserModel.password_changed_at.set(now), UserModel.updated_at.set(now),
                              UserModel.reset_token_hash.remove(),
-                             UserModel.sessions.set(sessions.keep_only(principal.session_key, item))],
+                             UserModel.sessions.set(sessions.keep_only(client.session_key, item))],
                     condition=UserModel.password_hash == item.password_hash)
     except UpdateError:
         raise InvalidInput("The password was changed meanwhile; try again.",
                            fields={"current_password": "changed meanwhile"}) from None
 
 
-def update_profile(principal: sessions.Principal, changes: dict) -> clients.Client:
+def update_profile(client: ActingClient, changes: dict) -> clients.Client:
     allowed = {key: changes[key] for key in ("name", "phone") if key in changes}
-    return clients.update_client(principal.id, allowed)
+    return clients.update_client(client.id, allowed)

@@ -12,38 +12,15 @@ import json
 import threading
 import time
 import urllib.request
-from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.config import get_config
 from chalicelib.errors import Forbidden, Unauthorized
+from chalicelib.identity import ActingAgent
 
 GROUPS = ("admins", "manage-clients", "manage-tickets", "view-reports")
-SUPER_USER_GROUP = "admins"
 _JWKS_TTL_SECONDS = 3600
 _JWKS_MIN_REFRESH_SECONDS = 60  # never hammer the JWKS endpoint when tokens carry unknown kids
-
-
-@dataclass(frozen=True)
-class Agent:
-    username: str
-    email: str | None
-    groups: frozenset[str]
-    sub: str | None = None
-    name: str | None = None  # Cognito's `name` attribute, when the agent has one
-
-    @property
-    def display_name(self) -> str:
-        """What clients and colleagues see as the author of this agent's notes and mail."""
-        return self.name or self.email or self.username
-
-    @property
-    def is_admin(self) -> bool:
-        return SUPER_USER_GROUP in self.groups
-
-    def can(self, permission: str) -> bool:
-        """Super users can do everything; others need the group named after the permission."""
-        return self.is_admin or permission in self.groups
 
 
 def normalize_groups(value: Any) -> frozenset[str]:
@@ -57,7 +34,7 @@ def normalize_groups(value: Any) -> frozenset[str]:
     return frozenset(part for part in text.replace(",", " ").split() if part)
 
 
-def require_permission(agent: Agent, permission: str) -> None:
+def require_permission(agent: ActingAgent, permission: str) -> None:
     if not agent.can(permission):
         raise Forbidden(f"This needs the '{permission}' permission.")
 
@@ -134,11 +111,11 @@ def verify_id_token(token: str) -> dict[str, Any]:
     return dict(decoded.claims)
 
 
-def agent_from_claims(claims: dict[str, Any]) -> Agent:
+def agent_from_claims(claims: dict[str, Any]) -> ActingAgent:
     username = claims.get("cognito:username") or claims.get("username")
     if not username:
         raise Unauthorized("The token does not name an agent.")
-    return Agent(
+    return ActingAgent(
         username=str(username),
         email=claims.get("email"),
         groups=normalize_groups(claims.get("cognito:groups")),
@@ -147,7 +124,7 @@ def agent_from_claims(claims: dict[str, Any]) -> Agent:
     )
 
 
-def authenticate_agent(authorization: str | None, gateway_claims: dict[str, Any] | None) -> Agent:
+def authenticate_agent(authorization: str | None, gateway_claims: dict[str, Any] | None) -> ActingAgent:
     """The calling agent. Trust API Gateway's verified claims only when deployed behind it."""
     if get_config().trust_gateway_authorizer and gateway_claims:
         return agent_from_claims(gateway_claims)

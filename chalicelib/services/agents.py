@@ -15,7 +15,8 @@ from typing import Any
 from chalicelib import aws
 from chalicelib.config import get_config
 from chalicelib.errors import Conflict, InvalidInput, NotFound
-from chalicelib.services.agent_auth import GROUPS, SUPER_USER_GROUP
+from chalicelib.identity import SUPER_USER_GROUP
+from chalicelib.services.agent_auth import GROUPS
 
 # Cognito's ListUsers returns at most 60 users per call.
 _COGNITO_PAGE = 60

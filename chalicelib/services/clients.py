@@ -11,6 +11,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.identity import receives_notifications
 from chalicelib.ids import iso, new_id, utcnow
 from chalicelib.models.base import get_of_kind
 from chalicelib.models.users import (
@@ -59,13 +60,6 @@ class Client:
     @property
     def receives_notifications(self) -> bool:
         return receives_notifications(self.status)
-
-
-def receives_notifications(status: str | None) -> bool:
-    """The one rule for every notification email (product.md §1.1, §1.7, §3): only an
-    active client gets mail. Inactive (never invited), invited (not yet activated) and
-    disabled clients get none."""
-    return status == ACTIVE
 
 
 def to_client(item: UserModel) -> Client:

@@ -5,12 +5,12 @@ organization's clients: they are 404, exactly like clients that do not exist."""
 from __future__ import annotations
 
 from chalicelib.errors import Conflict, Forbidden, NotFound
+from chalicelib.identity import ActingClient
 from chalicelib.models.users import CLIENT_USER, UserModel
 from chalicelib.services import clients
-from chalicelib.services.sessions import Principal
 
 
-def _organization_of(admin: Principal) -> str:
+def _organization_of(admin: ActingClient) -> str:
     if not admin.is_client_admin:
         raise Forbidden("Only client admins manage their organization's clients.")
     if not admin.organization_id:
@@ -18,19 +18,19 @@ def _organization_of(admin: Principal) -> str:
     return admin.organization_id
 
 
-def list_colleagues(admin: Principal, *, limit: int, start_key: dict | None
+def list_colleagues(admin: ActingClient, *, limit: int, start_key: dict | None
                     ) -> tuple[list[clients.Client], dict | None]:
     organization_id = _organization_of(admin)
     return clients.list_clients(limit=limit, start_key=start_key, organization_id=organization_id)
 
 
-def invite_colleague(admin: Principal, email: str, name: str | None) -> clients.Client:
+def invite_colleague(admin: ActingClient, email: str, name: str | None) -> clients.Client:
     organization_id = _organization_of(admin)
     return clients.create_client(email, name=name, organization_id=organization_id, role=CLIENT_USER,
                                  send_invitation=True, invited_by=f"client:{admin.id}")
 
 
-def _colleague(admin: Principal, client_id: str) -> UserModel:
+def _colleague(admin: ActingClient, client_id: str) -> UserModel:
     organization_id = _organization_of(admin)
     item = clients.find_item(client_id)
     if item is None or item.organization_id != organization_id:
@@ -38,7 +38,7 @@ def _colleague(admin: Principal, client_id: str) -> UserModel:
     return item
 
 
-def disable_colleague(admin: Principal, client_id: str) -> clients.Client:
+def disable_colleague(admin: ActingClient, client_id: str) -> clients.Client:
     item = _colleague(admin, client_id)
     if item.id == admin.id:
         raise Conflict("You cannot deactivate your own account.")

@@ -10,6 +10,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict
+from chalicelib.identity import TicketRequester
 from chalicelib.ids import iso, new_id, utcnow
 from chalicelib.models.notes import NoteModel
 from chalicelib.models.outbox import OutboxModel
@@ -85,7 +86,7 @@ def _add_note_once(ticket: TicketModel, author: Author, body: str, internal: boo
         actions += [*tickets.status_actions(ticket, "open"), TicketModel.resolved_at.remove()]
     # A client's note goes to agents only: the requester's account is read for agents' notes.
     requester = (tickets.requester_state(ticket.requester_id) if author.kind == "agent"
-                 else notifications.Requester(ticket.requester_id, None, None))
+                 else TicketRequester(ticket.requester_id, None, None))
     recipients = notifications.note_recipients(
         author_kind=author.kind, author_id=author.id, internal=internal, notify_contact=notify_contact,
         notify_assignees=notify_assignees, requester=requester,

@@ -6,7 +6,7 @@ messages for them. The rules in one place:
   - a note by a client -> the assignees, or the agents' shared address when unassigned;
   - the author never gets their own note;
   - a client never gets an internal note, nor any email about a blocked ticket, nor any
-    email at all unless active (services/clients.py: receives_notifications);
+    email at all unless active (identity.receives_notifications);
   - template data never contains an internal note's text;
   - one event mails an address once: when the requester's address is also an agents'
     address (the shared one, or an assignee's), only the client's copy goes there. The
@@ -22,20 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.config import get_config
+from chalicelib.identity import TicketRequester
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.services import outbox
-from chalicelib.services.clients import receives_notifications
-
-
-@dataclass(frozen=True)
-class Requester:
-    id: str | None
-    email: str | None
-    status: str | None  # None when the account was removed
-
-    @property
-    def reachable(self) -> bool:
-        return bool(self.email) and receives_notifications(self.status)
 
 
 @dataclass(frozen=True)
@@ -45,7 +34,7 @@ class NoteRecipients:
 
 
 def note_recipients(*, author_kind: str, author_id: str, internal: bool, notify_contact: bool | None,
-                    notify_assignees: bool | None, requester: Requester, assignees: dict[str, str],
+                    notify_assignees: bool | None, requester: TicketRequester, assignees: dict[str, str],
                     agents_email: str, blocked: bool) -> NoteRecipients:
     """`assignees` maps agent username -> email; `author_id` is a username or client id."""
     if author_kind == "client":
@@ -60,7 +49,7 @@ def note_recipients(*, author_kind: str, author_id: str, internal: bool, notify_
     return NoteRecipients(client, _unique(_without(agents, client)))
 
 
-def client_may_be_told(requester: Requester, blocked: bool) -> bool:
+def client_may_be_told(requester: TicketRequester, blocked: bool) -> bool:
     return requester.reachable and not blocked
 
 
@@ -83,7 +72,7 @@ def _summary(ticket: Any) -> dict[str, Any]:
             "requester_email": ticket.requester_email or ""}
 
 
-def ticket_created_messages(ticket: Any, requester: Requester, agents_email: str) -> list[OutboxModel]:
+def ticket_created_messages(ticket: Any, requester: TicketRequester, agents_email: str) -> list[OutboxModel]:
     """Confirmation to the requester, alert to the agents' shared address."""
     number = int(ticket.number)
     found: list[OutboxModel] = []
@@ -117,7 +106,7 @@ def note_messages(ticket: Any, note: Any, recipients: NoteRecipients) -> list[Ou
     return found
 
 
-def resolved_messages(ticket: Any, requester: Requester, rating_on: bool) -> list[OutboxModel]:
+def resolved_messages(ticket: Any, requester: TicketRequester, rating_on: bool) -> list[OutboxModel]:
     if not client_may_be_told(requester, bool(ticket.block_client_view)):
         return []
     number = int(ticket.number)

@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.errors import InvalidCredentials, TooManyRequests, Unauthorized
+from chalicelib.identity import ActingClient
 from chalicelib.ids import new_secret, utcnow
 from chalicelib.models.users import ACTIVE, DISABLED, INACTIVE, UserModel
 from chalicelib.services import clients, passwords, portal_log
@@ -34,28 +35,6 @@ class Session:
     key: str
     value: dict[str, Any]
     expires_at: datetime
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The client a portal request acts as."""
-
-    id: str
-    email: str
-    name: str | None
-    phone: str | None
-    organization_id: str | None
-    role: str
-    read_only: bool = False
-    impersonated_by: str | None = None
-    session_key: str = field(default="", repr=False)
-    expires_at: datetime | None = None
-
-    @property
-    def is_client_admin(self) -> bool:
-        from chalicelib.models.users import CLIENT_ADMIN
-
-        return self.role == CLIENT_ADMIN
 
 
 class LoginRefused(InvalidCredentials):
@@ -222,7 +201,7 @@ def parse_token(token: str | None) -> tuple[str, str] | None:
     return client_id, secret
 
 
-def authenticate(token: str | None) -> Principal:
+def authenticate(token: str | None) -> ActingClient:
     """The client behind a session token, in one GetItem; 401 otherwise."""
     parsed = parse_token(token)
     if parsed is None:
@@ -236,7 +215,7 @@ def authenticate(token: str | None) -> Principal:
     now = utcnow()
     if not value or value.get("exp", 0) <= now.timestamp():
         raise Unauthorized("Your session has ended. Log in again.")
-    return Principal(
+    return ActingClient(
         id=item.id, email=item.email or "", name=item.name, phone=item.phone, organization_id=item.organization_id,
         role=item.role or "client_user", read_only=bool(value.get("ro")), impersonated_by=value.get("agent"),
         session_key=key, expires_at=datetime.fromtimestamp(value["exp"], tz=now.tzinfo),

@@ -7,7 +7,6 @@ is invisible. Invisible is 404, never 403, in lists too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +14,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chalicelib.identity import ActingClient, TicketRequester
 from chalicelib.ids import iso, utcnow
 from chalicelib.models.base import get_of_kind
 from chalicelib.models.outbox import OutboxModel
@@ -36,17 +36,6 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 FINISHED = ("resolved", "closed")
 
 
-@dataclass(frozen=True)
-class ClientActor:
-    """A client acting on tickets (from the portal session)."""
-
-    id: str
-    name: str | None
-    email: str
-    organization_id: str | None
-    is_client_admin: bool
-
-
 def _connection() -> Any:
     return TicketModel._get_connection().connection
 
@@ -64,13 +53,13 @@ def allocate_number() -> int:
     return FIRST_NUMBER - 1 + int(answer["Attributes"]["next_number"]["N"])
 
 
-def requester_state(requester_id: str | None) -> notifications.Requester:
+def requester_state(requester_id: str | None) -> TicketRequester:
     from chalicelib.services.clients import find_item
 
     item = find_item(requester_id) if requester_id else None
     if item is None:
-        return notifications.Requester(requester_id, None, None)
-    return notifications.Requester(item.id, item.email, item.status)
+        return TicketRequester(requester_id, None, None)
+    return TicketRequester(item.id, item.email, item.status)
 
 
 def _index_status(item: TicketModel) -> None:
@@ -100,7 +89,7 @@ def load(number: int | str) -> TicketModel:
     return item
 
 
-def _visible_to_client(item: TicketModel, client: ClientActor) -> bool:
+def _visible_to_client(item: TicketModel, client: ActingClient) -> bool:
     if item.block_client_view:
         return False
     if item.requester_id == client.id:
@@ -108,7 +97,7 @@ def _visible_to_client(item: TicketModel, client: ClientActor) -> bool:
     return client.is_client_admin and bool(client.organization_id) and item.organization_id == client.organization_id
 
 
-def load_for_client(number: int | str, client: ClientActor) -> TicketModel:
+def load_for_client(number: int | str, client: ActingClient) -> TicketModel:
     item = load(number)
     if not _visible_to_client(item, client):
         raise NotFound("Ticket not found.")
@@ -147,18 +136,9 @@ def agent_view(item: TicketModel) -> dict[str, Any]:
 
 # --- creating ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Requester:
-    id: str
-    name: str | None
-    email: str
-    organization_id: str | None
-    status: str
-
-
 def create(*, subject: str, description: str, priority: str | None, category: str | None, requester_id: str,
            created_by: str, assignees: dict[str, str] | None = None, status: str = "new",
-           opened_by: ClientActor | None = None) -> TicketModel:
+           opened_by: ActingClient | None = None) -> TicketModel:
     """A new ticket for `requester_id` (a client), with ticket-created mail queued in the
     same transaction. The requester's name and email are copied onto the ticket, so they
     stay even if the client is removed. `opened_by`: the client opening their own ticket,
@@ -166,13 +146,13 @@ def create(*, subject: str, description: str, priority: str | None, category: st
     from chalicelib.models.users import ACTIVE
     from chalicelib.services.clients import find_item
 
-    requester: Any
     if opened_by is not None and opened_by.id == requester_id:
-        requester = _Requester(opened_by.id, opened_by.name, opened_by.email, opened_by.organization_id, ACTIVE)
+        requester = TicketRequester(opened_by.id, opened_by.email, ACTIVE, opened_by.name, opened_by.organization_id)
     else:
-        requester = find_item(requester_id)
-    if requester is None:
-        raise InvalidInput("This client does not exist.", fields={"requester_id": "unknown client"})
+        stored = find_item(requester_id)
+        if stored is None:
+            raise InvalidInput("This client does not exist.", fields={"requester_id": "unknown client"})
+        requester = TicketRequester(stored.id, stored.email, stored.status, stored.name, stored.organization_id)
     now = utcnow()
     number = allocate_number()
     item = TicketModel(
@@ -187,8 +167,7 @@ def create(*, subject: str, description: str, priority: str | None, category: st
     )
     _index_status(item)
     messages = notifications.ticket_created_messages(
-        item, notifications.Requester(requester.id, requester.email, requester.status),
-        get_settings().effective_agents_email)
+        item, requester, get_settings().effective_agents_email)
     with TransactWrite(connection=_connection()) as tx:
         tx.save(item)
         for username in item.assignees or []:
@@ -210,7 +189,7 @@ def assignments_with_status(item: TicketModel, status: str) -> list[AssignmentMo
 
 # --- listing ----------------------------------------------------------------------------
 
-def list_for_client(client: ClientActor, *, scope: str, status: str | None, limit: int, start_key: dict | None
+def list_for_client(client: ActingClient, *, scope: str, status: str | None, limit: int, start_key: dict | None
                     ) -> tuple[list[TicketModel], dict | None]:
     """One Query: the requester's tickets, or (client admins) the organization's; with a
     status, that owner's status index. Tickets blocked from client view are filtered out
@@ -311,7 +290,7 @@ def _index_key(index: Any, item: AssignmentModel) -> dict[str, Any]:
 
 # --- changing ---------------------------------------------------------------------------
 
-def update_by_client(number: int | str, client: ClientActor, changes: dict[str, Any]) -> TicketModel:
+def update_by_client(number: int | str, client: ActingClient, changes: dict[str, Any]) -> TicketModel:
     item = load_for_client(number, client)
     if item.requester_id != client.id:
         raise Forbidden("Only the requester edits a ticket.")
@@ -404,7 +383,7 @@ def touch_actions(now: datetime, number: int, *, public: bool) -> list[Any]:
     return actions
 
 
-def set_rating(number: int | str, client: ClientActor, score: int, comment: str | None) -> TicketModel:
+def set_rating(number: int | str, client: ActingClient, score: int, comment: str | None) -> TicketModel:
     """The requester rates a resolved ticket, when rating is on (product.md §4)."""
     if not get_settings().allow_client_rating:
         raise Forbidden("Rating is not enabled on this portal.")  # api.md's plain 403 code

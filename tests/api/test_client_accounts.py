@@ -194,6 +194,6 @@ def test_an_inactive_client_can_be_invited_later_but_an_active_one_not(api, port
 
 
 def test_only_active_clients_receive_notifications():
-    from chalicelib.services.clients import receives_notifications
+    from chalicelib.identity import receives_notifications
 
     assert [s for s in ("inactive", "invited", "active", "disabled") if receives_notifications(s)] == ["active"]

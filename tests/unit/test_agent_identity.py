@@ -6,7 +6,8 @@ import pytest
 
 from chalicelib import config
 from chalicelib.errors import Unauthorized
-from chalicelib.services.agent_auth import Agent, authenticate_agent, normalize_groups
+from chalicelib.identity import ActingAgent as Agent
+from chalicelib.services.agent_auth import authenticate_agent, normalize_groups
 
 
 @pytest.mark.parametrize("claim, expected", [

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.services.notifications import Requester, note_recipients
+from chalicelib.identity import TicketRequester as Requester
+from chalicelib.services.notifications import note_recipients
 
 REQUESTER = Requester("client-1", "rita@acme.test", "active")
 ASSIGNEES = {"ann": "ann@helpdesk.test", "bob": "bob@helpdesk.test"}
