@@ -6,9 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from chalicelib.schemas.common import Email, PageQuery, Strict
+from chalicelib.schemas.common import Email, PageQuery, Strict, one_line
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = one_line(200)
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^[0-9+()./ -]*$")]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 
 class Strict(BaseModel):
@@ -35,3 +36,21 @@ class Error(BaseModel):
 _EMAIL_CHAR = r"[\x21-\x3f\x41-\x7e]"
 Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254,
                                          pattern=rf"^{_EMAIL_CHAR}+@{_EMAIL_CHAR}+\.{_EMAIL_CHAR}+$")]
+
+
+# Unicode's control characters (category Cc: C0, DEL and C1). A one-line field ends up in a mail
+# subject, a header or a log line, where a CR/LF could start a new header ("Bcc: ...") or a NUL
+# cut the value short, so they are refused rather than stripped.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _no_control_characters(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must be one line without control characters (line breaks, tabs, NUL)")
+    return value
+
+
+def one_line(max_length: int, min_length: int = 1) -> Any:
+    """A single-line text field: whitespace around it stripped, no control characters."""
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+                     AfterValidator(_no_control_characters)]

@@ -2,17 +2,19 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from chalicelib.schemas.common import PageQuery, Strict
+from chalicelib.schemas.common import PageQuery, Strict, one_line
+
+OrganizationName = one_line(200)
 
 
 class OrganizationCreate(Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: OrganizationName
     domain: str | None = Field(None, max_length=253, pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
     notes: str | None = Field(None, max_length=2000)
 
 
 class OrganizationUpdate(Strict):
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: OrganizationName | None = None
     domain: str | None = Field(None, max_length=253, pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
     notes: str | None = Field(None, max_length=2000)
 

@@ -7,12 +7,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from chalicelib.schemas.common import PageQuery, Query, Strict
+from chalicelib.schemas.common import PageQuery, Query, Strict, one_line
 
-Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Subject = one_line(200)
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
-Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+Category = one_line(100)
+Username = one_line(128)
 Status = Literal["new", "open", "pending", "resolved", "closed"]
 Priority = Literal["low", "normal", "high", "urgent"]
 
