@@ -12,7 +12,7 @@ routes = RouteGroup(__name__, auth="agent", tag="agents")
 @routes.route("/agent/agents", "GET", summary="List agents with their groups (admins)", permission="admins",
               query="agents.AgentListQuery", response="agents.AgentPage")
 def list_agents(call: Call) -> dict:
-    # Cognito's PaginationToken travels inside the project's signed cursor, so it stays opaque.
+    # Cognito's PaginationToken travels inside the project's encrypted cursor, so it stays opaque.
     cursor = start_key(call)
     token = cursor.get("t") if cursor else None
     if cursor is not None and not isinstance(token, str):
