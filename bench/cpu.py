@@ -36,7 +36,8 @@ PROFILED = ("GET /portal/tickets", "GET /agent/tickets", "POST /portal/tickets/{
 # organization) need a fresh request each time.
 REPEATABLE = ("POST /portal/tickets/{number}/notes", "POST /agent/tickets/{number}/notes")
 # Every request passes through these; naming them says nothing about the route.
-WRAPPERS = frozenset({"all_middleware", "http_middleware", "page_for_browser_navigation", "view", "_prepare"})
+WRAPPERS = frozenset({"log_invocation", "log_request", "secure_answer", "refuse_oversized_body",
+                      "page_for_browser_navigation", "view", "run_handler"})
 LAMBDA_ENV = {"AWS_LAMBDA_FUNCTION_NAME": "portico-bench", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11"}
 
 

@@ -8,7 +8,6 @@ from chalicelib.services import notes, tickets
 from chalicelib.services.agent_auth import require_permission
 
 routes = RouteGroup(__name__, auth="agent", tag="tickets")
-blueprint = routes.blueprint
 
 
 def _assignees(call: Call, usernames: list[str] | None) -> dict[str, str] | None:
@@ -24,16 +23,14 @@ def _assignees(call: Call, usernames: list[str] | None) -> dict[str, str] | None
               query="tickets.AgentTicketListQuery", response="tickets.AgentTicketPage")
 def list_tickets(call: Call) -> dict:
     q = call.query
-    scope = f"agent-tickets:{q.status or ''}:{q.assignee or ''}:{q.organization_id or ''}:{q.requester_id or ''}"
     items, last_key = tickets.list_for_agent(status=q.status, assignee=q.assignee, organization_id=q.organization_id,
                                              requester_id=q.requester_id, limit=q.limit,
-                                             start_key=start_key(scope, q))
-    return page(scope, [tickets.agent_view(item) for item in items], last_key)
+                                             start_key=start_key(call))
+    return page(call, [tickets.agent_view(item) for item in items], last_key)
 
 
-@routes.route("/agent/tickets", "POST", status=201, summary="Open a ticket on behalf of a client "
-              "(honours Idempotency-Key)", body="tickets.AgentTicketCreate", response="tickets.AgentTicket",
-              errors=(403, 409))
+@routes.route("/agent/tickets", "POST", status=201, summary="Open a ticket on behalf of a client",
+              body="tickets.AgentTicketCreate", response="tickets.AgentTicket", errors=(403, 409), idempotent=True)
 def create_ticket(call: Call) -> dict:
     body = call.body
     assignees = _assignees(call, body.assignees)
@@ -44,7 +41,7 @@ def create_ticket(call: Call) -> dict:
                               assignees=assignees, created_by=f"agent:{call.agent.username}")
         return tickets.agent_view(item)
 
-    return call.once("agent-ticket", create)
+    return create()
 
 
 @routes.route("/agent/tickets/{number}", "GET", summary="A ticket", response="tickets.AgentTicket", errors=(404,))
@@ -68,15 +65,13 @@ def update_ticket(call: Call, number: str) -> dict:
               query="common.PageQuery", response="tickets.AgentNotePage", errors=(404,))
 def list_notes(call: Call, number: str) -> dict:
     item = tickets.load(number)
-    scope = f"agent-notes:{int(item.number)}"
     found, last_key = notes.list_notes(int(item.number), include_internal=True, limit=call.query.limit,
-                                       start_key=start_key(scope, call.query))
-    return page(scope, [notes.note_view(n, for_client=False) for n in found], last_key)
+                                       start_key=start_key(call))
+    return page(call, [notes.note_view(n, for_client=False) for n in found], last_key)
 
 
-@routes.route("/agent/tickets/{number}/notes", "POST", status=201, summary="Add a public or internal note "
-              "(honours Idempotency-Key)", body="tickets.AgentNoteCreate", response="tickets.AgentNote",
-              errors=(404, 409))
+@routes.route("/agent/tickets/{number}/notes", "POST", status=201, summary="Add a public or internal note",
+              body="tickets.AgentNoteCreate", response="tickets.AgentNote", errors=(404, 409), idempotent=True)
 def add_note(call: Call, number: str) -> dict:
     body, agent = call.body, call.agent
 
@@ -87,7 +82,7 @@ def add_note(call: Call, number: str) -> dict:
                               notify_assignees=body.notify_assignees)
         return notes.note_view(note, for_client=False)
 
-    return call.once(f"agent-note:{number}", add)
+    return add()
 
 
 @routes.route("/agent/reports/ratings", "GET", summary="Average rating per agent and the team average",

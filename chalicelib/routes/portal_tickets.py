@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from chalicelib.cursor import encode_cursor
-from chalicelib.routes.api import Call, RouteGroup, page, start_key
+from chalicelib.routes.api import Call, RouteGroup, next_cursor, page, start_key
 from chalicelib.services import notes, tickets
 
 routes = RouteGroup(__name__, auth="portal", tag="portal-tickets")
-blueprint = routes.blueprint
 
 # The public notes a ticket's view carries, oldest first. Nearly every conversation fits, so
 # the view stays one GetItem and one Query; a longer one answers `next_notes_cursor`, and
@@ -15,22 +13,17 @@ blueprint = routes.blueprint
 CONVERSATION_PAGE = 100
 
 
-def _notes_scope(number: int) -> str:
-    return f"portal-notes:{number}"
-
-
 @routes.route("/portal/tickets", "GET", summary="My tickets (client admins: scope=organization)",
               query="tickets.PortalTicketListQuery", response="tickets.TicketPage", errors=(403,))
 def list_tickets(call: Call) -> dict:
     query = call.query
-    scope = f"portal-tickets:{call.client.id}:{query.scope}:{query.status or ''}"
     items, last_key = tickets.list_for_client(call.client, scope=query.scope, status=query.status,
-                                              limit=query.limit, start_key=start_key(scope, query))
-    return page(scope, [tickets.client_view(item) for item in items], last_key)
+                                              limit=query.limit, start_key=start_key(call))
+    return page(call, [tickets.client_view(item) for item in items], last_key)
 
 
-@routes.route("/portal/tickets", "POST", status=201, summary="Open a ticket (honours Idempotency-Key)",
-              body="tickets.PortalTicketCreate", response="tickets.Ticket", errors=(409,))
+@routes.route("/portal/tickets", "POST", status=201, summary="Open a ticket",
+              body="tickets.PortalTicketCreate", response="tickets.Ticket", errors=(409,), idempotent=True)
 def create_ticket(call: Call) -> dict:
     body = call.body
 
@@ -40,7 +33,7 @@ def create_ticket(call: Call) -> dict:
                               created_by=f"client:{call.client.id}", opened_by=call.client)
         return tickets.client_view(item)
 
-    return call.once("portal-ticket", create)
+    return create()
 
 
 @routes.route("/portal/tickets/{number}", "GET", summary="A ticket with its public conversation "
@@ -50,7 +43,7 @@ def get_ticket(call: Call, number: str) -> dict:
     item = tickets.load_for_client(number, call.client)
     conversation, last_key = notes.list_notes(int(item.number), include_internal=False, limit=CONVERSATION_PAGE)
     return {**tickets.client_view(item), "notes": [notes.note_view(n, for_client=True) for n in conversation],
-            "next_notes_cursor": encode_cursor(_notes_scope(int(item.number)), last_key)}
+            "next_notes_cursor": next_cursor(call, last_key, of=list_notes)}
 
 
 @routes.route("/portal/tickets/{number}/notes", "GET", summary="A ticket's public notes, oldest first "
@@ -58,10 +51,9 @@ def get_ticket(call: Call, number: str) -> dict:
               response="tickets.NotePage", errors=(404,))
 def list_notes(call: Call, number: str) -> dict:
     item = tickets.load_for_client(number, call.client)
-    scope = _notes_scope(int(item.number))
     found, last_key = notes.list_notes(int(item.number), include_internal=False, limit=call.query.limit,
-                                       start_key=start_key(scope, call.query))
-    return page(scope, [notes.note_view(n, for_client=True) for n in found], last_key)
+                                       start_key=start_key(call))
+    return page(call, [notes.note_view(n, for_client=True) for n in found], last_key)
 
 
 @routes.route("/portal/tickets/{number}", "PATCH", summary="Edit my ticket while it is not resolved or closed",
@@ -71,8 +63,8 @@ def update_ticket(call: Call, number: str) -> dict:
     return tickets.client_view(item)
 
 
-@routes.route("/portal/tickets/{number}/notes", "POST", status=201, summary="Reply (honours Idempotency-Key)",
-              body="tickets.PortalNoteCreate", response="tickets.Note", errors=(404, 409))
+@routes.route("/portal/tickets/{number}/notes", "POST", status=201, summary="Reply",
+              body="tickets.PortalNoteCreate", response="tickets.Note", errors=(404, 409), idempotent=True)
 def reply(call: Call, number: str) -> dict:
     client = call.client
 
@@ -81,7 +73,7 @@ def reply(call: Call, number: str) -> dict:
         author = notes.Author("client", client.id, client.name or client.email)
         return notes.note_view(notes.add_note(item, author, call.body.body), for_client=True)
 
-    return call.once(f"portal-note:{number}", add)
+    return add()
 
 
 @routes.route("/portal/tickets/{number}/rating", "POST", summary="Rate a resolved ticket (when rating is on)",

@@ -21,7 +21,6 @@ from chalicelib.errors import NotFound
 from chalicelib.routes.api import Call, RouteGroup, portal_prefix
 
 routes = RouteGroup(__name__, auth="open", tag="public")
-blueprint = routes.blueprint
 
 PORTAL_DIR = Path(__file__).resolve().parent.parent / "portal"
 PORTAL_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -68,8 +67,6 @@ def page_for_browser_navigation(event: object, get_response: Callable[[object], 
         response.headers.setdefault("Vary", "Accept")
     return response
 
-
-blueprint.register_middleware(page_for_browser_navigation, "http")
 
 
 @routes.route("/portal/config", "GET", summary="What the portal page needs to know before log-in",
