@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import importlib
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,14 +20,14 @@ from typing import Any
 
 from chalice import Blueprint, CognitoUserPoolAuthorizer, Response
 
+from chalicelib.config import user_pool_arn
 from chalicelib.errors import InvalidInput, PorticoError, Unauthorized
 
 MAX_BODY_BYTES = 256 * 1024
 
 agent_authorizer = CognitoUserPoolAuthorizer(
     "PorticoAgents",
-    provider_arns=[os.environ.get("PORTICO_USER_POOL_ARN",
-                                  "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_local")],
+    provider_arns=[user_pool_arn()],
 )
 
 
