@@ -56,8 +56,8 @@ M = TypeVar("M", bound=Model)
 MAX_KEY_BYTES = 2048  # DynamoDB's limit for a partition key
 
 
-def get_of_kind(model: type[M], key: str, kind: str, *, consistent_read: bool = True) -> M | None:
-    """The item at `key` if it is of this `kind`: the tables hold several kinds of item
+def get_of_kind(model: type[M], key: str, item_kind: str, *, consistent_read: bool = True) -> M | None:
+    """The item at `key` if its stored `kind` is `item_kind`: the tables hold several kinds of item
     (clients beside their email guards and tokens, tickets beside the number counter).
     A key DynamoDB cannot hold (empty, or over its 2048-byte limit) names nothing; asking
     would be a ValidationException, a 500 for what is only an unknown id."""
@@ -67,7 +67,7 @@ def get_of_kind(model: type[M], key: str, kind: str, *, consistent_read: bool = 
         item = model.get(key, consistent_read=consistent_read)
     except DoesNotExist:
         return None
-    return item if getattr(item, "kind", None) == kind else None
+    return item if getattr(item, "kind", None) == item_kind else None
 
 
 class UTCDateTime(UTCDateTimeAttribute):
