@@ -95,9 +95,8 @@ def find_item(client_id: str) -> UserModel | None:
         return None
 
 
-def client_id_by_email(email: str) -> str | None:
-    """The id its guard item names for this email (any case), or None: one GetItem, without
-    reading the client (the portal log files a refused attempt under its client this way)."""
+def _email_owner_id(email: str) -> str | None:
+    """The id its guard item names for this email (any case), or None: one GetItem."""
     if not email.strip() or len(email) > MAX_EMAIL_LENGTH:
         return None
     try:
@@ -108,8 +107,14 @@ def client_id_by_email(email: str) -> str | None:
 
 def find_by_email(email: str) -> UserModel | None:
     """The client owning this email (any case), through its guard item."""
-    client_id = client_id_by_email(email)
+    client_id = _email_owner_id(email)
     return find_item(client_id) if client_id else None
+
+
+def client_id_by_email(email: str) -> str | None:
+    """The id of the client owning this email, without reading the client: for the portal
+    log on refused paths, which must file an attempt under its client."""
+    return _email_owner_id(email)
 
 
 def new_client_item(email: str, *, name: str | None, phone: str | None, organization_id: str | None, role: str,
