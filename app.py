@@ -3,7 +3,7 @@
 
 from chalice import Chalice, Rate
 
-from chalicelib import jobs
+from chalicelib import config, jobs
 from chalicelib.routes import (
     agent_tickets,
     agents,
@@ -28,8 +28,8 @@ pipeline.install(app, [module.routes for module in (
 
 
 # Mail: the outbox table's stream sends what a request queued; the sweeper retries and
-# catches what the stream missed. PORTICO_OUTBOX_STREAM_ARN is read at import (see jobs).
-@app.on_dynamodb_record(stream_arn=jobs.outbox_stream_arn(), batch_size=10, starting_position="LATEST")
+# catches what the stream missed. The stream's ARN is read at import (see config).
+@app.on_dynamodb_record(stream_arn=config.outbox_stream_arn(), batch_size=10, starting_position="LATEST")
 def deliver_outbox_stream(event):
     return jobs.deliver_mail_stream(event)
 

@@ -28,7 +28,7 @@ from bench.environment import ROOT
 from bench.scenarios import SCENARIOS
 from bench.stage import Stage
 
-# The paths the issue names (ticket list, note creation) and what exists before them.
+# The hot paths profiled (ticket lists, note creation) and what exists before them.
 PROFILED = ("GET /portal/tickets", "GET /agent/tickets", "POST /portal/tickets/{number}/notes",
             "POST /agent/tickets/{number}/notes", "GET /agent/organizations", "POST /agent/organizations")
 # Sent again as they are (a warm container serving the same list, more notes on one ticket):

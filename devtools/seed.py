@@ -38,7 +38,7 @@ def _activate(client_id: str, password: str) -> None:
     """Demo only: make the client active with a known password, as activation would."""
     from chalicelib.ids import utcnow
     from chalicelib.models.users import ACTIVE, UserModel
-    from chalicelib.services.clients import load_item
+    from chalicelib.services.client_store import load_item
     from chalicelib.services.passwords import hash_password
 
     now = utcnow()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, CognitoUserPoolAuthorizer, Response
 
+from chalicelib.config import user_pool_arn
 from chalicelib.errors import InvalidInput, PorticoError
 
 if TYPE_CHECKING:
@@ -34,8 +34,7 @@ MAX_JSON_DEPTH = 64
 
 agent_authorizer = CognitoUserPoolAuthorizer(
     "PorticoAgents",
-    provider_arns=[os.environ.get("PORTICO_USER_POOL_ARN",
-                                  "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_local")],
+    provider_arns=[user_pool_arn()],
 )
 
 Handler = Callable[..., Any]

@@ -54,7 +54,7 @@ def allocate_number() -> int:
 
 
 def requester_state(requester_id: str | None) -> TicketRequester:
-    from chalicelib.services.clients import find_item
+    from chalicelib.services.client_store import find_item
 
     item = find_item(requester_id) if requester_id else None
     if item is None:
@@ -144,7 +144,7 @@ def create(*, subject: str, description: str, priority: str | None, category: st
     stay even if the client is removed. `opened_by`: the client opening their own ticket,
     whose session was read in this request (so active and current): no second read."""
     from chalicelib.models.users import ACTIVE
-    from chalicelib.services.clients import find_item
+    from chalicelib.services.client_store import find_item
 
     if opened_by is not None and opened_by.id == requester_id:
         requester = TicketRequester(opened_by.id, opened_by.email, ACTIVE, opened_by.name, opened_by.organization_id)
