@@ -28,14 +28,13 @@ class StatusRule:
     on_enter: str
 
 
-_S = TicketStatus
 TRANSITIONS: dict[str, StatusRule] = {
-    # status:    StatusRule(client edits, client reply leads to, may be rated, agent sets, entering it)
-    _S.NEW:      StatusRule(True,  _S.NEW,  False, True, CLEARS_RESOLUTION),
-    _S.OPEN:     StatusRule(True,  _S.OPEN, False, True, CLEARS_RESOLUTION),
-    _S.PENDING:  StatusRule(True,  _S.OPEN, False, True, CLEARS_RESOLUTION),
-    _S.RESOLVED: StatusRule(False, _S.OPEN, True,  True, RESOLVES),
-    _S.CLOSED:   StatusRule(False, None,    True,  True, KEEPS_RESOLUTION),  # a reply: open a new ticket
+    # status:              StatusRule(client edits, client reply leads to, rated, agent sets, entering it)
+    TicketStatus.NEW:      StatusRule(True,  TicketStatus.NEW,  False, True, CLEARS_RESOLUTION),
+    TicketStatus.OPEN:     StatusRule(True,  TicketStatus.OPEN, False, True, CLEARS_RESOLUTION),
+    TicketStatus.PENDING:  StatusRule(True,  TicketStatus.OPEN, False, True, CLEARS_RESOLUTION),
+    TicketStatus.RESOLVED: StatusRule(False, TicketStatus.OPEN, True,  True, RESOLVES),
+    TicketStatus.CLOSED:   StatusRule(False, None,              True,  True, KEEPS_RESOLUTION),  # open a new one
 }
 
 # The statuses a rating may be given in, for the write's condition (the status may change
