@@ -1,15 +1,15 @@
 # Portico: `make run` starts the local stack, `make test` runs every test.
-# Both set up what they need on a fresh machine (Python 3.11 and make).
+# Both set up what they need on a fresh machine (Python 3.13 and make).
 
-PYTHON ?= python3.11
+PYTHON ?= python3.13
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: chromium run test lint fuzz mail agent-token resend bench infra-check clean bootstrap deploy destroy
+.PHONY: chromium run test lint fuzz mail agent-token resend bench infra-check clean bootstrap deploy destroy rollback
 
 $(STAMP): requirements.txt requirements-dev.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "needs $(PYTHON) (or make PYTHON=/path/to/python3.13)"; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
@@ -81,3 +81,8 @@ deploy: $(INFRA_STAMP)
 
 destroy: $(INFRA_STAMP)
 	$(PY) infra/deploy.py --stage $(or $(STAGE),dev) --destroy $(CDK_ARGS)
+
+# Canary releases (docs/operations.md): every function's `live` alias back to its previous
+# version; FUNCTION=APIHandler for one, VERSION=12 for a given one.
+rollback: $(INFRA_STAMP)
+	$(PY) infra/rollback.py --stage $(or $(STAGE),dev)
