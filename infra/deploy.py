@@ -63,9 +63,9 @@ def stack_outputs(stage: str) -> dict[str, str]:
 
 def table_names(stage: str) -> list[str]:
     """The tables the stack creates (derived from the models, as the stack does)."""
-    for path in (str(INFRA_DIR), str(INFRA_DIR.parent)):
+    for path in (str(INFRA_DIR.parent), str(INFRA_DIR)):
         if path not in sys.path:
-            sys.path.insert(0, path)
+            sys.path.append(path)  # after the rest: the project's app.py stays `app`
     from stacks.tables import physical_name, table_specs
 
     return [physical_name(stage, logical) for logical in table_specs()[0]]
