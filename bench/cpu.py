@@ -37,7 +37,7 @@ PROFILED = ("GET /portal/tickets", "GET /agent/tickets", "POST /portal/tickets/{
 REPEATABLE = ("POST /portal/tickets/{number}/notes", "POST /agent/tickets/{number}/notes")
 # Every request passes through these; naming them says nothing about the route.
 WRAPPERS = frozenset({"all_middleware", "http_middleware", "page_for_browser_navigation", "view", "_prepare"})
-LAMBDA_ENV = {"AWS_LAMBDA_FUNCTION_NAME": "portico-bench", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11"}
+LAMBDA_ENV = {"AWS_LAMBDA_FUNCTION_NAME": "portico-bench", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13"}
 
 
 @dataclass

@@ -1,6 +1,8 @@
 """One Portico stage: tables, the agents' Cognito pool, SES templates, the secret key, the
-Chalice app (API, schedules, the outbox stream handler) with one role per function, and
-alarms. Everything account-specific comes from the deploy-time context (see settings)."""
+Chalice app (API, schedules, the outbox stream handler) with one role per function, its edge
+protection (stacks/edge.py), canary releases (stacks/releases.py), failure queues
+(stacks/failures.py), alarms and table backups. Everything account-specific comes from the
+deploy-time context (see StageSettings; docs/operations.md lists the settings)."""
 
 from __future__ import annotations
 
@@ -82,6 +84,9 @@ class StageSettings:
     backup: bool
     backup_retention_days: int
     api_gateway_logs_role: bool  # set the account's API Gateway CloudWatch role (needed for access logs)
+    # CloudFormation resolves the secret's reference only when the function changes: naming the
+    # new version after a rotation changes it (docs/operations.md, "Rotate the secret key").
+    secret_version: str | None
 
     @classmethod
     def from_context(cls, scope: Construct, stage: str) -> StageSettings:
@@ -115,6 +120,7 @@ class StageSettings:
             backup=flag("backup", production),
             backup_retention_days=int(get("backupRetentionDays", 35)),
             api_gateway_logs_role=flag("apiGatewayLogsRole", True),
+            secret_version=get("secretVersion"),
         )
 
 
@@ -323,7 +329,8 @@ class PorticoStack(cdk.Stack):
             "PORTICO_MAIL_SENDER": settings.mail_sender,
             "PORTICO_AGENTS_EMAIL": settings.agents_email,
             # A CloudFormation dynamic reference: resolved at deploy time, never in the template.
-            "PORTICO_SECRET_KEY": self.secret_key.secret_value.unsafe_unwrap(),
+            "PORTICO_SECRET_KEY": cdk.SecretValue.secrets_manager(
+                self.secret_key.secret_arn, version_id=settings.secret_version).unsafe_unwrap(),
             "POWERTOOLS_SERVICE_NAME": "portico",
             "POWERTOOLS_METRICS_NAMESPACE": "Portico",
             "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -404,7 +411,8 @@ class PorticoStack(cdk.Stack):
         NagSuppressions.add_resource_suppressions(self.secret_key, [NagPackSuppression(
             id="AwsSolutions-SMG4",
             reason="PORTICO_SECRET_KEY signs short-lived pagination cursors; rotating it needs a redeploy "
-                   "(it reaches Lambda as a deploy-time dynamic reference) and is a documented manual step.",
+                   "(it reaches Lambda as a deploy-time dynamic reference) and is a documented manual step "
+                   "(docs/operations.md: put a new value, deploy with -c secretVersion=<its version id>).",
         )])
         NagSuppressions.add_resource_suppressions(self.alarms.topic, [NagPackSuppression(
             id="AwsSolutions-SNS2",

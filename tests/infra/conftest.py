@@ -80,7 +80,8 @@ def template() -> dict[str, Any]:
 # deploy (the stack exists, the SES sender is verified) and an operator may set the others.
 TUNED = ("deletionProtection=true", "agentMailFromSes=true", "mailReservedConcurrency=5", "waf=off",
          "throttleRate=20", "throttleBurst=40", "backupRetentionDays=7",
-         "deploymentPreference=Linear10PercentEvery1Minute", "mailSender=support@acme.test")
+         "deploymentPreference=Linear10PercentEvery1Minute", "mailSender=support@acme.test",
+         "secretVersion=0f1e2d3c-aaaa-bbbb-cccc-111122223333")
 
 
 @pytest.fixture(scope="session")

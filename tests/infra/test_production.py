@@ -105,6 +105,14 @@ def test_a_web_acl_guards_the_api_in_prod_with_managed_rules_and_a_rate_limit_on
     assert not resources(tuned_template, "AWS::WAFv2::WebACL")
 
 
+def test_a_rotated_secret_reaches_the_functions_when_its_version_is_named(template, tuned_template):
+    # CloudFormation resolves the reference only when the function changes: the version changes it.
+    for tmpl, version in ((template, ""), (tuned_template, "0f1e2d3c-aaaa-bbbb-cccc-111122223333")):
+        for name, function in functions(tmpl).items():
+            reference = json.dumps(function["Properties"]["Environment"]["Variables"]["PORTICO_SECRET_KEY"])
+            assert f":SecretString:::{version}}}}}" in reference, (name, reference)
+
+
 # --- 4 and 5. each function: runtime, tracing, logs, timeout ---------------------------------------
 
 def test_every_function_runs_python_3_13_traced_with_its_own_log_group(template):
