@@ -38,7 +38,7 @@ REPEATABLE = ("POST /portal/tickets/{number}/notes", "POST /agent/tickets/{numbe
 # Every request passes through these; naming them says nothing about the route.
 WRAPPERS = frozenset({"log_invocation", "log_request", "secure_answer", "refuse_oversized_body",
                       "page_for_browser_navigation", "view", "run_handler"})
-LAMBDA_ENV = {"AWS_LAMBDA_FUNCTION_NAME": "portico-bench", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11"}
+LAMBDA_ENV = {"AWS_LAMBDA_FUNCTION_NAME": "portico-bench", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13"}
 
 
 @dataclass

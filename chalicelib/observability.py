@@ -2,6 +2,10 @@
 
 Importing Powertools costs tens of milliseconds, which would land on every cold start if
 done when app.py is imported; they are built the first time a handler needs them instead.
+
+No Powertools Tracer: the app opens no subsegments and the X-Ray SDK is not packaged.
+Lambda's active tracing (the stack turns it on) records each invocation and its duration
+only, not the DynamoDB or SES calls inside it; logs and metrics cover those.
 """
 
 from __future__ import annotations

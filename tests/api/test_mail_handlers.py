@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from chalicelib.config import get_config
+from chalicelib.mail.templates import ses_template_name
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.services import outbox
 from tests.conftest import ROOT
@@ -21,7 +23,8 @@ def notice_template(aws_stack):
     from chalicelib import aws
 
     aws.client("ses").create_template(Template={
-        "TemplateName": TEMPLATE, "SubjectPart": "Notice", "TextPart": "{{text}}", "HtmlPart": "<p>{{text}}</p>"})
+        "TemplateName": ses_template_name(TEMPLATE, get_config().stage), "SubjectPart": "Notice",
+        "TextPart": "{{text}}", "HtmlPart": "<p>{{text}}</p>"})
 
 
 @pytest.fixture
