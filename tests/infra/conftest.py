@@ -75,9 +75,3 @@ def fresh_template(path: Path = TEMPLATE, *context: str) -> dict[str, Any]:
 def template() -> dict[str, Any]:
     return fresh_template()
 
-
-@pytest.fixture(autouse=True)
-def aws_stack():
-    """The infra tests read a template; they need no moto resources (overrides the
-    suite-wide fixture that resets moto before every test)."""
-    return None
