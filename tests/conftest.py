@@ -43,7 +43,6 @@ os.environ["MOTO_RECORDER_FILEPATH"] = os.path.join(tempfile.gettempdir(), f"por
 MOTO_PORT = _free_port()
 os.environ["PORTICO_AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{MOTO_PORT}"
 
-import collections  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 from typing import Any  # noqa: E402
@@ -112,30 +111,6 @@ from tests.support import AgentFactory, Api, Clock, Mailbox, Outbox, Portal  # n
 
 def pytest_sessionfinish(session, exitstatus):
     _server.stop()
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """With `--dist loadgroup` (pyproject.toml), tests that share an expensive fixture wider
-    than a test run in one process, so it is made once: a module's tests when it has a
-    module-scoped fixture (a local stack, a Lambda package, a server), and a directory's when
-    its conftest has a session-scoped one (chromium and the portal server for tests/browser)."""
-    # xdist tracks a group's tests by node id: one of several tests sharing an id (each
-    # schemathesis operation is `test_route_conforms`) would run alone, so those stay ungrouped.
-    ids = collections.Counter(item.nodeid for item in items)
-    for item in items:
-        if ids[item.nodeid] > 1:
-            continue
-        groups = set()
-        info = getattr(item, "_fixtureinfo", None)  # doctest items have none
-        for definitions in info.name2fixturedefs.values() if info else ():
-            definition = definitions[-1]
-            if definition.scope == "module":
-                groups.add(item.nodeid.split("::", 1)[0])
-            elif definition.scope in ("package", "session") and definition.baseid:
-                groups.add(definition.baseid)
-        for group in sorted(groups):
-            item.add_marker(pytest.mark.xdist_group(group))
 
 
 class _StandIn:
@@ -239,3 +214,5 @@ def clock(monkeypatch):
 def portal(api, agents, outbox):
     """Drives client accounts end to end: agents create and invite, clients activate."""
     return Portal(api, agents.token("clients-admin@helpdesk.test", ["manage-clients"]), outbox)
+
+
