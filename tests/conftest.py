@@ -40,6 +40,8 @@ os.environ.pop("PORTICO_JWKS_URL", None)
 # pointed out of the tree should anything switch it on (the e2e stacks inherit this).
 os.environ.pop("MOTO_ENABLE_RECORDING", None)
 os.environ["MOTO_RECORDER_FILEPATH"] = os.path.join(tempfile.gettempdir(), f"portico-moto-recording-{os.getpid()}")
+# Hypothesis (under schemathesis) keeps caches in ./.hypothesis unless told otherwise.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "portico-hypothesis"))
 MOTO_PORT = _free_port()
 os.environ["PORTICO_AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{MOTO_PORT}"
 
