@@ -76,3 +76,24 @@ def resend_invitations(context: object | None = None) -> dict[str, object]:
 
 
 LOCAL_WORKERS.append(("resend-invitations", 60.0, resend_invitations))
+
+
+# --- Mail feedback: SES events via SNS (chalicelib/services/mail_feedback.py) ---------------
+
+# Like the stream ARN: read at import; infra sets the configuration set's event topic.
+MAIL_FEEDBACK_TOPIC_PLACEHOLDER = "portico-mail-feedback"
+
+
+def mail_feedback_topic() -> str:
+    import os
+
+    return os.environ.get("PORTICO_MAIL_FEEDBACK_TOPIC_ARN") or MAIL_FEEDBACK_TOPIC_PLACEHOLDER
+
+
+def handle_mail_feedback(message: str) -> dict[str, int]:
+    """SNS handler: one SES bounce, complaint, reject or delivery event."""
+    from chalicelib.services import mail_delivery, mail_feedback
+
+    outcomes = mail_feedback.handle_sns_message(message)
+    mail_delivery.flush_metrics()
+    return outcomes

@@ -24,6 +24,7 @@ from chalicelib.models.users import (
     UserModel,
     email_guard_id,
 )
+from chalicelib.services import mail_feedback
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Client:
     reminders_sent: int
     last_reminder_at: str | None
     next_reminder_at: str | None
+    email_status: str = "ok"  # services/mail_feedback.py: ok | bouncing | complained
+    email_status_since: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = self.__dict__.copy()
@@ -63,6 +66,7 @@ class Client:
 
 
 def to_client(item: UserModel) -> Client:
+    email_status, email_status_since = mail_feedback.client_status(item)
     return Client(
         id=item.id, email=item.email or "", name=item.name, phone=item.phone, organization_id=item.organization_id,
         role=item.role or CLIENT_USER, status=item.status or INACTIVE, self_signup=item.signup == "self",
@@ -70,6 +74,7 @@ def to_client(item: UserModel) -> Client:
         activated_at=iso(item.activated_at), last_login_at=iso(item.last_login_at),
         reminders_sent=int(item.reminders_sent or 0), last_reminder_at=iso(item.last_reminder_at),
         next_reminder_at=item.next_reminder_at if item.reminder_queue else None,
+        email_status=email_status, email_status_since=iso(email_status_since),
     )
 
 
@@ -199,10 +204,14 @@ def _status_when_enabled(item: UserModel) -> str:
     return INACTIVE  # its invitation links died with the disabling: an agent invites again
 
 
-def update_client(client_id: str, changes: dict[str, Any]) -> Client:
+def update_client(client_id: str, changes: dict[str, Any], *, changed_by: str = "agent") -> Client:
     """Edit contact details, organization and role, or disable / re-enable. Disabling
-    ends every session at once and stops reminders and pending links."""
+    ends every session at once and stops reminders and pending links. `email_status: ok`
+    clears a bounce or complaint stop on the client's address (services/mail_feedback.py)."""
     item = load_item(client_id)
+    if changes.get("email_status") == "ok" and item.email_status not in (None, "ok"):
+        mail_feedback.clear(item.email or "", cleared_by=changed_by)
+        item = load_item(client_id)
     actions: list[Any] = []
     now = utcnow()
     for field in ("name", "phone", "role"):
