@@ -44,11 +44,12 @@ def ses_event(kind: str, email: str, *, outbox_id: str = "", now: str = "2026-01
 def sns_event(message: dict[str, Any], topic_arn: str = "arn:aws:sns:us-east-1:000000000000:portico-mail-feedback"
               ) -> dict[str, Any]:
     """The Lambda event SNS delivers, carrying `message` as its Message string."""
+    notification = {"Type": "Notification", "MessageId": str(uuid.uuid4()), "TopicArn": topic_arn, "Subject": None,
+                    "Message": json.dumps(message), "Timestamp": message["mail"]["timestamp"],
+                    "SignatureVersion": "1", "Signature": "", "SigningCertUrl": "", "UnsubscribeUrl": "",
+                    "MessageAttributes": {}}
     return {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": f"{topic_arn}:x",
-                         "Sns": {"Type": "Notification", "MessageId": str(uuid.uuid4()), "TopicArn": topic_arn,
-                                 "Subject": None, "Message": json.dumps(message), "Timestamp": message["mail"]["timestamp"],
-                                 "SignatureVersion": "1", "Signature": "", "SigningCertUrl": "", "UnsubscribeUrl": "",
-                                 "MessageAttributes": {}}}]}
+                         "Sns": notification}]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,8 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outbox-id", default="")
     args = parser.parse_args(argv)
     use_stage(None)
-    from app import app  # noqa: F401  (the handler as deployed)
-    from app import handle_mail_feedback
+    from app import handle_mail_feedback  # the handler as deployed
     from chalicelib.ids import iso, utcnow
 
     event = sns_event(ses_event(args.type, args.email, outbox_id=args.outbox_id, now=iso(utcnow())))

@@ -20,6 +20,7 @@ import re
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 STACK_FILE = Path(os.environ.get("PORTICO_STATE_DIR", ROOT / ".local")) / "stack.json"
@@ -56,11 +57,15 @@ def use_stage(stage: str | None) -> None:
     aws.reset()
 
 
-def row(item: object) -> str:
-    fields = [getattr(item, "id"), getattr(item, "status"), getattr(item, "template"), getattr(item, "recipient"),
-              (getattr(item, "attention_at", None) or "")[:19], f"attempts={getattr(item, 'attempts')}",
-              (getattr(item, "last_error", None) or "")[:80]]
+def row(item: Any) -> str:
+    """One outbox item (an OutboxModel) on one line: id status template recipient when attempts error."""
+    fields = [item.id, item.status, item.template, item.recipient, (item.attention_at or iso(item.created_at))[:19],
+              f"attempts={item.attempts}", (item.last_error or "")[:80]]
     return "  ".join(str(f) for f in fields)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -57,7 +57,9 @@ def create_configuration_set(name: str | None) -> None:
     if name in {c["Name"] for c in ses.list_configuration_sets().get("ConfigurationSets", [])}:
         return
     ses.create_configuration_set(ConfigurationSet={"Name": name})
-    topic_arn = aws.client("sns").create_topic(Name=f"{name}-feedback")["TopicArn"]
+    from chalicelib.jobs import mail_feedback_topic
+
+    topic_arn = aws.client("sns").create_topic(Name=mail_feedback_topic())["TopicArn"]
     ses.create_configuration_set_event_destination(ConfigurationSetName=name, EventDestination={
         "Name": "feedback", "Enabled": True, "MatchingEventTypes": ["bounce", "complaint", "reject", "delivery"],
         "SNSDestination": {"TopicARN": topic_arn}})

@@ -92,7 +92,8 @@ def clear(address: str, *, cleared_by: str, now: datetime | None = None) -> None
         tx.update(item, actions=[UserModel.kind.set(ADDRESS_KIND), UserModel.email_status.set(EMAIL_OK),
                                  UserModel.email_status_since.set(now), UserModel.cleared_by.set(cleared_by)])
         if client_id:
-            tx.update(UserModel(client_id), actions=_client_copy(EMAIL_OK, now), condition=UserModel.kind == CLIENT_KIND)
+            tx.update(UserModel(client_id), actions=_client_copy(EMAIL_OK, now),
+                      condition=UserModel.kind == CLIENT_KIND)
     logger().info("mail.address_cleared", extra={"cleared_by": cleared_by})
 
 

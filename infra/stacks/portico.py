@@ -23,7 +23,7 @@ from constructs import Construct
 from stacks.access import access_for, function_role, grant_logs
 from stacks.agents import AgentPool
 from stacks.alarms import Alarms
-from stacks.mail import MailTemplates
+from stacks.mail import MailFeedback, MailTemplates
 from stacks.tables import create_table, table_specs
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -100,6 +100,8 @@ class PorticoStack(cdk.Stack):
         self.agents = AgentPool(self, "Agents", stage=stage, production=settings.production,
                                 threat_protection=settings.threat_protection)
         self.mail = MailTemplates(self, "Mail", sender=settings.mail_sender, sender_identity=settings.sender_identity)
+        # Mail reliability: configuration set + feedback topic (its name is the one app.py subscribes to).
+        self.mail_feedback = MailFeedback(self, "MailFeedback", stage=stage)
         self.secret_key = secretsmanager.Secret(
             self, "SecretKey",
             description=f"Portico {stage}: PORTICO_SECRET_KEY (signs pagination cursors)",
@@ -121,6 +123,7 @@ class PorticoStack(cdk.Stack):
 
         self.alarms = Alarms(self, "Alarms", stage=stage, api_name=self.api_name, api_stage=self.api_stage,
                              functions=self.functions, tables=self.tables, alarm_email=settings.alarm_email)
+        self.mail_feedback.watch(self.alarms)  # mail alarms (stacks/mail.py)
         self._outputs()
         self._suppressions()
 
@@ -241,6 +244,7 @@ class PorticoStack(cdk.Stack):
             "POWERTOOLS_LOG_LEVEL": "INFO",
             "POWERTOOLS_TRACE_DISABLED": "false",
         })
+        env["PORTICO_MAIL_CONFIGURATION_SET"] = self.mail_feedback.configuration_set_name
         if "outbox" in self.tables and self.tables["outbox"].table_stream_arn:
             env["PORTICO_OUTBOX_STREAM_ARN"] = self.tables["outbox"].table_stream_arn
         if not settings.portal_url:
