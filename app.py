@@ -42,3 +42,10 @@ def sweep_outbox(event):
 @app.schedule(Rate(1, unit=Rate.HOURS), name="resend-invitations")
 def resend_invitations(event):
     return jobs.resend_invitations(event.context)
+
+
+# Mail feedback: SES bounce, complaint, reject and delivery events from the configuration
+# set's SNS topic (portico-<stage>-mail-feedback, read at import like the stream ARN).
+@app.on_sns_message(topic=jobs.mail_feedback_topic())
+def handle_mail_feedback(event):
+    return jobs.handle_mail_feedback(event.message)

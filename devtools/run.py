@@ -31,6 +31,8 @@ def local_environment(aws_port: int, port: int) -> dict[str, str]:
         "PORTICO_PORTAL_URL": f"http://{HOST}:{port}/portal",
         "PORTICO_MAIL_SENDER": os.environ.get("PORTICO_MAIL_SENDER", "support@portico.local"),
         "PORTICO_AGENTS_EMAIL": os.environ.get("PORTICO_AGENTS_EMAIL", "agents@portico.local"),
+        # Created by stack.create_mail; every send names it, as deployed (bounce/complaint events).
+        "PORTICO_MAIL_CONFIGURATION_SET": os.environ.get("PORTICO_MAIL_CONFIGURATION_SET", "portico-local-events"),
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
     }

@@ -46,6 +46,24 @@ def create_mail(sender: str) -> None:
             ses.update_template(Template=template)
         else:
             ses.create_template(Template=template)
+    create_configuration_set(os.environ.get("PORTICO_MAIL_CONFIGURATION_SET"))
+
+
+def create_configuration_set(name: str | None) -> None:
+    """The SES configuration set every send names, with its event destination (an SNS
+    topic), as infra creates it. moto publishes nothing to it: `make mail-feedback` stands in."""
+    if not name:
+        return
+    ses = aws.client("ses")
+    if name in {c["Name"] for c in ses.list_configuration_sets().get("ConfigurationSets", [])}:
+        return
+    ses.create_configuration_set(ConfigurationSet={"Name": name})
+    from chalicelib.jobs import mail_feedback_topic
+
+    topic_arn = aws.client("sns").create_topic(Name=mail_feedback_topic())["TopicArn"]
+    ses.create_configuration_set_event_destination(ConfigurationSetName=name, EventDestination={
+        "Name": "feedback", "Enabled": True, "MatchingEventTypes": ["bounce", "complaint", "reject", "delivery"],
+        "SNSDestination": {"TopicARN": topic_arn}})
 
 
 def create_cognito(pool_name: str = "portico-agents") -> CognitoPool:

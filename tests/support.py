@@ -171,6 +171,10 @@ class Mailbox:
         self._hook()
         self._failures.extend([(code, status, message)] * times)
 
+    def recover(self) -> None:
+        """SES works again: the failures still queued by `fail_next` are dropped."""
+        self._failures.clear()
+
     def slow_sends(self, seconds: float) -> None:
         """Every SendTemplatedEmail takes this long (to make deliverers overlap)."""
         self._hook()

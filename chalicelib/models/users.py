@@ -1,12 +1,15 @@
 """The users table: portal clients, the guard items that keep emails unique, and the
 single-use tokens (activation, sign-up verification, password reset).
 
-Three kinds of item share the table, told apart by their id:
+Four kinds of item share the table, told apart by their id:
   - `<ULID>`               a client (kind = "client");
   - `email#<lower email>`  a guard written in the same transaction as its client, on
                            condition it does not exist: two concurrent creates with the
                            same email cannot both win; login finds a client through it;
-  - `token#<sha256>`       a single-use token, stored only as the hash of its secret.
+  - `token#<sha256>`       a single-use token, stored only as the hash of its secret;
+  - `suppress#<lower email>` what SES feedback says about an address (bounces, complaints):
+                           the mail delivery reads it with one GetItem before each send
+                           (services/mail_feedback.py). Any address, client or not.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from chalicelib.models.base import UTCDateTime, table_meta
 
 CLIENT_KIND = "client"
 TOKEN_KIND = "token"
+ADDRESS_KIND = "address"
 REMINDER_DUE = "due"
 
 # Client states (product.md §1)
@@ -106,6 +110,16 @@ class UserModel(Model):
     created_at = UTCDateTime(null=True)
     updated_at = UTCDateTime(null=True)
 
+    # client (a copy, for display) and address item (the truth): ok | bouncing | complained
+    email_status = UnicodeAttribute(null=True)
+    email_status_since = UTCDateTime(null=True)
+    # address item: feedback counts and who cleared it last
+    hard_bounces = NumberAttribute(null=True)
+    soft_bounces = NumberAttribute(null=True)
+    complaints = NumberAttribute(null=True)
+    last_feedback_at = UTCDateTime(null=True)
+    cleared_by = UnicodeAttribute(null=True)
+
     # guard: the client that owns this email
     owner_id = UnicodeAttribute(null=True)
 
@@ -124,6 +138,10 @@ class UserModel(Model):
 
 def email_guard_id(email: str) -> str:
     return f"email#{email.strip().lower()}"
+
+
+def address_item_id(email: str) -> str:
+    return f"suppress#{email.strip().lower()}"
 
 
 def token_item_id(token_hash: str) -> str:

@@ -14,6 +14,7 @@ Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Role = Literal["client_user", "client_admin"]
 Status = Literal["inactive", "invited", "active", "disabled"]
+EmailStatus = Literal["ok", "bouncing", "complained"]  # services/mail_feedback.py
 
 
 # --- agents ---------------------------------------------------------------------------
@@ -33,6 +34,8 @@ class ClientUpdate(Strict):
     organization_id: str | None = Field(None, max_length=64, description="null unlinks the organization.")
     role: Role | None = None
     disabled: bool | None = Field(None, description="true deactivates (ends every session); false re-enables.")
+    email_status: Literal["ok"] | None = Field(
+        None, description='"ok" clears a bounce or complaint stop: mail to the address goes out again.')
 
 
 class ClientListQuery(PageQuery):
@@ -68,6 +71,9 @@ class Client(PortalUser):
     invited_at: str | None
     activated_at: str | None
     reminders: Reminders
+    email_status: EmailStatus = Field(description="ok, or bouncing / complained: SES reported a hard bounce or a "
+                                                  "complaint and no mail goes to the address until cleared.")
+    email_status_since: str | None = Field(description="When email_status last changed (null: never).")
 
 
 class ClientPage(BaseModel):

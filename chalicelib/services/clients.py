@@ -12,6 +12,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.ids import utcnow
 from chalicelib.models.users import ACTIVE, CLIENT_KIND, CLIENT_USER, DISABLED, INACTIVE, UserModel, email_guard_id
+from chalicelib.services import mail_feedback
 from chalicelib.services.client_store import (
     Client,
     connection,
@@ -88,10 +89,14 @@ def _status_when_enabled(item: UserModel) -> str:
     return INACTIVE  # its invitation links died with the disabling: an agent invites again
 
 
-def update_client(client_id: str, changes: dict[str, Any]) -> Client:
+def update_client(client_id: str, changes: dict[str, Any], *, changed_by: str = "agent") -> Client:
     """Edit contact details, organization and role, or disable / re-enable. Disabling
-    ends every session at once and stops reminders and pending links."""
+    ends every session at once and stops reminders and pending links. `email_status: ok`
+    clears a bounce or complaint stop on the client's address (services/mail_feedback.py)."""
     item = load_item(client_id)
+    if changes.get("email_status") == "ok" and item.email_status not in (None, "ok"):
+        mail_feedback.clear(item.email or "", cleared_by=changed_by)
+        item = load_item(client_id)
     actions: list[Any] = []
     now = utcnow()
     for field in ("name", "phone", "role"):

@@ -19,6 +19,7 @@ from typing import Any
 
 from chalicelib.ids import iso, new_id, utcnow
 from chalicelib.models.outbox import PENDING, OutboxModel
+from chalicelib.services.mail_policy import deliver_by
 
 
 def message(template: str, recipient: str, data: dict[str, Any], *, reason: str | None = None) -> OutboxModel:
@@ -32,6 +33,7 @@ def message(template: str, recipient: str, data: dict[str, Any], *, reason: str 
     return OutboxModel(
         message_id, template=template, recipient=recipient, data=json.dumps(data, sort_keys=True),
         status=PENDING, pending=PENDING, next_attempt_at=iso(now), attempts=0, created_at=now, reason=reason,
+        deliver_by=iso(deliver_by(template, now, data)),
     )
 
 

@@ -28,7 +28,7 @@ from stacks.alarms import Alarms
 from stacks.backups import TableBackups
 from stacks.edge import ApiEdge, WebAcl
 from stacks.failures import FailureQueues
-from stacks.mail import MailTemplates
+from stacks.mail import MailFeedback, MailTemplates
 from stacks.releases import publish_behind_alias, shift_traffic
 from stacks.tables import create_table, kept_data_policy, table_specs
 
@@ -151,6 +151,8 @@ class PorticoStack(cdk.Stack):
                                 ses_sender=self._agent_mail_sender(settings))
         self.mail = MailTemplates(self, "Mail", stage=stage, sender=settings.mail_sender,
                                   sender_identity=settings.sender_identity)
+        # Mail reliability: configuration set + feedback topic (its name is the one app.py subscribes to).
+        self.mail_feedback = MailFeedback(self, "MailFeedback", stage=stage)
         self.secret_key = secretsmanager.Secret(
             self, "SecretKey",
             description=f"Portico {stage}: PORTICO_SECRET_KEY (signs pagination cursors)",
@@ -184,6 +186,7 @@ class PorticoStack(cdk.Stack):
         if settings.app_mode == "cdk":
             shift_traffic(self.chalice, settings.deployment_preference,
                           [self.alarms.alarms["Api5xxRate"], self.alarms.alarms["APIHandlerErrors"]])
+        self.mail_feedback.watch(self.alarms)  # mail alarms (stacks/mail.py)
         self.backups = None
         if settings.backup:
             self.backups = TableBackups(self, "Backups", stage=stage, tables=list(self.tables.values()),
@@ -335,6 +338,7 @@ class PorticoStack(cdk.Stack):
             "POWERTOOLS_METRICS_NAMESPACE": "Portico",
             "POWERTOOLS_LOG_LEVEL": "INFO",
         })
+        env["PORTICO_MAIL_CONFIGURATION_SET"] = self.mail_feedback.configuration_set_name
         if "outbox" in self.tables and self.tables["outbox"].table_stream_arn:
             env["PORTICO_OUTBOX_STREAM_ARN"] = self.tables["outbox"].table_stream_arn
         if not settings.portal_url:
