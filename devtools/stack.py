@@ -155,7 +155,11 @@ class InProcessSnapshot:
     (ThreadedMotoServer): `restore()` puts the state back as it was when taken, in a few
     milliseconds, where `fresh()` rebuilds it over HTTP in about a second. Backends created
     after the snapshot (a service or region first used later) are emptied, as moto's reset does.
-    Ids stay the same across restores: the pool's ids the app reads from the environment hold."""
+    Ids stay the same across restores: the pool's ids the app reads from the environment hold.
+
+    moto keeps its backends in process-wide registries that anything in the process may reset
+    (`mock_aws()` does on entry and exit, dropping every backend and the list of those in use),
+    so `restore()` starts from what was saved, not from what moto currently lists."""
 
     def __init__(self) -> None:
         import copy
@@ -175,17 +179,18 @@ class InProcessSnapshot:
         from moto.core.model_instances import reset_model_data
 
         with backend_lock:
+            for backends, pristine_by_place in self._saved.values():
+                for (account_id, region), pristine in pristine_by_place.items():
+                    # Indexing re-creates (and re-registers) a backend a reset dropped; one that
+                    # survived stays the same object (moto's handlers look it up by account and
+                    # region): only its state is replaced.
+                    backends[account_id][region].__dict__ = copy.deepcopy(pristine).__dict__
             for backends in BackendDict._instances:
                 saved = self._saved.get(id(backends), (None, {}))[1]
                 for account_id, regional in backends.items():
                     for region, backend in regional.items():
-                        pristine = saved.get((account_id, region))
-                        if pristine is None:
+                        if (account_id, region) not in saved:
                             backend.reset()
-                        else:
-                            # The backend object stays (moto's handlers look it up by account
-                            # and region); only its state is replaced.
-                            backend.__dict__ = copy.deepcopy(pristine).__dict__
             reset_model_data()  # /moto-api/data.json lists what was made since (e.g. sent mail)
 
 

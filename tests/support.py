@@ -302,3 +302,26 @@ class Portal:
     @staticmethod
     def bearer(token: str) -> str:
         return f"Bearer {token}"
+
+
+def missing_from_stand_in(pool: stack.CognitoPool) -> list[str]:
+    """What a test's AWS lacks of what `aws_stack` promises (every table, the mail templates,
+    the agents' pool), read from the moto backends of this process: no request, so it can run
+    before every test. Empty when all is there."""
+    from moto.cognitoidp.models import cognitoidp_backends
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.ses.models import ses_backends
+
+    from chalicelib.config import aws_region
+    from chalicelib.models import table_models
+
+    region = aws_region()
+    tables = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables
+    missing = [f"table {model.Meta.table_name}" for model in table_models().values()
+               if model.Meta.table_name not in tables]
+    if not ses_backends[DEFAULT_ACCOUNT_ID][region].templates:
+        missing.append("the SES templates")
+    if pool.user_pool_id not in cognitoidp_backends[DEFAULT_ACCOUNT_ID][region].user_pools:
+        missing.append(f"user pool {pool.user_pool_id}")
+    return missing
