@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chalicelib.ids import iso
 from chalicelib.routes.api import Call, RouteGroup, page, start_key
+from chalicelib.routes.portal_session import origin
 from chalicelib.services import accounts, clients, colleagues
 
 routes = RouteGroup(__name__, auth="portal", tag="portal-account")
@@ -28,9 +29,9 @@ def update_me(call: Call) -> dict:
 
 
 @routes.route("/portal/me/password", "POST", status=204, summary="Change my password (ends my other sessions)",
-              body="clients.ChangePassword")
+              body="clients.ChangePassword", errors=(429,))
 def change_password(call: Call) -> None:
-    accounts.change_password(call.client, call.body.current_password, call.body.new_password)
+    accounts.change_password(call.client, call.body.current_password, call.body.new_password, origin(call))
 
 
 @routes.route("/portal/organization/clients", "GET", summary="My organization's clients (client admins)",
