@@ -32,7 +32,7 @@ class NotFoundError(local.LocalGatewayException):
     CODE = 404
 
 
-def _not_found(request_id: str | None = None) -> NotFoundError:
+def _not_found() -> NotFoundError:
     """What the deployed gateway answers (infra: MISSING_AUTHENTICATION_TOKEN → 404), with the
     app's security headers."""
     from chalicelib.routes.middleware import API_CSP, SECURITY_HEADERS
