@@ -6,7 +6,10 @@ Three kinds of item share the table, told apart by their id:
   - `email#<lower email>`  a guard written in the same transaction as its client, on
                            condition it does not exist: two concurrent creates with the
                            same email cannot both win; login finds a client through it;
-  - `token#<sha256>`       a single-use token, stored only as the hash of its secret.
+  - `token#<sha256>`       a single-use token, stored only as the hash of its secret;
+  - `<ULID>`               a colleague invitation pending for an address that has an account
+                           elsewhere (kind = "colleague_invite"): in its organization's list
+                           (`by_organization`) like an invited client; in no other index.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from chalicelib.models.base import UTCDateTime, table_meta
 
 CLIENT_KIND = "client"
 TOKEN_KIND = "token"
+COLLEAGUE_INVITE_KIND = "colleague_invite"
 REMINDER_DUE = "due"
 
 # Client states (product.md §1)
@@ -106,6 +110,9 @@ class UserModel(Model):
     created_at = UTCDateTime(null=True)
     updated_at = UTCDateTime(null=True)
 
+    # colleague invitation: "invited" or "disabled" (a client admin withdrew it); not `status`,
+    # so the agents' status index holds clients only
+    invite_status = UnicodeAttribute(null=True)
     # guard: the client that owns this email
     owner_id = UnicodeAttribute(null=True)
 

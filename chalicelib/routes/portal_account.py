@@ -42,11 +42,17 @@ def list_colleagues(call: Call) -> dict:
     return page(call, [item.as_portal_dict() for item in items], last_key)
 
 
-@routes.route("/portal/organization/clients", "POST", status=201,
-              summary="Invite a colleague as a client user (client admins)", body="clients.ColleagueInvite",
-              response="clients.PortalUser", errors=(403, 409), idempotent=True)
+# The same answer for every valid address: it must not tell whether the address has an account,
+# here or in another organization (services/colleagues.py).
+INVITATION_ACCEPTED = {"message": "Invitation sent. It shows as pending in your colleagues list."}
+
+
+@routes.route("/portal/organization/clients", "POST", status=202,
+              summary="Invite a colleague as a client user (client admins); the same 202 for every address",
+              body="clients.ColleagueInvite", response="clients.Accepted", errors=(403, 429), idempotent=True)
 def invite_colleague(call: Call) -> dict:
-    return colleagues.invite_colleague(call.client, call.body.email, call.body.name).as_portal_dict()
+    colleagues.invite_colleague(call.client, call.body.email, call.body.name)
+    return INVITATION_ACCEPTED
 
 
 @routes.route("/portal/organization/clients/{client_id}/disable", "POST",
