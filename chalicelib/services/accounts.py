@@ -143,15 +143,24 @@ def _queue_once(message: OutboxModel) -> None:
 
 
 def _nothing_to_write(key: str, condition: Any) -> None:
-    """The one TransactWriteItems of a path with nothing to change or send: a condition check on
-    `key`, whose outcome does not matter. An anonymous door (sign-up, forgot-password) then
-    costs the same calls whether or not the address has an account, and its timing tells
-    nothing; the paths that do write queue their email in one transaction too."""
+    """The one TransactWriteItems of a path with nothing to change or send, the same as the
+    ones that do (a password reset's: the client or guard at `key` updated on `condition`, a
+    token and an outbox message saved) except that its last condition never holds, so DynamoDB
+    cancels it and nothing is written. An anonymous door (sign-up, forgot-password) then does
+    the same work whether or not the address has an account, and its timing tells nothing."""
+    now = utcnow()
+    token = tokens.issue(key, tokens.RESET, RESET_TTL, now)  # never saved: its secret is dropped here
+    message = outbox.message("portal-password-reset", "nobody@invalid", {
+        "reset_url": _portal(f"/reset?token={token.secret}")}, reason=f"nothing:{token.hash}")
     try:
         with TransactWrite(connection=client_store.connection()) as tx:
-            tx.condition_check(UserModel, key, condition=condition)
+            tx.update(UserModel(key), actions=[UserModel.reset_token_hash.set(token.hash)], condition=condition)
+            tx.save(token.item, condition=UserModel.id.does_not_exist())
+            # A fresh random id: it never exists, so the transaction is always cancelled.
+            tx.save(message, condition=OutboxModel.id.exists())
     except TransactWriteError:
         return
+    raise AssertionError("a transaction meant to be cancelled was written")
 
 
 def verify_signup(secret: str, origin: portal_log.Origin | None = None) -> tuple[Client, sessions.Session]:
