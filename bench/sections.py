@@ -104,7 +104,9 @@ def memory_rows(local: Any, sizes: list[int]) -> list[Row]:
         if route not in SCENARIOS or route not in auth_of:
             continue
         request = SCENARIOS[route](stage)
+        # As the portal page sends them (the public POSTs refuse a request without X-Requested-With).
         headers = {"content-type": "application/json", "accept": "application/json", "user-agent": "bench",
+                   "x-requested-with": "portico",
                    **{k.lower(): v for k, v in request.headers.items()}}
         claims = None
         if request.token:
@@ -163,10 +165,29 @@ def cpu_rows(local: Any, sizes: list[int]) -> list[Row]:
     return rows
 
 
+def timing_rows(local: Any, sizes: list[int]) -> list[Row]:
+    from bench.budgets import budgets
+    from bench.stage import Stage
+    from bench.timing import measure
+
+    limit = float(budgets()["anonymous_timing_ratio"])
+    rows = []
+    for result in measure(Stage(local.api, local.agents)):
+        if result.problem:
+            rows.append(Row("anonymous door timing", result.route, "-", f"≤ {limit:g}x", ERROR, result.problem,
+                            result.as_dict()))
+            continue
+        detail = (f"median existing address {result.existing_median:.1f} ms, unknown {result.unknown_median:.1f} ms "
+                  f"({len(result.existing_ms)} tries each, alternating)")
+        rows.append(Row("anonymous door timing", result.route, f"{result.ratio:.2f}x", f"≤ {limit:g}x",
+                        verdict(result.ratio <= limit), detail, result.as_dict()))
+    return rows
+
+
 def run_parts(local: Any, parts: list[str], sizes: list[int]) -> list[Row]:
     registry: dict[str, Callable[[Any, list[int]], list[Row]]] = {
         "calls": calls_rows, "growth": growth_rows, "coldstart": coldstart_rows, "memory": memory_rows,
-        "package": package_rows, "portal": portal_rows, "cpu": cpu_rows}
+        "package": package_rows, "portal": portal_rows, "cpu": cpu_rows, "timing": timing_rows}
     rows: list[Row] = []
     for part in parts:
         fn = registry.get(part)

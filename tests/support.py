@@ -30,13 +30,24 @@ class Answer:
         return data.get("code") if isinstance(data, dict) else None
 
 
+# The public portal POSTs (routes/portal_sign_in.py, `same_site_only`): they refuse a request
+# without `X-Requested-With: portico`, which the portal page always sends; the helper sends it
+# as the page does unless `same_site=False` (tests of that refusal). Session writes are not
+# listed: their CSRF check (cookie sessions only) stays the test's own business.
+SAME_SITE_POSTS = ("/portal/login", "/portal/logout", "/portal/signup", "/portal/signup/verify", "/portal/activate",
+                   "/portal/password/forgot", "/portal/password/reset")
+
+
 class Api:
     def __init__(self, client: Any) -> None:
         self.client = client
 
     def request(self, method: str, path: str, *, token: str | None = None, json_body: Any = None,
-                body: bytes | str | None = None, headers: dict[str, str] | None = None) -> Answer:
+                body: bytes | str | None = None, headers: dict[str, str] | None = None,
+                same_site: bool = True) -> Answer:
         sent = {"Content-Type": "application/json", **(headers or {})}
+        if same_site and method == "POST" and path.split("?")[0] in SAME_SITE_POSTS:
+            sent.setdefault("X-Requested-With", "portico")
         if token is not None:
             sent["Authorization"] = token
         if json_body is not None:

@@ -10,6 +10,9 @@ Four kinds of item share the table, told apart by their id:
   - `suppress#<lower email>` what SES feedback says about an address (bounces, complaints):
                            the mail delivery reads it with one GetItem before each send
                            (services/mail_feedback.py). Any address, client or not.
+  - `<ULID>`               a colleague invitation pending for an address that has an account
+                           elsewhere (kind = "colleague_invite"): in its organization's list
+                           (`by_organization`) like an invited client; in no other index.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from chalicelib.models.base import UTCDateTime, table_meta
 CLIENT_KIND = "client"
 TOKEN_KIND = "token"
 ADDRESS_KIND = "address"
+COLLEAGUE_INVITE_KIND = "colleague_invite"
 REMINDER_DUE = "due"
 
 # Client states (product.md §1)
@@ -119,6 +123,9 @@ class UserModel(Model):
     complaints = NumberAttribute(null=True)
     last_feedback_at = UTCDateTime(null=True)
     cleared_by = UnicodeAttribute(null=True)
+    # colleague invitation: "invited" or "disabled" (a client admin withdrew it); not `status`,
+    # so the agents' status index holds clients only
+    invite_status = UnicodeAttribute(null=True)
 
     # guard: the client that owns this email
     owner_id = UnicodeAttribute(null=True)

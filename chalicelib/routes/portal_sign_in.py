@@ -9,7 +9,8 @@ from chalicelib.errors import PorticoError
 from chalicelib.routes.api import Call, RouteGroup, json_object
 from chalicelib.routes.portal_session import origin, session_cookie, session_response, session_token
 
-routes = RouteGroup(__name__, auth="public", tag="portal-account")
+# Every POST here is same-site only (JSON and X-Requested-With): no login CSRF.
+routes = RouteGroup(__name__, auth="public", tag="portal-account", same_site_only=True)
 
 ACCEPTED = {"message": "If the address can be used, we have sent an email to it. Check your inbox."}
 
@@ -34,11 +35,11 @@ def verify_signup(call: Call) -> Response:
 
 
 @routes.route("/portal/activation/{token}", "GET", summary="What an activation link is for",
-              response="clients.ActivationInfo", errors=(410,))
+              response="clients.ActivationInfo", errors=(410, 429))
 def activation_info(call: Call, token: str) -> dict:
     from chalicelib.services import invitations
 
-    info = invitations.activation_info(token)
+    info = invitations.activation_info(token, origin(call))
     return {"email": info.email, "status": info.status, "name": info.name}
 
 

@@ -20,7 +20,7 @@ class OrganizationUpdate(Strict):
 
 
 class OrganizationListQuery(PageQuery):
-    q: str | None = Field(None, max_length=200, description="Name prefix, case-insensitive.")
+    q: one_line(200, min_length=0) | None = Field(None, description="Name prefix, case-insensitive.")
 
 
 class Organization(BaseModel):

@@ -26,6 +26,8 @@ class SettingsUpdate(Strict):
     activation_ttl_hours: int | None = Field(None, ge=1, le=24 * 90)
     invitation_reminder_days: list[int] | None = Field(None, max_length=10)
     agents_email: Email | None = None
+    client_admin_invites_per_hour: int | None = Field(None, ge=1, le=1000, description=(
+        "Colleague invitations one client admin may send an hour (their organization: 50 an hour in all)."))
     version: int | None = Field(None, description="Optimistic lock: the version you read.")
 
     @field_validator("ip_allowlist")
@@ -52,6 +54,7 @@ class Settings(BaseModel):
     activation_ttl_hours: int
     invitation_reminder_days: list[int]
     agents_email: str | None
+    client_admin_invites_per_hour: int
     updated_at: str | None
     updated_by: str | None
     version: int

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.models.tickets import PRIORITIES, STATUSES, TicketStatus
-from chalicelib.schemas.common import PageQuery, Query, Strict, one_line
+from chalicelib.schemas.common import Identifier, PageQuery, Query, Strict, one_line
 
 Subject = one_line(200)
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
@@ -37,7 +37,7 @@ class PortalTicketListQuery(PageQuery):
 
 
 class AgentTicketCreate(Strict):
-    requester_id: str = Field(min_length=1, max_length=64, description="The client the ticket is for.")
+    requester_id: one_line(64) = Field(description="The client the ticket is for.")
     subject: Subject
     description: Text
     priority: Priority | None = None
@@ -57,9 +57,9 @@ class AgentTicketUpdate(Strict):
 
 class AgentTicketListQuery(PageQuery):
     status: Status | None = None
-    assignee: str | None = Field(None, max_length=128)
-    organization_id: str | None = Field(None, max_length=64)
-    requester_id: str | None = Field(None, max_length=64)
+    assignee: one_line(128, min_length=0) | None = None
+    organization_id: Identifier | None = None
+    requester_id: Identifier | None = None
 
 
 class PortalNoteCreate(Strict):

@@ -136,9 +136,12 @@ class Activation:
     purpose: str
 
 
-def activation_info(secret: str) -> Activation:
-    """What the activation page shows before the client fills in the form."""
-    _, token, item = tokens.redeemable(secret, tokens.ACTIVATION, utcnow())
+def activation_info(secret: str, origin: portal_log.Origin | None = None) -> Activation:
+    """What the activation page shows before the client fills in the form. A link that does not
+    work counts against the address and the link as a failed activation does: guessing links by
+    reading them is throttled like guessing them by using them."""
+    with throttle.link_failures_counted(secret, ip=origin.ip if origin else None):
+        _, token, item = tokens.redeemable(secret, tokens.ACTIVATION, utcnow())
     return Activation(item.email or "", item.status or INVITED, item.name, token.purpose or tokens.ACTIVATION)
 
 

@@ -14,6 +14,7 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.errors import Conflict
 from chalicelib.identity import ActingAgent, Caller, TicketRequester
 from chalicelib.ids import iso, new_id, utcnow
+from chalicelib.models.base import key_after_returned
 from chalicelib.models.notes import NoteModel
 from chalicelib.models.tickets import TicketModel
 from chalicelib.services import notifications, ticket_status, visibility
@@ -45,7 +46,8 @@ def list_notes(number: int, caller: Caller, *, limit: int = 100, start_key: dict
     when it was loaded."""
     condition = None if visibility.sees_internals(caller) else NoteModel.internal == False  # noqa: E712
     result = NoteModel.query(str(number), filter_condition=condition, limit=limit, last_evaluated_key=start_key)
-    return list(result), result.last_evaluated_key
+    notes = list(result)
+    return notes, key_after_returned(result, notes)  # never the key of an internal note
 
 
 ATTEMPTS = 3

@@ -29,6 +29,8 @@ class PortalSettings:
     activation_ttl_hours: int = 168
     invitation_reminder_days: tuple[int, ...] = (1, 3, 7)
     agents_email: str | None = None
+    # How many colleagues one client admin may invite an hour (their organization: 50 an hour in all).
+    client_admin_invites_per_hour: int = 20
     updated_at: str | None = None
     updated_by: str | None = None
     version: int = field(default=0)
@@ -47,7 +49,7 @@ class PortalSettings:
 
 EDITABLE = (
     "portal_enabled", "self_signup", "allow_all_ips", "ip_allowlist", "allow_client_rating",
-    "activation_ttl_hours", "invitation_reminder_days", "agents_email",
+    "activation_ttl_hours", "invitation_reminder_days", "agents_email", "client_admin_invites_per_hour",
 )
 
 _cache: tuple[float, PortalSettings] | None = None
@@ -63,6 +65,8 @@ def _from_item(item: SettingsModel) -> PortalSettings:
         activation_ttl_hours=int(item.activation_ttl_hours),
         invitation_reminder_days=tuple(int(d) for d in item.invitation_reminder_days or ()),
         agents_email=item.agents_email,
+        client_admin_invites_per_hour=int(item.client_admin_invites_per_hour
+                                          or PortalSettings.client_admin_invites_per_hour),
         updated_at=iso(item.updated_at),
         updated_by=item.updated_by,
         version=int(item.version or 0),
@@ -107,6 +111,7 @@ def update_settings(changes: dict[str, Any], *, updated_by: str, expected_versio
         activation_ttl_hours=int(merged["activation_ttl_hours"]),
         invitation_reminder_days=[int(d) for d in merged["invitation_reminder_days"]],
         agents_email=merged["agents_email"] or None,
+        client_admin_invites_per_hour=int(merged["client_admin_invites_per_hour"]),
         updated_at=utcnow(),
         updated_by=updated_by,
     )

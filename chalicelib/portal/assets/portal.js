@@ -879,10 +879,13 @@
         submit: function (v, el) {
           var body = { email: v.email };
           if (v.name) body.name = v.name;
-          return api("POST", "/organization/clients", body).then(function (c) {
-            tbody.appendChild(row(c && c.email ? c : { email: v.email, name: v.name, status: "invited" }));
+          /* 202 and the same answer for any address: the list, read again, shows the invitation. */
+          return api("POST", "/organization/clients", body).then(function () {
             el.reset();
             say(el, "Invitation sent to " + v.email + ".");
+            clear(tbody);
+            cursor = null;
+            return load();
           });
         }
       })));
