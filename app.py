@@ -6,6 +6,7 @@ from chalicelib import jobs
 from chalicelib.routes import (
     agent_tickets,
     agents,
+    attachments,
     clients,
     gates,  # noqa: F401  (importing it registers the portal gates)
     impersonation,
@@ -26,7 +27,7 @@ app.register_middleware(middleware.all_middleware, "all")
 app.register_middleware(middleware.http_middleware, "http")
 
 for module in (public, organizations, settings, clients, portal_auth, portal_account, agent_tickets,
-               portal_tickets, agents, portal_log, impersonation):
+               portal_tickets, agents, portal_log, impersonation, attachments):
     app.register_blueprint(module.blueprint)
 
 

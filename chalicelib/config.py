@@ -13,7 +13,8 @@ from functools import lru_cache
 
 # Every table the app uses, by logical name. The environment variable that carries the
 # physical name is PORTICO_<NAME>_TABLE; the default keeps local runs and tests simple.
-TABLES = ("settings", "organizations", "users", "tickets", "notes", "outbox", "portal_log", "throttle", "idempotency")
+TABLES = ("settings", "organizations", "users", "tickets", "notes", "outbox", "portal_log", "throttle", "idempotency",
+          "attachments")
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
@@ -21,6 +22,12 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 def table_name(logical: str) -> str:
     stage = os.environ.get("PORTICO_STAGE", "local")
     return os.environ.get(f"PORTICO_{logical.upper()}_TABLE", f"portico-{stage}-{logical.replace('_', '-')}")
+
+
+def attachments_bucket() -> str:
+    """The private S3 bucket holding uploaded and attached files (PORTICO_ATTACHMENTS_BUCKET)."""
+    stage = os.environ.get("PORTICO_STAGE", "local")
+    return os.environ.get("PORTICO_ATTACHMENTS_BUCKET") or f"portico-{stage}-attachments"
 
 
 def aws_region() -> str:

@@ -34,6 +34,24 @@ def create_tables() -> None:
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute})
 
 
+def create_attachments_bucket() -> str:
+    """The files bucket (services/attachments.py), with the CORS rule infra gives it: the
+    portal's origin may POST uploads, nothing else. moto does not enforce a POST policy,
+    nor CORS; the rule is here so the local stack is configured as deployed."""
+    from urllib.parse import urlsplit
+
+    from chalicelib.config import attachments_bucket, get_config
+
+    s3 = aws.client("s3")
+    bucket = attachments_bucket()
+    s3.create_bucket(Bucket=bucket)  # us-east-1: no location constraint
+    portal = urlsplit(get_config().portal_url)
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": [f"{portal.scheme}://{portal.netloc}"], "AllowedMethods": ["POST"],
+        "AllowedHeaders": ["*"], "MaxAgeSeconds": 3600}]})
+    return bucket
+
+
 def create_mail(sender: str) -> None:
     from chalicelib.mail.templates import load_templates
 
@@ -112,11 +130,13 @@ def fresh(endpoint: str, timeout: float = 30) -> CognitoPool:
     Tests and the bench start each case from here, with the app's caches cleared."""
     import requests
 
-    from chalicelib.services import agent_auth, settings
+    from chalicelib.services import agent_auth, attachments, settings
 
     requests.post(f"{endpoint}/moto-api/reset", timeout=timeout)
     aws.reset()
+    attachments.reset()
     create_tables()
+    create_attachments_bucket()
     create_mail(os.environ["PORTICO_MAIL_SENDER"])
     pool = create_cognito()
     apply_environment(environment(pool))

@@ -41,7 +41,8 @@ def create_ticket(call: Call) -> dict:
     def create() -> dict:
         item = tickets.create(subject=body.subject, description=body.description, priority=body.priority,
                               category=body.category, requester_id=body.requester_id, status=body.status,
-                              assignees=assignees, created_by=f"agent:{call.agent.username}")
+                              assignees=assignees, created_by=f"agent:{call.agent.username}",
+                              upload_ids=body.attachments)
         return tickets.agent_view(item)
 
     return call.once("agent-ticket", create)
@@ -84,7 +85,7 @@ def add_note(call: Call, number: str) -> dict:
         item = tickets.load(number)
         author = notes.Author("agent", agent.username, agent.display_name)
         note = notes.add_note(item, author, body.body, internal=body.internal, notify_contact=body.notify_contact,
-                              notify_assignees=body.notify_assignees)
+                              notify_assignees=body.notify_assignees, upload_ids=body.attachments)
         return notes.note_view(note, for_client=False)
 
     return call.once(f"agent-note:{number}", add)

@@ -37,7 +37,8 @@ def create_ticket(call: Call) -> dict:
     def create() -> dict:
         item = tickets.create(subject=body.subject, description=body.description, priority=body.priority,
                               category=body.category, requester_id=call.client.id,
-                              created_by=f"client:{call.client.id}", opened_by=call.client)
+                              created_by=f"client:{call.client.id}", opened_by=call.client,
+                              upload_ids=body.attachments)
         return tickets.client_view(item)
 
     return call.once("portal-ticket", create)
@@ -79,7 +80,8 @@ def reply(call: Call, number: str) -> dict:
     def add() -> dict:
         item = tickets.load_for_client(number, call.client)
         author = notes.Author("client", client.id, client.name or client.email)
-        return notes.note_view(notes.add_note(item, author, call.body.body), for_client=True)
+        note = notes.add_note(item, author, call.body.body, upload_ids=call.body.attachments)
+        return notes.note_view(note, for_client=True)
 
     return call.once(f"portal-note:{number}", add)
 

@@ -15,7 +15,7 @@ from chalicelib.ids import iso, new_id, utcnow
 from chalicelib.models.notes import NoteModel
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.models.tickets import TicketModel
-from chalicelib.services import notifications, tickets
+from chalicelib.services import attachments, notifications, tickets
 from chalicelib.services.settings import get_settings
 
 
@@ -29,7 +29,8 @@ class Author:
 def note_view(note: NoteModel, *, for_client: bool) -> dict[str, Any]:
     view = {"id": note.id, "ticket_number": int(note.ticket_id), "author": {"kind": note.author_kind,
                                                                             "name": note.author_name},
-            "body": note.body, "created_at": iso(note.created_at)}
+            "body": note.body, "created_at": iso(note.created_at),
+            "attachments": attachments.listed(note.attachments)}
     if not for_client:
         view["author"]["id"] = note.author_id
         view.update(internal=bool(note.internal), notify_contact=note.notify_contact,
@@ -53,15 +54,18 @@ class ClosedTicket(Conflict):
 
 
 def add_note(ticket: TicketModel, author: Author, body: str, *, internal: bool = False,
-             notify_contact: bool | None = None, notify_assignees: bool | None = None) -> NoteModel:
+             notify_contact: bool | None = None, notify_assignees: bool | None = None,
+             upload_ids: list[str] | None = None) -> NoteModel:
     """Save the note, touch the ticket, queue the notifications: one transaction.
 
     A client's reply reopens a resolved or pending ticket; a closed one takes no reply.
     Two notes at once are both kept: the loser of the ticket's version race re-reads the
-    ticket and tries again (a failed transaction wrote nothing)."""
+    ticket and tries again (a failed transaction wrote nothing). `upload_ids`: the author's
+    uploads to attach (services/attachments.py), checked once before any attempt."""
+    files = attachments.prepare_binding(f"{author.kind}:{author.id}", upload_ids)
     for attempt in range(ATTEMPTS):
         try:
-            return _add_note_once(ticket, author, body, internal, notify_contact, notify_assignees)
+            return _add_note_once(ticket, author, body, internal, notify_contact, notify_assignees, files)
         except ClosedTicket:
             raise
         except Conflict:
@@ -72,13 +76,13 @@ def add_note(ticket: TicketModel, author: Author, body: str, *, internal: bool =
 
 
 def _add_note_once(ticket: TicketModel, author: Author, body: str, internal: bool, notify_contact: bool | None,
-                   notify_assignees: bool | None) -> NoteModel:
+                   notify_assignees: bool | None, files: attachments.Binding) -> NoteModel:
     now = utcnow()
     if author.kind == "client" and ticket.status == "closed":
         raise ClosedTicket("This ticket is closed. Open a new ticket instead.")
     note = NoteModel(str(int(ticket.number)), new_id(), author_kind=author.kind, author_id=author.id,
                      author_name=author.name, body=body, internal=internal, notify_contact=notify_contact,
-                     notify_assignees=notify_assignees, created_at=now)
+                     notify_assignees=notify_assignees, created_at=now, attachments=files.refs())
     actions = tickets.touch_actions(now, int(ticket.number), public=not internal)
     condition = TicketModel.status == ticket.status
     reopens = author.kind == "client" and ticket.status in ("resolved", "pending")
@@ -101,6 +105,7 @@ def _add_note_once(ticket: TicketModel, author: Author, body: str, internal: boo
                     tx.save(assignment)
             for message in notifications.note_messages(ticket, note, recipients):
                 tx.save(message, condition=OutboxModel.id.does_not_exist())
+            files.add_to(tx, ticket_number=int(ticket.number), note_id=note.id, internal=internal)
     except TransactWriteError:
         raise Conflict("The ticket changed meanwhile; try again.") from None
     return note

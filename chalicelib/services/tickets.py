@@ -28,7 +28,7 @@ from chalicelib.models.tickets import (
     assignment_id,
     status_key,
 )
-from chalicelib.services import notifications
+from chalicelib.services import attachments, notifications
 from chalicelib.services.settings import get_settings
 
 STATUSES = ("new", "open", "pending", "resolved", "closed")
@@ -122,6 +122,7 @@ def client_view(item: TicketModel) -> dict[str, Any]:
         "created_at": iso(item.created_at), "updated_at": iso(item.client_updated_at or item.updated_at),
         "resolved_at": iso(item.resolved_at),
         "rating": _rating(item), "editable": item.status not in FINISHED,
+        "attachments": attachments.listed(item.attachments),
     }
 
 
@@ -138,11 +139,12 @@ def agent_view(item: TicketModel) -> dict[str, Any]:
 
 def create(*, subject: str, description: str, priority: str | None, category: str | None, requester_id: str,
            created_by: str, assignees: dict[str, str] | None = None, status: str = "new",
-           opened_by: ActingClient | None = None) -> TicketModel:
+           opened_by: ActingClient | None = None, upload_ids: list[str] | None = None) -> TicketModel:
     """A new ticket for `requester_id` (a client), with ticket-created mail queued in the
     same transaction. The requester's name and email are copied onto the ticket, so they
     stay even if the client is removed. `opened_by`: the client opening their own ticket,
-    whose session was read in this request (so active and current): no second read."""
+    whose session was read in this request (so active and current): no second read.
+    `upload_ids`: the creator's uploads to attach (services/attachments.py)."""
     from chalicelib.models.users import ACTIVE
     from chalicelib.services.clients import find_item
 
@@ -153,6 +155,7 @@ def create(*, subject: str, description: str, priority: str | None, category: st
         if stored is None:
             raise InvalidInput("This client does not exist.", fields={"requester_id": "unknown client"})
         requester = TicketRequester(stored.id, stored.email, stored.status, stored.name, stored.organization_id)
+    files = attachments.prepare_binding(created_by, upload_ids)
     now = utcnow()
     number = allocate_number()
     item = TicketModel(
@@ -163,17 +166,21 @@ def create(*, subject: str, description: str, priority: str | None, category: st
         assignee_emails=dict(assignees or {}), block_client_view=False, created_by=created_by, public_notes=0,
         created_at=now, updated_at=now, activity_at=activity_key(now, number),
         client_updated_at=now, client_activity_at=activity_key(now, number),
-        resolved_at=now if status == "resolved" else None,
+        resolved_at=now if status == "resolved" else None, attachments=files.refs(),
     )
     _index_status(item)
     messages = notifications.ticket_created_messages(
         item, requester, get_settings().effective_agents_email)
-    with TransactWrite(connection=_connection()) as tx:
-        tx.save(item)
-        for username in item.assignees or []:
-            tx.save(_assignment(number, username, status))
-        for message in messages:
-            tx.save(message, condition=OutboxModel.id.does_not_exist())
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            tx.save(item)
+            for username in item.assignees or []:
+                tx.save(_assignment(number, username, status))
+            for message in messages:
+                tx.save(message, condition=OutboxModel.id.does_not_exist())
+            files.add_to(tx, ticket_number=number)
+    except TransactWriteError:
+        raise Conflict("An attachment was attached elsewhere meanwhile; upload it again.") from None
     return item
 
 
