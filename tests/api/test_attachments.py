@@ -390,3 +390,26 @@ def test_removing_a_client_keeps_their_tickets_files(helpdesk):
     answer = helpdesk.api.get(f"/agent/tickets/{ticket['number']}/attachments/{file_id}?redirect=false",
                               token=helpdesk.agent)
     assert answer.status == 200 and requests.get(answer.json["url"], timeout=10).content == PNG
+
+
+def test_three_files_cost_a_ticket_or_note_at_most_two_dynamodb_calls_more(helpdesk):
+    from bench.dynamo import counting
+
+    def cost(send) -> int:
+        with counting() as calls:
+            answer = send()
+        assert answer.status == 201, answer.json
+        return calls.total
+
+    api, bearer = helpdesk.api, helpdesk.requester
+    number = helpdesk.open_ticket()["number"]
+    plain_ticket = cost(lambda: api.post("/portal/tickets", {"subject": "S", "description": "D"}, token=bearer))
+    ids = [upload(api, bearer, f"{n}.png") for n in range(3)]
+    with_files = cost(lambda: api.post("/portal/tickets", {"subject": "S", "description": "D", "attachments": ids},
+                                       token=bearer))
+    assert with_files <= plain_ticket + 2, (plain_ticket, with_files)
+    plain_note = cost(lambda: api.post(f"/agent/tickets/{number}/notes", {"body": "B"}, token=helpdesk.agent))
+    ids = [upload(api, helpdesk.agent, f"{n}.png", agent=True) for n in range(3)]
+    note_files = cost(lambda: api.post(f"/agent/tickets/{number}/notes", {"body": "B", "attachments": ids},
+                                       token=helpdesk.agent))
+    assert note_files <= plain_note + 2, (plain_note, note_files)
