@@ -66,7 +66,7 @@ window.PorticoFiles = function (p) {
         item.busy = false; item.id = u.upload_id; bar.value = 100; msg.textContent = "Uploaded.";
       }, function (err) {
         var why = Object.keys(err.fields || {}).map(function (k) { return err.fields[k]; });
-        fail(err.handled ? "Not uploaded." : err.message + (why.length ? " " + why.join(" ") : ""));
+        fail(err.handled ? "Not uploaded." : why.length ? err.message.replace(/\.$/, "") + ": " + why.join("; ") : err.message);
       });
     }
     return {
