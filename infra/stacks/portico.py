@@ -23,6 +23,7 @@ from constructs import Construct
 from stacks.access import access_for, function_role, grant_logs
 from stacks.agents import AgentPool
 from stacks.alarms import Alarms
+from stacks.files import FilesBucket
 from stacks.mail import MailTemplates
 from stacks.tables import create_table, table_specs
 
@@ -99,6 +100,7 @@ class PorticoStack(cdk.Stack):
 
         self.agents = AgentPool(self, "Agents", stage=stage, production=settings.production,
                                 threat_protection=settings.threat_protection)
+        self.files = FilesBucket(self, "Files", production=settings.production, portal_url=settings.portal_url)
         self.mail = MailTemplates(self, "Mail", sender=settings.mail_sender, sender_identity=settings.sender_identity)
         self.secret_key = secretsmanager.Secret(
             self, "SecretKey",
@@ -119,6 +121,7 @@ class PorticoStack(cdk.Stack):
         else:
             self._chalice_app(settings, stream_tables)
 
+        self.files.grant_api(self.roles["APIHandler"])
         self.alarms = Alarms(self, "Alarms", stage=stage, api_name=self.api_name, api_stage=self.api_stage,
                              functions=self.functions, tables=self.tables, alarm_email=settings.alarm_email)
         self._outputs()
@@ -234,6 +237,7 @@ class PorticoStack(cdk.Stack):
             "PORTICO_PORTAL_URL": settings.portal_url,
             "PORTICO_MAIL_SENDER": settings.mail_sender,
             "PORTICO_AGENTS_EMAIL": settings.agents_email,
+            "PORTICO_ATTACHMENTS_BUCKET": self.files.bucket.bucket_name,
             # A CloudFormation dynamic reference: resolved at deploy time, never in the template.
             "PORTICO_SECRET_KEY": self.secret_key.secret_value.unsafe_unwrap(),
             "POWERTOOLS_SERVICE_NAME": "portico",
