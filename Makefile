@@ -1,15 +1,21 @@
 # Portico: `make run` starts the local stack, `make test` runs every test.
-# Both set up what they need on a fresh machine (Python 3.11 and make).
+# Both set up what they need on a fresh machine (Python 3.13 and make).
 
-PYTHON ?= python3.11
+# The first Python 3.13 found: on PATH, else a pyenv install (pyenv's shim answers only for the
+# selected version), else the system's. `make PYTHON=/path/to/python3.13` overrides.
+PYTHON ?= $(shell for p in python3.13 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3.13 \
+                  /usr/local/bin/python3.13 /usr/bin/python3.13; do \
+                  "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { echo "$$p"; break; }; \
+                done)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: chromium run test lint fuzz mail agent-token resend bench infra-check clean bootstrap deploy destroy
+.PHONY: chromium run test lint fuzz mail agent-token resend bench infra-check clean bootstrap deploy destroy rollback
 
 $(STAMP): requirements.txt requirements-dev.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	@test -x $(PY) || { test -n "$(PYTHON)" && $(PYTHON) -m venv $(VENV); } || \
+	  { echo "needs Python 3.13 (make PYTHON=/path/to/python3.13)"; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
@@ -81,3 +87,8 @@ deploy: $(INFRA_STAMP)
 
 destroy: $(INFRA_STAMP)
 	$(PY) infra/deploy.py --stage $(or $(STAGE),dev) --destroy $(CDK_ARGS)
+
+# Canary releases (docs/operations.md): every function's `live` alias back to its previous
+# version; FUNCTION=APIHandler for one, VERSION=12 for a given one.
+rollback: $(INFRA_STAMP)
+	$(PY) infra/rollback.py --stage $(or $(STAGE),dev)

@@ -152,7 +152,7 @@ def _path_params(resource: str, path: str) -> list[tuple[str, str]]:
 
 def serve_one_cold(event: dict[str, Any]) -> dict[str, Any]:
     """Serve `event` in a fresh interpreter as Lambda would (behind API Gateway's authorizer)."""
-    env = _child_env({"AWS_LAMBDA_FUNCTION_NAME": "portico-bench", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+    env = _child_env({"AWS_LAMBDA_FUNCTION_NAME": "portico-bench", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
                       "POWERTOOLS_LOG_LEVEL": "ERROR"})
     out = subprocess.run([sys.executable, "-c", SERVE_ONE], cwd=ROOT, env=env, input=json.dumps({"event": event}),
                          capture_output=True, text=True, timeout=120, check=True)

@@ -28,7 +28,7 @@ from bench.environment import ROOT
 from bench.scenarios import SCENARIOS
 from bench.stage import Stage
 
-# The paths the issue names (ticket list, note creation) and what exists before them.
+# The hot paths profiled (ticket lists, note creation) and what exists before them.
 PROFILED = ("GET /portal/tickets", "GET /agent/tickets", "POST /portal/tickets/{number}/notes",
             "POST /agent/tickets/{number}/notes", "GET /agent/organizations", "POST /agent/organizations")
 # Sent again as they are (a warm container serving the same list, more notes on one ticket):
@@ -36,8 +36,9 @@ PROFILED = ("GET /portal/tickets", "GET /agent/tickets", "POST /portal/tickets/{
 # organization) need a fresh request each time.
 REPEATABLE = ("POST /portal/tickets/{number}/notes", "POST /agent/tickets/{number}/notes")
 # Every request passes through these; naming them says nothing about the route.
-WRAPPERS = frozenset({"all_middleware", "http_middleware", "page_for_browser_navigation", "view", "_prepare"})
-LAMBDA_ENV = {"AWS_LAMBDA_FUNCTION_NAME": "portico-bench", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11"}
+WRAPPERS = frozenset({"log_invocation", "log_request", "secure_answer", "refuse_oversized_body",
+                      "page_for_browser_navigation", "view", "run_handler"})
+LAMBDA_ENV = {"AWS_LAMBDA_FUNCTION_NAME": "portico-bench", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13"}
 
 
 @dataclass

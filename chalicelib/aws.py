@@ -10,7 +10,7 @@ from chalicelib.config import aws_endpoint_url, aws_region
 
 @cache
 def client(service: str) -> Any:
-    import boto3
+    import boto3  # lazy: cold start
 
     return boto3.client(service, region_name=aws_region(), endpoint_url=aws_endpoint_url())
 

@@ -1,14 +1,21 @@
 """Settings that come from the environment (deploy-time), as opposed to the product
-settings agents edit at run time (see services/settings.py).
+settings agents edit at run time (see services/settings.py). The app reads environment
+variables here and nowhere else (Powertools also reads its own POWERTOOLS_* variables).
 
-Everything is read lazily and cached: `reset()` lets tests and the local stack change
-the environment and start over.
+`get_config()` reads and checks them all on first use and caches the result; a value the
+app cannot use fails there, naming its variable. `reset()` lets tests and the local stack
+change the environment and start over. A few values are read on their own, without the
+whole Config (which needs the secret key): table names, region and endpoint (when models
+are imported), the attachments bucket (the portal page's CSP names its origin), the ARNs
+Chalice's decorators need when app.py is imported, and the log level.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 
 # Every table the app uses, by logical name. The environment variable that carries the
@@ -16,7 +23,59 @@ from functools import lru_cache
 TABLES = ("settings", "organizations", "users", "tickets", "notes", "outbox", "portal_log", "throttle", "idempotency",
           "attachments")
 
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+ARGON2_PROFILES = ("default", "fast")  # fast: tests only, the same algorithm with cheap parameters
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+# Chalice reads these ARNs when app.py is imported (at deploy/package time too). Importing must
+# never fail (tests, `chalice local`, cold start), so an unset variable gives a placeholder;
+# deploying requires the real ones (the stack's outputs).
+USER_POOL_ARN_PLACEHOLDER = "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_local"
+OUTBOX_STREAM_ARN_PLACEHOLDER = (
+    "arn:aws:dynamodb:us-east-1:000000000000:table/portico-outbox/stream/set-PORTICO_OUTBOX_STREAM_ARN"
+)
+
+
+class ConfigurationError(RuntimeError):
+    """An environment variable holds a value the app cannot use; the message names it."""
+
+
+def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = os.environ.get(name) or default
+    if value not in allowed:
+        raise ConfigurationError(f"{name} must be one of {', '.join(allowed)}; it is {value!r}.")
+    return value
+
+
+def _number(name: str, default: str, *, whole: bool = False) -> float:
+    """A count of hours must be whole and at least 1; a number of seconds may be 0."""
+    raw = os.environ.get(name) or default
+    wanted = "a whole number, 1 or more" if whole else "a number, 0 or more"
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be {wanted}; it is {raw!r}.") from None
+    if not value >= (1 if whole else 0):  # `not >=` also refuses NaN
+        raise ConfigurationError(f"{name} must be {wanted}; it is {raw!r}.")
+    return value
+
+
+def user_pool_arn() -> str:
+    """The agents' Cognito user pool, for the API Gateway authorizer (read at import)."""
+    return os.environ.get("PORTICO_USER_POOL_ARN") or USER_POOL_ARN_PLACEHOLDER
+
+
+def outbox_stream_arn() -> str:
+    """The outbox table's stream, for the mail stream handler (read at import)."""
+    return os.environ.get("PORTICO_OUTBOX_STREAM_ARN") or OUTBOX_STREAM_ARN_PLACEHOLDER
+
+
+def log_level() -> str:
+    """The application log's level (Powertools Logger), read when the logger is first built."""
+    level = (os.environ.get("POWERTOOLS_LOG_LEVEL") or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise ConfigurationError(f"POWERTOOLS_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}; it is {level!r}.")
+    return level
 
 
 def table_name(logical: str) -> str:
@@ -25,9 +84,13 @@ def table_name(logical: str) -> str:
 
 
 def attachments_bucket() -> str:
-    """The private S3 bucket holding uploaded and attached files (PORTICO_ATTACHMENTS_BUCKET)."""
+    """The private S3 bucket holding uploaded and attached files (PORTICO_ATTACHMENTS_BUCKET).
+    Its name goes into the page's Content-Security-Policy, so only a valid S3 name is taken."""
     stage = os.environ.get("PORTICO_STAGE", "local")
-    return os.environ.get("PORTICO_ATTACHMENTS_BUCKET") or f"portico-{stage}-attachments"
+    name = os.environ.get("PORTICO_ATTACHMENTS_BUCKET") or f"portico-{stage}-attachments"
+    if not _BUCKET_NAME.match(name):
+        raise ConfigurationError(f"PORTICO_ATTACHMENTS_BUCKET must be an S3 bucket name; it is {name!r}.")
+    return name
 
 
 def aws_region() -> str:
@@ -54,6 +117,8 @@ class Config:
     secret_key: bytes
     settings_cache_seconds: float
     trust_gateway_authorizer: bool
+    session_ttl: timedelta  # how long a portal login lasts
+    argon2_profile: str  # one of ARGON2_PROFILES
 
     @property
     def token_issuer(self) -> str:
@@ -69,12 +134,13 @@ def _secret_key(stage: str) -> bytes:
     if secret_arn:
         # Stages deployed with `chalice deploy` (infra's `-c app=chalice`) cannot pass a
         # deploy-time secret reference: read it once per container from Secrets Manager.
-        from chalicelib import aws
+        import boto3  # lazy: cold start
 
-        return aws.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"].encode()
+        secrets = boto3.client("secretsmanager", region_name=aws_region(), endpoint_url=aws_endpoint_url())
+        return secrets.get_secret_value(SecretId=secret_arn)["SecretString"].encode()
     if stage in ("local", "test"):
         return b"portico-local-development-key-not-for-production"
-    raise RuntimeError("PORTICO_SECRET_KEY must be set outside the local stack")
+    raise ConfigurationError("PORTICO_SECRET_KEY must be set outside the local stack")
 
 
 def _running_behind_api_gateway() -> bool:
@@ -111,8 +177,10 @@ def get_config() -> Config:
         mail_configuration_set=os.environ.get("PORTICO_MAIL_CONFIGURATION_SET") or None,
         agents_email=os.environ.get("PORTICO_AGENTS_EMAIL", "agents@portico.example"),
         secret_key=_secret_key(stage),
-        settings_cache_seconds=float(os.environ.get("PORTICO_SETTINGS_CACHE_SECONDS", "10")),
+        settings_cache_seconds=_number("PORTICO_SETTINGS_CACHE_SECONDS", "10"),
         trust_gateway_authorizer=_running_behind_api_gateway(),
+        session_ttl=timedelta(hours=_number("PORTICO_SESSION_HOURS", "12", whole=True)),
+        argon2_profile=_choice("PORTICO_ARGON2_PROFILE", "default", ARGON2_PROFILES),
     )
 
 

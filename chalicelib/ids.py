@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from datetime import UTC, datetime
 
 
 def new_id() -> str:
     """A ULID: unique, and sorts by creation time, so it doubles as a range key."""
-    from ulid import ULID  # lazy: python-ulid is not needed to import the app
+    from ulid import ULID  # lazy: cold start
 
     return str(ULID())
 
@@ -35,6 +34,3 @@ def hash_secret(secret: str) -> str:
     so there is nothing to brute-force (unlike a password)."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
-
-def constant_time_equals(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())

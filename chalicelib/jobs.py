@@ -5,26 +5,14 @@ and the same functions called by the local stack's worker (devtools/run.py), whi
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 
 # (name, every_seconds, function) run by the local worker; capabilities append theirs.
 LOCAL_WORKERS: list[tuple[str, float, Callable[[], object]]] = []
 
 
 # --- Mail: outbox → SES (chalicelib/services/mail_delivery.py) ---------------------------
-
-# Chalice reads the stream ARN when app.py is imported (at deploy/package time too). Importing
-# must never fail (tests, `chalice local`, cold start), so an unset variable gives this
-# placeholder; deploying requires the real ARN (infra's outbox table StreamArn output).
-OUTBOX_STREAM_ARN_PLACEHOLDER = (
-    "arn:aws:dynamodb:us-east-1:000000000000:table/portico-outbox/stream/set-PORTICO_OUTBOX_STREAM_ARN"
-)
-
-
-def outbox_stream_arn() -> str:
-    import os
-
-    return os.environ.get("PORTICO_OUTBOX_STREAM_ARN") or OUTBOX_STREAM_ARN_PLACEHOLDER
-
+# The services are imported by the handlers that need them: an HTTP request never loads them.
 
 def _time_left(context: object) -> Callable[[], float] | None:
     remaining = getattr(context, "get_remaining_time_in_millis", None)
@@ -33,7 +21,7 @@ def _time_left(context: object) -> Callable[[], float] | None:
 
 def deliver_mail_stream(event: object) -> dict[str, int]:
     """Stream handler (outbox table, NEW_IMAGE): send what was just queued."""
-    from chalicelib.services import mail_delivery
+    from chalicelib.services import mail_delivery  # lazy: cold start
 
     records = event.to_dict().get("Records", []) if hasattr(event, "to_dict") else event["Records"]  # type: ignore[index]
     outcomes = mail_delivery.deliver_stream_records(records, time_left=_time_left(getattr(event, "context", None)))
@@ -44,7 +32,7 @@ def deliver_mail_stream(event: object) -> dict[str, int]:
 def sweep_mail(event: object = None) -> dict[str, int]:
     """Scheduled sweeper: everything due (retries, stream misses, expired claims), stopping
     before the Lambda's deadline; the next run continues."""
-    from chalicelib.services import mail_delivery
+    from chalicelib.services import mail_delivery  # lazy: cold start
 
     outcomes = mail_delivery.deliver_due(time_left=_time_left(getattr(event, "context", None)))
     mail_delivery.flush_metrics()
@@ -53,7 +41,7 @@ def sweep_mail(event: object = None) -> dict[str, int]:
 
 def deliver_mail_locally() -> dict[str, int]:
     """The local stack's stand-in for the stream handler and the sweeper together."""
-    from chalicelib.services import mail_delivery
+    from chalicelib.services import mail_delivery  # lazy: cold start
 
     outcomes = mail_delivery.deliver_due()
     mail_delivery.flush_metrics()
@@ -65,9 +53,7 @@ LOCAL_WORKERS.append(("mail", 0.5, deliver_mail_locally))
 
 def resend_invitations(context: object | None = None) -> dict[str, object]:
     """Hourly: resend pending invitations that are due (services/invitations.py)."""
-    from dataclasses import asdict
-
-    from chalicelib.services.invitations import resend_due_invitations
+    from chalicelib.services.invitations import resend_due_invitations  # lazy: cold start
 
     time_left = getattr(context, "get_remaining_time_in_millis", None)
     # Keep a fifth of the run (at most 10 s) to finish the reminder in flight and return.

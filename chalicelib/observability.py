@@ -1,15 +1,19 @@
-"""Powertools Logger, Metrics and Tracer, created on first use.
+"""Powertools Logger and Metrics, created on first use.
 
-Importing Powertools costs tens of milliseconds (the Tracer about 0.2 s), which would
-land on every cold start if done when app.py is imported; they are built the first time
-a handler needs them instead.
+Importing Powertools costs tens of milliseconds, which would land on every cold start if
+done when app.py is imported; they are built the first time a handler needs them instead.
+
+No Powertools Tracer: the app opens no subsegments and the X-Ray SDK is not packaged.
+Lambda's active tracing (the stack turns it on) records each invocation and its duration
+only, not the DynamoDB or SES calls inside it; logs and metrics cover those.
 """
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from typing import Any
+
+from chalicelib.config import log_level
 
 SERVICE = "portico"
 NAMESPACE = "Portico"
@@ -17,25 +21,14 @@ NAMESPACE = "Portico"
 
 @lru_cache(maxsize=1)
 def logger() -> Any:
-    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools import Logger  # lazy: cold start
 
-    return Logger(service=SERVICE, level=os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"))
+    return Logger(service=SERVICE, level=log_level())
 
 
 @lru_cache(maxsize=1)
 def metrics() -> Any:
-    from aws_lambda_powertools import Metrics
+    from aws_lambda_powertools import Metrics  # lazy: cold start
 
     return Metrics(namespace=NAMESPACE, service=SERVICE)
 
-
-@lru_cache(maxsize=1)
-def tracer() -> Any:
-    """X-Ray tracing, only where it is switched on (POWERTOOLS_TRACE_DISABLED unset in AWS)."""
-    from aws_lambda_powertools import Tracer
-
-    return Tracer(service=SERVICE)
-
-
-def tracing_enabled() -> bool:
-    return os.environ.get("POWERTOOLS_TRACE_DISABLED", "true").lower() not in ("1", "true")

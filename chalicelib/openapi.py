@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from chalicelib.routes.api import OPERATIONS, Operation, schema
+from chalicelib.services.idempotency import MAX_KEY_LENGTH
 
 _REF = "#/components/schemas/{model}"
 _ERROR_TEXT = {400: "Bad input", 401: "Not authenticated", 403: "Not allowed", 404: "Not found",
@@ -45,9 +46,11 @@ def _operation(operation: Operation, components: dict[str, Any]) -> dict[str, An
                   for name in re.findall(r"{(\w+)}", operation.path)]
     if operation.query:
         parameters += _query_parameters(operation.query)
-    if operation.body:
+    if operation.idempotent:
         parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
-                           "schema": {"type": "string", "maxLength": 255}}) if operation.method == "POST" else None
+                           "description": "A retry with the same key and body answers the first answer and "
+                                          "changes nothing; the same key with another body is 409.",
+                           "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH}})
     doc: dict[str, Any] = {
         "operationId": f"{operation.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', operation.path.lower()).strip('_')}",
         "summary": operation.summary,
@@ -68,6 +71,8 @@ def _operation(operation: Operation, components: dict[str, Any]) -> dict[str, An
     error_statuses = set(operation.errors)
     if operation.body or operation.query:
         error_statuses.add(400)
+    if operation.idempotent:
+        error_statuses.add(409)
     if operation.auth not in ("public", "open"):
         error_statuses.add(401)
     if operation.permission or operation.auth in ("portal", "public"):

@@ -16,7 +16,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chalicelib.mail.templates import logical_template_name
+
 ROOT = Path(__file__).resolve().parent.parent
+LOCAL_STAGE = "local"  # PORTICO_STAGE of `make run` (devtools/run.py); SES names carry it
 STACK_FILE = Path(os.environ.get("PORTICO_STATE_DIR", ROOT / ".local")) / "stack.json"
 
 
@@ -31,7 +34,7 @@ def sent_mail(endpoint_url: str, region: str = "us-east-1") -> list[dict[str, An
         destinations = raw.get("destinations") or {}
         mail.append({
             "sent_at": sent_times.get(raw.get("id", ""), ""),
-            "template": raw.get("template", ""),
+            "template": logical_template_name(raw.get("template", ""), LOCAL_STAGE),
             "to": [a for field in ("ToAddresses", "CcAddresses", "BccAddresses") for a in destinations.get(field, [])],
             "from": raw.get("source", ""),
             "data": json.loads(raw.get("template_data") or "{}"),

@@ -10,7 +10,8 @@ DEMO_CLIENT_PASSWORD = "Acme-Portal-Demo-2026"
 
 
 def seed() -> dict[str, str]:
-    from chalicelib.services import clients, notes, organizations, tickets
+    from chalicelib.identity import ActingAgent
+    from chalicelib.services import clients, notes, organizations, ticket_writes
 
     demo: dict[str, str] = {}
     org = organizations.create_organization("Acme Corporation", domain="acme.example")
@@ -25,10 +26,10 @@ def seed() -> dict[str, str]:
                           send_invitation=True, invited_by="seed")
     demo["invited"] = "colleague@acme.example (activation link: make mail)"
 
-    ticket = tickets.create(subject="VPN disconnects every hour", description="Since Monday the VPN drops "
-                            "every hour on the hour. Reconnecting works.", priority="high", category="Network",
-                            requester_id=client.id, created_by="seed")
-    notes.add_note(ticket, notes.Author("agent", "seed", "Support team"),
+    ticket = ticket_writes.create(subject="VPN disconnects every hour", description="Since Monday the VPN drops "
+                                  "every hour on the hour. Reconnecting works.", priority="high", category="Network",
+                                  requester_id=client.id, created_by="seed")
+    notes.add_note(ticket, ActingAgent("seed", None, frozenset(), name="Support team"),
                    "Thanks Casey, we are looking into it. Which VPN client version do you use?")
     demo["ticket"] = f"#{int(ticket.number)} (with an agent reply)"
     return demo
@@ -38,7 +39,7 @@ def _activate(client_id: str, password: str) -> None:
     """Demo only: make the client active with a known password, as activation would."""
     from chalicelib.ids import utcnow
     from chalicelib.models.users import ACTIVE, UserModel
-    from chalicelib.services.clients import load_item
+    from chalicelib.services.client_store import load_item
     from chalicelib.services.passwords import hash_password
 
     now = utcnow()

@@ -53,12 +53,13 @@ def create_attachments_bucket() -> str:
 
 
 def create_mail(sender: str) -> None:
+    from chalicelib.config import get_config
     from chalicelib.mail.templates import load_templates
 
     ses = aws.client("ses")
     ses.verify_email_identity(EmailAddress=sender)
     existing = {t["Name"] for t in ses.list_templates().get("TemplatesMetadata", [])}
-    for template in load_templates():
+    for template in load_templates(get_config().stage):
         if template["TemplateName"] in existing:
             ses.update_template(Template=template)
         else:

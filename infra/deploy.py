@@ -8,6 +8,17 @@ The portal URL (PORTICO_PORTAL_URL, used in email links) is the API's own URL un
 PORTAL_URL names a custom domain. The API's URL exists only once the stack does, so on the
 first deploy this runs `cdk deploy` twice (the second pass only updates the functions'
 environment); afterwards it reuses the stack's PortalUrl output.
+
+What it reads from the account before deploying (docs/operations.md):
+- whether the stack exists: deletion protection of a production stage's tables and user pool
+  is turned on only then (`-c deletionProtection=true`), so that a failed first deploy rolls
+  back cleanly and can be retried as is;
+- whether the stack's tables exist without the stack (retained by `make destroy`, or kept by
+  an update's rollback): it stops and prints the exact cleanup rather than fail half-way
+  with "already exists" (it does not adopt them: an import must match the template exactly
+  and is a decision about production data, left to the operator);
+- whether SES has verified the sender: only then do agents' Cognito mails go through SES
+  (`-c agentMailFromSes=true`); Cognito refuses an unverified identity.
 """
 
 from __future__ import annotations
@@ -18,9 +29,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 INFRA_DIR = Path(__file__).resolve().parent
 PYTHON = sys.executable
+# States in which the stack exists and has completed at least one deploy.
+SETTLED = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
+           "IMPORT_ROLLBACK_COMPLETE")
 
 
 def cdk_cli() -> list[str]:
@@ -29,17 +44,68 @@ def cdk_cli() -> list[str]:
     return ["npx", "--yes", "aws-cdk@2"]
 
 
-def stack_outputs(stage: str) -> dict[str, str]:
+def describe_stack(stage: str) -> dict[str, Any] | None:
     import boto3
     from botocore.exceptions import ClientError
 
     try:
-        stack = boto3.client("cloudformation").describe_stacks(StackName=f"portico-{stage}")["Stacks"][0]
+        return boto3.client("cloudformation").describe_stacks(StackName=f"portico-{stage}")["Stacks"][0]
     except ClientError as error:
         if "does not exist" in str(error):
-            return {}
+            return None
         raise
+
+
+def stack_outputs(stage: str) -> dict[str, str]:
+    stack = describe_stack(stage) or {}
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def table_names(stage: str) -> list[str]:
+    """The tables the stack creates (derived from the models, as the stack does)."""
+    for path in (str(INFRA_DIR.parent), str(INFRA_DIR)):
+        if path not in sys.path:
+            sys.path.append(path)  # after the rest: the project's app.py stays `app`
+    from stacks.tables import physical_name, table_specs
+
+    return [physical_name(stage, logical) for logical in table_specs()[0]]
+
+
+def leftover_tables(stage: str) -> list[str]:
+    """The stage's tables that exist although its stack does not (DescribeTable each)."""
+    import boto3
+
+    dynamodb = boto3.client("dynamodb")
+    found = []
+    for name in table_names(stage):
+        try:
+            dynamodb.describe_table(TableName=name)
+        except dynamodb.exceptions.ResourceNotFoundException:
+            continue
+        found.append(name)
+    return found
+
+
+def cleanup_commands(tables: list[str]) -> str:
+    """Back up, unprotect and delete each table: the exact commands, for the operator to run."""
+    lines = []
+    for name in tables:
+        lines += [
+            f"aws dynamodb create-backup --table-name {name} --backup-name {name}-before-redeploy",
+            f"aws dynamodb update-table --table-name {name} --no-deletion-protection-enabled",
+            f"aws dynamodb delete-table --table-name {name}",
+            f"aws dynamodb wait table-not-exists --table-name {name}",
+        ]
+    return "\n".join(lines)
+
+
+def sender_verified(sender: str) -> bool:
+    """SES has verified the sender's address or its domain (in this account and region)."""
+    import boto3
+
+    identities = [sender, sender.split("@")[-1]]
+    found = boto3.client("ses").get_identity_verification_attributes(Identities=identities)
+    return any(a.get("VerificationStatus") == "Success" for a in found["VerificationAttributes"].values())
 
 
 def run_cdk(command: str, context: dict[str, str], extra: list[str]) -> None:
@@ -70,21 +136,45 @@ def main(argv: list[str] | None = None) -> int:
                "senderIdentity": args.sender_identity}
     if args.destroy:
         run_cdk("destroy", context, extra)
-        print("Tables, the user pool, the secret and log groups of a prod stage are retained: delete them in the "
-              "console (tables first lose deletion protection) if the data is really to go.")
+        kept = leftover_tables(args.stage)
+        if kept:
+            print("Kept (production data outlives the stack): the tables below, the user pool, the secret, the "
+                  "backup vault and log groups. Before deploying this stage again, delete the tables if the data "
+                  f"is really to go:\n{cleanup_commands(kept)}")
         return 0
     if not args.mail_sender or not args.agents_email:
         parser.error("MAIL_SENDER and AGENTS_EMAIL are required (the SES sender and the agents' address)")
+    stack = describe_stack(args.stage)
+    exists = bool(stack) and stack["StackStatus"] in SETTLED
+    if not exists:
+        kept = leftover_tables(args.stage)
+        if kept:
+            print(f"portico-{args.stage} does not exist but its tables do ({', '.join(kept)}): CloudFormation "
+                  "cannot create tables with these names. Back them up and delete them, then deploy again:\n"
+                  f"{cleanup_commands(kept)}\n(docs/operations.md, 'Restore a table', copies data back from a "
+                  "backup.)", file=sys.stderr)
+            return 2
+    context["deletionProtection"] = "true" if exists else ""
+    context["agentMailFromSes"] = "true" if sender_verified(args.mail_sender) else ""
+    if not context["agentMailFromSes"]:
+        print(f"SES has not verified {args.mail_sender} yet: agents' Cognito mail uses Cognito's own mailer "
+              "until a deploy after the verification.")
     portal_url = args.portal_url or stack_outputs(args.stage).get("PortalUrl", "")
     run_cdk("deploy", {**context, "portalUrl": portal_url}, extra)
+    protected = exists
     if not portal_url and args.app == "cdk":
+        # The stack exists now: this pass also turns deletion protection on.
         portal_url = stack_outputs(args.stage).get("PortalUrl", "")
-        run_cdk("deploy", {**context, "portalUrl": portal_url}, [*extra, "--require-approval", "never"])
+        run_cdk("deploy", {**context, "portalUrl": portal_url, "deletionProtection": "true"},
+                [*extra, "--require-approval", "never"])
+        protected = True
     outputs = stack_outputs(args.stage)
     print(f"\nportico-{args.stage} deployed.")
     for key in ("PortalUrl", "UserPoolId", "UserPoolClientId", "AlarmTopicArn"):
         if key in outputs:
             print(f"  {key}: {outputs[key]}")
+    if not protected:
+        print("First deploy: run `make deploy` once more to turn on deletion protection (production stages).")
     print(f"Next: verify the SES sender ({args.mail_sender}), then create the first admin:\n"
           f"  .venv/bin/python -m devtools.create_admin --stage {args.stage} --email <you@example.com>")
     return 0

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.config import get_config
+from chalicelib.mail.templates import logical_template_name
 from devtools import stack
 
 AGENT_PASSWORD = "Correct-Horse-42-battery"
@@ -117,7 +119,9 @@ class Mailbox:
         for raw in data.get("ses", {}).get("TemplateMessage", []):
             recipients = [a for field in ("ToAddresses", "CcAddresses", "BccAddresses")
                           for a in (raw.get("destinations") or {}).get(field, [])]
-            sent.append(SentMail(template=raw["template"], to=recipients,
+            # SES names carry the stage (portico-test-...); tests speak of the logical name.
+            template_name = logical_template_name(raw["template"], get_config().stage)
+            sent.append(SentMail(template=template_name, to=recipients,
                                  data=json.loads(raw.get("template_data") or "{}"),
                                  source=raw.get("source", ""), ses_message_id=raw.get("id", "")))
         return [m for m in sent

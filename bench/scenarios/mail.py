@@ -32,11 +32,14 @@ def seed_outbox(start: int, stop: int) -> None:
 
 def _ensure_template() -> None:
     from chalicelib import aws
+    from chalicelib.config import get_config
+    from chalicelib.mail.templates import ses_template_name
 
     ses = aws.client("ses")
+    name = ses_template_name(BENCH_TEMPLATE, get_config().stage)
     names = {t["Name"] for t in ses.list_templates().get("TemplatesMetadata", [])}
-    if BENCH_TEMPLATE not in names:
-        ses.create_template(Template={"TemplateName": BENCH_TEMPLATE, "SubjectPart": "Hello {{name}}",
+    if name not in names:
+        ses.create_template(Template={"TemplateName": name, "SubjectPart": "Hello {{name}}",
                                       "TextPart": "Hello {{name}}", "HtmlPart": "<p>Hello {{name}}</p>"})
 
 

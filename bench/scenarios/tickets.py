@@ -193,14 +193,13 @@ FIRST_SEEDED = 10_000_000
 SEED_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 RATED_EVERY = 100
 RECENT_RATINGS = 5
-STATUS_CYCLE = ("new", "open", "pending", "resolved", "closed")
 WORKING_SET = 1_000
 
 
 def _ticket(number: int, when: datetime, **fields: Any) -> Any:
     """A ticket as the service writes it (status index keys included)."""
     from chalicelib.models.tickets import TICKET_KIND, TicketModel, status_key
-    from chalicelib.services.tickets import activity_key
+    from chalicelib.services.ticket_writes import activity_key
 
     return TicketModel(str(number), kind=TICKET_KIND, number=number, subject=f"Seeded ticket {number}",
                        description="Seeded for the items-read check.", priority="normal", public_notes=0,
@@ -212,15 +211,23 @@ def _ticket(number: int, when: datetime, **fields: Any) -> Any:
 
 def seed_tickets(start: int, stop: int) -> None:
     from bench.seed import put_models
-    from chalicelib.models.tickets import ASSIGNMENT_KIND, RATED, AssignmentModel, assignment_id, status_key
-    from chalicelib.services.tickets import activity_key
+    from chalicelib.models.tickets import (
+        ASSIGNMENT_KIND,
+        RATED,
+        STATUSES,
+        AssignmentModel,
+        TicketStatus,
+        assignment_id,
+        status_key,
+    )
+    from chalicelib.services.ticket_writes import activity_key
 
     rows = []
     for n in range(start, stop):
         number, when = FIRST_SEEDED + n, SEED_EPOCH + timedelta(seconds=n)
         requester = GROWTH_CLIENT if n % 10 == 0 else f"growth-requester-{n % 499:03d}"
         fields: dict[str, Any] = {
-            "status": STATUS_CYCLE[n % 5] if n < WORKING_SET else "closed",
+            "status": STATUSES[n % len(STATUSES)] if n < WORKING_SET else TicketStatus.CLOSED,
             "requester_id": requester, "requester_name": "Seeded Client",
             "requester_email": f"{requester}@growth.test", "created_by": f"client:{requester}",
             "organization_id": GROWTH_ORG if n % 2 == 0 else f"growth-org-{n % 97:02d}",
@@ -242,7 +249,7 @@ def _recent_ratings() -> None:
     from bench.seed import put_models
     from chalicelib.ids import utcnow
     from chalicelib.models.tickets import RATED
-    from chalicelib.services.tickets import activity_key
+    from chalicelib.services.ticket_writes import activity_key
 
     now = utcnow()
     rows = []

@@ -6,10 +6,13 @@ imported (the local stack and tests set them before importing the app).
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC
 from typing import TypeVar
 
+import botocore.session
 from pynamodb.attributes import UTCDateTimeAttribute
+from pynamodb.connection import base as pynamodb_connection_base
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
@@ -24,11 +27,6 @@ def _share_botocore_sessions() -> None:
     about 9 MB and 30 ms per model, measured by `make bench`'s cold handler memory). The
     session stays per thread, as PynamoDB wants (botocore client creation is not thread safe);
     each model still gets its own client, built from the shared, already parsed data."""
-    import threading
-
-    import botocore.session
-    from pynamodb.connection import base
-
     local = threading.local()
 
     def thread_session() -> botocore.session.Session:
@@ -36,7 +34,7 @@ def _share_botocore_sessions() -> None:
             local.session = botocore.session.get_session()
         return local.session
 
-    base.get_session = thread_session  # type: ignore[attr-defined]
+    pynamodb_connection_base.get_session = thread_session  # type: ignore[attr-defined]
 
 
 _share_botocore_sessions()
@@ -58,8 +56,8 @@ M = TypeVar("M", bound=Model)
 MAX_KEY_BYTES = 2048  # DynamoDB's limit for a partition key
 
 
-def get_of_kind(model: type[M], key: str, kind: str, *, consistent_read: bool = True) -> M | None:
-    """The item at `key` if it is of this `kind`: the tables hold several kinds of item
+def get_of_kind(model: type[M], key: str, item_kind: str, *, consistent_read: bool = True) -> M | None:
+    """The item at `key` if its stored `kind` is `item_kind`: the tables hold several kinds of item
     (clients beside their email guards and tokens, tickets beside the number counter).
     A key DynamoDB cannot hold (empty, or over its 2048-byte limit) names nothing; asking
     would be a ValidationException, a 500 for what is only an unknown id."""
@@ -69,7 +67,7 @@ def get_of_kind(model: type[M], key: str, kind: str, *, consistent_read: bool = 
         item = model.get(key, consistent_read=consistent_read)
     except DoesNotExist:
         return None
-    return item if getattr(item, "kind", None) == kind else None
+    return item if getattr(item, "kind", None) == item_kind else None
 
 
 class UTCDateTime(UTCDateTimeAttribute):

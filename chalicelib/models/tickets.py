@@ -41,6 +41,22 @@ FIRST_NUMBER = 1001
 RATED = "rated"
 
 
+class TicketStatus:
+    """A ticket's status (product.md §3), as stored and as the API spells it. What each one
+    allows is the table in services/ticket_status.py."""
+
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.RESOLVED, TicketStatus.CLOSED)
+PRIORITIES = ("low", "normal", "high", "urgent")
+DEFAULT_PRIORITY = "normal"
+
+
 def _index(name: str, projection_class: type = AllProjection) -> type:
     return type("Meta", (), {"index_name": name, "projection": projection_class()})
 

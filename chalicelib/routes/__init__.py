@@ -1,2 +1,3 @@
-"""Chalice blueprints: parse, authorize, call a service, shape the answer.
-No DynamoDB in here. routes/api.py is the machinery they share."""
+"""HTTP: each capability module declares its routes (parse, authorize, call a service, shape the
+answer); routes/api.py is what they share, routes/pipeline.py runs every stage around them.
+No DynamoDB in here."""

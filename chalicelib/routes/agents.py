@@ -7,20 +7,18 @@ from chalicelib.routes.api import Call, RouteGroup, page, start_key
 from chalicelib.services import agents as service
 
 routes = RouteGroup(__name__, auth="agent", tag="agents")
-blueprint = routes.blueprint
-SCOPE = "agents"
 
 
 @routes.route("/agent/agents", "GET", summary="List agents with their groups (admins)", permission="admins",
               query="agents.AgentListQuery", response="agents.AgentPage")
 def list_agents(call: Call) -> dict:
-    # Cognito's PaginationToken travels inside the project's signed cursor, so it stays opaque.
-    cursor = start_key(SCOPE, call.query)
+    # Cognito's PaginationToken travels inside the project's encrypted cursor, so it stays opaque.
+    cursor = start_key(call)
     token = cursor.get("t") if cursor else None
     if cursor is not None and not isinstance(token, str):
         raise InvalidInput("The cursor is not valid for this list.", fields={"cursor": "invalid cursor"})
     items, next_token = service.list_agents(call.query.limit, token)
-    return page(SCOPE, items, {"t": next_token} if next_token else None)
+    return page(call, items, {"t": next_token} if next_token else None)
 
 
 @routes.route("/agent/agents/{username}", "PATCH",

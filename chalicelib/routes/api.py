@@ -1,54 +1,68 @@
-"""The one place HTTP meets the services.
+"""What every route shares: its declaration, and what the pipeline's stages work on.
 
-`RouteGroup.route(...)` registers a Chalice route and wraps its handler so that every
-route, in one way:
-  - authenticates the caller for its kind (agent, portal, public) and checks a permission;
-  - parses the query string and JSON body with the pydantic model named for it;
-  - turns domain errors (chalicelib.errors) into `{"code", "message"}` answers;
-  - records itself in OPERATIONS, from which /openapi.json is generated.
+A capability module declares its routes with `RouteGroup.route(...)`: path and method, who may
+call it (auth kind, permission), the pydantic models of its query string and JSON body, whether
+a retry with the same `Idempotency-Key` replays the first answer. Declaring only records an
+`Operation` (OPERATIONS, from which /openapi.json is generated); routes/pipeline.py mounts the
+operations on the app with every stage of a request around them, in order.
+
+Also here, for the stages and the handlers: `Call` (what a handler receives), JSON body and
+query parsing, the `{"code", "message"}` error answer, and list pages with their cursors.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, CognitoUserPoolAuthorizer, Response
 
-from chalicelib.errors import InvalidInput, PorticoError, Unauthorized
+from chalicelib.config import user_pool_arn
+from chalicelib.errors import InvalidInput, PorticoError
+
+if TYPE_CHECKING:
+    from chalicelib.identity import ActingAgent, ActingClient
 
 MAX_BODY_BYTES = 256 * 1024
+# Arrays and objects nested deeper than this are refused before the body is parsed: no request
+# needs it, and far deeper input exhausts the interpreter's recursion in json or later code.
+MAX_JSON_DEPTH = 64
 
 agent_authorizer = CognitoUserPoolAuthorizer(
     "PorticoAgents",
-    provider_arns=[os.environ.get("PORTICO_USER_POOL_ARN",
-                                  "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_local")],
+    provider_arns=[user_pool_arn()],
 )
+
+Handler = Callable[..., Any]
 
 
 @dataclass
 class Operation:
     method: str
     path: str
-    auth: str
+    auth: str  # "agent", "portal", "public" or "open": see RouteGroup
     summary: str
     tag: str
     status: int
+    handler: Handler
     body: str | None = None
     query: str | None = None
     response: str | None = None
     permission: str | None = None
     errors: tuple[int, ...] = ()
-    binary: bool = False
+    # A retry with the same Idempotency-Key answers the first answer and runs nothing (api.md).
+    idempotent: bool = False
     # Called with the Call and the error when a portal gate refuses this route, before the
     # refusal is answered (the login records it in the portal log).
     on_blocked: Callable[[Call, PorticoError], None] | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
 
 
 OPERATIONS: list[Operation] = []
@@ -80,11 +94,12 @@ class Call:
     """What a handler receives besides its URL parameters."""
 
     request: Any
+    operation: Operation
+    params: dict[str, str] = field(default_factory=dict)  # the URL's path parameters
     body: Any = None
     query: Any = None
-    agent: Any = None
-    client: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    agent: ActingAgent | None = None
+    client: ActingClient | None = None
 
     def header(self, name: str) -> str | None:
         return (self.request.headers or {}).get(name.lower())
@@ -98,32 +113,18 @@ class Call:
     def user_agent(self) -> str:
         return (self.header("user-agent") or "")[:512]
 
-    def once(self, scope: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        """Run a creating `action` once per `Idempotency-Key` (api.md), keyed per route scope and
-        per caller so that two callers' keys never collide."""
-        from chalicelib.services import idempotency
+    @property
+    def caller_ref(self) -> str:
+        """Who is calling: "agent:<username>", "client:<id>", or "" before authentication."""
+        if self.agent is not None:
+            return f"agent:{self.agent.username}"
+        return f"client:{self.client.id}" if self.client is not None else ""
 
-        caller = f"agent:{self.agent.username}" if self.agent is not None else f"client:{self.client.id}"
-        return idempotency.once(f"{scope}:{caller}", self.header("idempotency-key"), self.request.raw_body or b"",
-                                action, lambda_context=getattr(self.request, "lambda_context", None))
-
-
-# Authenticators by route kind. Each sets the principal on the Call or raises.
-# "agent" is defined here; "portal" is registered by the portal-session capability.
-Authenticator = Callable[[Call], None]
-AUTHENTICATORS: dict[str, Authenticator] = {}
-# Checks every public and portal route runs first (portal switch, IP allowlist).
-PORTAL_GATES: list[Authenticator] = []
-
-
-def _authenticate_agent(call: Call) -> None:
-    from chalicelib.services.agent_auth import authenticate_agent
-
-    authorizer = (call.request.context or {}).get("authorizer") or {}
-    call.agent = authenticate_agent(call.header("authorization"), authorizer.get("claims"))
-
-
-AUTHENTICATORS["agent"] = _authenticate_agent
+    def route_ref(self, operation: Operation | None = None) -> str:
+        """This route (or `operation`, which takes the same path parameters), its path
+        parameters and the caller: what a cursor or an Idempotency-Key is valid for."""
+        operation = operation or self.operation
+        return json.dumps([operation.key, self.params, self.caller_ref], sort_keys=True, separators=(",", ":"))
 
 
 def error_response(error: PorticoError) -> Response:
@@ -145,7 +146,7 @@ def _validation_error(exc: Any) -> InvalidInput:
 
 
 def parse_model(ref: str, data: Any) -> Any:
-    from pydantic import ValidationError
+    from pydantic import ValidationError  # lazy: cold start
 
     try:
         return schema(ref).model_validate(data)
@@ -153,112 +154,112 @@ def parse_model(ref: str, data: Any) -> Any:
         raise _validation_error(exc) from None
 
 
+# What decides nesting: brackets, and the quotes and backslashes that say whether a bracket
+# is inside a string.
+_JSON_NESTING = re.compile(rb'[\[\]{}"\\]')
+
+
+def _nested_deeper_than(raw: bytes, limit: int) -> bool:
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    depth, in_string, escaped_at = 0, False, -1
+    for match in _JSON_NESTING.finditer(raw):
+        char, position = match.group(), match.start()
+        if position == escaped_at:
+            continue
+        if in_string:
+            if char == b"\\":
+                escaped_at = position + 1
+            elif char == b'"':
+                in_string = False
+        elif char == b'"':
+            in_string = True
+        elif char in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
 def json_object(request: Any) -> dict[str, Any]:
     """The request body as a JSON object ({} when empty), or 400. Its size was checked before
-    any route ran (middleware: MAX_BODY_BYTES)."""
+    any route ran (routes/middleware.py: MAX_BODY_BYTES)."""
     raw = request.raw_body or b""
     if not raw.strip():
         return {}
+    if _nested_deeper_than(raw, MAX_JSON_DEPTH):
+        raise InvalidInput(f"The request body nests arrays or objects more than {MAX_JSON_DEPTH} deep.",
+                           fields={"body": "nested too deeply"})
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidInput("The request body is not valid JSON.", fields={"body": "invalid JSON"}) from None
     if not isinstance(data, dict):
         raise InvalidInput("The request body must be a JSON object.", fields={"body": "expected an object"})
     return data
 
 
-def _parse_body(ref: str, request: Any) -> Any:
-    return parse_model(ref, json_object(request))
-
-
-def _shape(result: Any, status: int) -> Response:
-    if isinstance(result, Response):
-        return result
-    if result is None and status == 204:
-        return Response(body="", status_code=204)
-    return Response(body=result, status_code=status, headers={"Content-Type": "application/json"})
-
-
 class RouteGroup:
-    """A blueprint whose routes share an auth kind: "agent" (Cognito), "portal" (client
-    session), "public" (no auth, but behind the portal gates) or "open" (no auth, no gates:
-    the portal page itself and /openapi.json)."""
+    """The routes of one capability module. They share an OpenAPI tag and an auth kind:
+    "agent" (Cognito), "portal" (client session), "public" (no auth, but behind the portal
+    gates) or "open" (no auth, no gates: the portal page itself and /openapi.json)."""
 
     def __init__(self, import_name: str, *, auth: str, tag: str) -> None:
         self.blueprint = Blueprint(import_name)
         self.auth = auth
         self.tag = tag
+        self.operations: list[Operation] = []
 
     def route(self, path: str, method: str, *, summary: str, status: int = 200, body: str | None = None,
               query: str | None = None, response: str | None = None, permission: str | None = None,
-              auth: str | None = None, errors: tuple[int, ...] = (), content_types: list[str] | None = None,
+              auth: str | None = None, errors: tuple[int, ...] = (), idempotent: bool = False,
               on_blocked: Callable[[Call, PorticoError], None] | None = None,
-              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        kind = auth or self.auth
-        operation = Operation(method, path, kind, summary, self.tag, status, body, query, response, permission,
-                              errors, on_blocked=on_blocked)
-        OPERATIONS.append(operation)
-
-        def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
-            @functools.wraps(handler)
-            def view(**params: Any) -> Response:
-                call = Call(request=self.blueprint.current_request)
-                try:
-                    _prepare(call, operation)
-                    return _shape(handler(call, **params), status)
-                except PorticoError as error:
-                    return error_response(error)
-
-            route_kwargs: dict[str, Any] = {"methods": [method]}
-            if kind == "agent":
-                route_kwargs["authorizer"] = agent_authorizer
-            if content_types:
-                route_kwargs["content_types"] = content_types
-            elif body:
-                # Accept any declared type: the body is parsed as JSON whatever it says, and a
-                # wrong Content-Type must not turn into Chalice's own 415 format.
-                route_kwargs["content_types"] = ["application/json", "text/plain",
-                                                 "application/x-www-form-urlencoded"]
-            self.blueprint.route(path, **route_kwargs)(view)
+              ) -> Callable[[Handler], Handler]:
+        def declare(handler: Handler) -> Handler:
+            operation = Operation(method=method, path=path, auth=auth or self.auth, summary=summary, tag=self.tag,
+                                  status=status, handler=handler, body=body, query=query, response=response,
+                                  permission=permission, errors=errors, idempotent=idempotent, on_blocked=on_blocked)
+            self.operations.append(operation)
+            OPERATIONS.append(operation)
             return handler
 
-        return decorate
+        return declare
 
 
-def _prepare(call: Call, operation: Operation) -> None:
-    if operation.auth in ("portal", "public"):
-        try:
-            for gate in PORTAL_GATES:
-                gate(call)
-        except PorticoError as error:
-            if operation.on_blocked is not None:
-                operation.on_blocked(call, error)
-            raise
-    if operation.auth not in ("public", "open"):
-        authenticate = AUTHENTICATORS.get(operation.auth)
-        if authenticate is None:
-            raise Unauthorized("Authentication is required.")
-        authenticate(call)
-    if operation.permission:
-        from chalicelib.services.agent_auth import require_permission
-
-        require_permission(call.agent, operation.permission)
-    if operation.query:
-        call.query = parse_model(operation.query, dict(call.request.query_params or {}))
-    if operation.body:
-        call.body = _parse_body(operation.body, call.request)
+def _operation_of(handler: Handler) -> Operation:
+    return next(operation for operation in OPERATIONS if operation.handler is handler)
 
 
-def page(scope: str, items: list[Any], last_key: dict | None) -> dict[str, Any]:
-    """The list answer every paginated route gives."""
+def _list_binding(call: Call, operation: Operation, query: Any) -> str:
+    """What a cursor is valid for: the route, its path parameters, the caller and every filter
+    of the validated query (all its fields but `cursor` and `limit`)."""
+    filters = query.model_dump(mode="json", exclude={"cursor", "limit"}) if query is not None else {}
+    return call.route_ref(operation) + json.dumps(filters, sort_keys=True, separators=(",", ":"))
+
+
+def next_cursor(call: Call, last_key: dict | None, *, of: Handler | None = None) -> str | None:
+    """The cursor that continues this route's list after `last_key`, or that of the route `of`
+    (same path parameters, no filters): a ticket's view starts its notes list."""
     from chalicelib.cursor import encode_cursor
 
+    if of is None:
+        return encode_cursor(_list_binding(call, call.operation, call.query), last_key)
+    operation = _operation_of(of)
+    query = parse_model(operation.query, {}) if operation.query else None
+    return encode_cursor(_list_binding(call, operation, query), last_key)
+
+
+def page(call: Call, items: list[Any], last_key: dict | None) -> dict[str, Any]:
+    """The list answer every paginated route gives."""
     return {"items": [item.as_dict() if hasattr(item, "as_dict") else item for item in items],
-            "next_cursor": encode_cursor(scope, last_key)}
+            "next_cursor": next_cursor(call, last_key)}
 
 
-def start_key(scope: str, query: Any) -> dict | None:
+def start_key(call: Call) -> dict | None:
+    """Where this page of the list starts: the key inside the query's cursor, which must have been
+    issued for this route, these path parameters, this caller and these filters (else 400)."""
     from chalicelib.cursor import decode_cursor
 
-    return decode_cursor(scope, getattr(query, "cursor", None))
+    return decode_cursor(_list_binding(call, call.operation, call.query), getattr(call.query, "cursor", None))

@@ -6,24 +6,20 @@ from __future__ import annotations
 
 from chalice import Response
 
+from chalicelib.identity import Caller
 from chalicelib.routes.api import Call, RouteGroup
 from chalicelib.services import attachments
 
 routes = RouteGroup(__name__, auth="portal", tag="attachments")
-blueprint = routes.blueprint
 
 
-def _upload(call: Call, owner: str) -> dict:
+def _upload(call: Call, caller: Caller) -> dict:
     body = call.body
-
-    def create() -> dict:
-        return attachments.create_upload(owner, body.filename, body.content_type, body.size)
-
-    return call.once(f"upload:{owner}", create)
+    return attachments.create_upload(caller, body.filename, body.content_type, body.size)
 
 
-def _download(call: Call, item: object) -> Response | dict:
-    link = attachments.download_link(item)
+def _download(call: Call, number: str, file_id: str, caller: Caller) -> Response | dict:
+    link = attachments.download_link(attachments.file_visible_to(number, file_id, caller))
     if not call.query.redirect:
         return link
     return Response(body="", status_code=302, headers={"Location": link["url"]})
@@ -36,24 +32,24 @@ DOWNLOAD_SUMMARY = ("Download a file of the ticket: 302 to a short-lived presign
 
 
 @routes.route("/portal/uploads", "POST", status=201, summary=UPLOAD_SUMMARY, body="attachments.UploadCreate",
-              response="attachments.Upload")
+              response="attachments.Upload", idempotent=True)
 def portal_upload(call: Call) -> dict:
-    return _upload(call, f"client:{call.client.id}")
+    return _upload(call, call.client)
 
 
 @routes.route("/agent/uploads", "POST", status=201, auth="agent", summary=UPLOAD_SUMMARY,
-              body="attachments.UploadCreate", response="attachments.Upload")
+              body="attachments.UploadCreate", response="attachments.Upload", idempotent=True)
 def agent_upload(call: Call) -> dict:
-    return _upload(call, f"agent:{call.agent.username}")
+    return _upload(call, call.agent)
 
 
 @routes.route("/portal/tickets/{number}/attachments/{file_id}", "GET", summary=DOWNLOAD_SUMMARY,
               query="attachments.DownloadQuery", response="attachments.DownloadLink", errors=(404,))
 def portal_download(call: Call, number: str, file_id: str) -> Response | dict:
-    return _download(call, attachments.file_for_client(number, file_id, call.client))
+    return _download(call, number, file_id, call.client)
 
 
 @routes.route("/agent/tickets/{number}/attachments/{file_id}", "GET", auth="agent", summary=DOWNLOAD_SUMMARY,
               query="attachments.DownloadQuery", response="attachments.DownloadLink", errors=(404,))
 def agent_download(call: Call, number: str, file_id: str) -> Response | dict:
-    return _download(call, attachments.file_for_agent(number, file_id))
+    return _download(call, number, file_id, call.agent)

@@ -8,8 +8,6 @@ from chalicelib.services import clients as service
 from chalicelib.services import invitations
 
 routes = RouteGroup(__name__, auth="agent", tag="clients")
-blueprint = routes.blueprint
-SCOPE = "clients"
 
 
 def _agent_ref(call: Call) -> str:
@@ -20,21 +18,20 @@ def _agent_ref(call: Call) -> str:
               query="clients.ClientListQuery", response="clients.ClientPage")
 def list_clients(call: Call) -> dict:
     query = call.query
-    scope = f"{SCOPE}:{query.organization_id or ''}:{query.status or ''}:{query.q or ''}"
-    items, last_key = service.list_clients(limit=query.limit, start_key=start_key(scope, query),
+    items, last_key = service.list_clients(limit=query.limit, start_key=start_key(call),
                                            organization_id=query.organization_id, status=query.status,
                                            email=query.email, email_prefix=query.q)
-    return page(scope, items, last_key)
+    return page(call, items, last_key)
 
 
 @routes.route("/agent/clients", "POST", status=201, summary="Create a client, optionally sending the invitation",
               permission="manage-clients", body="clients.ClientCreate", response="clients.Client",
-              errors=(409,))
+              errors=(409,), idempotent=True)
 def create_client(call: Call) -> dict:
     body = call.body
-    return call.once("client", lambda: service.create_client(
-        body.email, name=body.name, phone=body.phone, organization_id=body.organization_id, role=body.role,
-        send_invitation=body.send_invitation, invited_by=_agent_ref(call)).as_dict())
+    return service.create_client(body.email, name=body.name, phone=body.phone, organization_id=body.organization_id,
+                                 role=body.role, send_invitation=body.send_invitation,
+                                 invited_by=_agent_ref(call)).as_dict()
 
 
 @routes.route("/agent/clients/{client_id}", "GET", summary="Get a client", response="clients.Client",

@@ -5,16 +5,15 @@ from __future__ import annotations
 from chalicelib.config import get_config
 from chalicelib.ids import iso
 from chalicelib.routes.api import Call, RouteGroup
+from chalicelib.routes.portal_session import origin
 
 routes = RouteGroup(__name__, auth="agent", tag="clients")
-blueprint = routes.blueprint
 
 
 @routes.route("/agent/clients/{client_id}/impersonate", "POST", status=201,
               summary="Open a 15-minute read-only portal session as an active client (logged)",
               permission="manage-clients", response="portal_log.Impersonation", errors=(404, 409))
 def impersonate(call: Call, client_id: str) -> dict:
-    from chalicelib.routes.portal_auth import origin
     from chalicelib.services import sessions
 
     agent = call.agent.email or call.agent.username

@@ -1,4 +1,5 @@
-"""HTTP middleware: security headers, one error format, logging and metrics."""
+"""Chalice middleware: what runs around every request, whichever route (or none) answers it.
+routes/pipeline.py puts them in order."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from chalice import Response
 
 from chalicelib.errors import InvalidInput
 from chalicelib.observability import logger, metrics
+from chalicelib.routes.api import MAX_BODY_BYTES, error_response
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 SECURITY_HEADERS = {
@@ -36,18 +38,6 @@ def _is_https(request: Any) -> bool:
                                                                .endswith("amazonaws.com"))
 
 
-def _refuse_oversized(request: Any) -> Response | None:
-    """Every route, whether or not it reads a body, refuses one over MAX_BODY_BYTES before any
-    work (auth, gates, parsing): 400 `validation_error` with `fields.body`, as the contract's
-    bad-input answer. API Gateway itself stops bodies over 10 MB."""
-    from chalicelib.routes.api import MAX_BODY_BYTES, error_response
-
-    if len(request.raw_body or b"") <= MAX_BODY_BYTES:
-        return None
-    return error_response(InvalidInput(f"The request body is too large ({MAX_BODY_BYTES // 1024} KB at most).",
-                                       fields={"body": "too large"}))
-
-
 def _normalise_error(response: Response) -> None:
     body = response.body
     if isinstance(body, dict) and "Code" in body and "code" not in body:
@@ -59,21 +49,16 @@ def _normalise_error(response: Response) -> None:
         response.headers["Content-Type"] = "application/json"
 
 
-def http_middleware(event: Any, get_response: Callable[[Any], Response]) -> Response:
+def log_request(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """The request id and route on every log line of the request, then one "request" line with
+    the status and duration (error level for a 5xx), and the request metrics."""
     started = time.perf_counter()
     log = logger()
     context = event.context or {}
     lambda_context = getattr(event, "lambda_context", None)
     request_id = context.get("requestId") or getattr(lambda_context, "aws_request_id", None)
     log.append_keys(request_id=request_id, route=f"{event.method} {context.get('resourcePath')}")
-    response = _refuse_oversized(event) or get_response(event)
-    _normalise_error(response)
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    response.headers.setdefault("Content-Security-Policy", API_CSP)
-    response.headers.setdefault("Cache-Control", "no-store")
-    if _is_https(event):
-        response.headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+    response = get_response(event)
     elapsed_ms = (time.perf_counter() - started) * 1000
     status = response.status_code
     level = log.error if status >= 500 else log.info
@@ -81,6 +66,30 @@ def http_middleware(event: Any, get_response: Callable[[Any], Response]) -> Resp
     _record_metrics(status, elapsed_ms)
     log.remove_keys(["request_id", "route"])
     return response
+
+
+def secure_answer(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Every answer, whoever made it: Chalice's own errors in the `{code, message}` format, and
+    the security headers (HSTS only over https)."""
+    response = get_response(event)
+    _normalise_error(response)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers.setdefault("Content-Security-Policy", API_CSP)
+    response.headers.setdefault("Cache-Control", "no-store")
+    if _is_https(event):
+        response.headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+    return response
+
+
+def refuse_oversized_body(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Every route, whether or not it reads a body, refuses one over MAX_BODY_BYTES before any
+    work (auth, gates, parsing): 400 `validation_error` with `fields.body`, as the contract's
+    bad-input answer. API Gateway itself stops bodies over 10 MB."""
+    if len(event.raw_body or b"") <= MAX_BODY_BYTES:
+        return get_response(event)
+    return error_response(InvalidInput(f"The request body is too large ({MAX_BODY_BYTES // 1024} KB at most).",
+                                       fields={"body": "too large"}))
 
 
 def _record_metrics(status: int, elapsed_ms: float) -> None:
@@ -96,8 +105,9 @@ def _record_metrics(status: int, elapsed_ms: float) -> None:
     m.flush_metrics()
 
 
-def all_middleware(event: Any, get_response: Callable[[Any], Any]) -> Any:
-    """Cold-start marker and Lambda context for every handler (HTTP, schedule, stream)."""
+def log_invocation(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """Cold-start marker and Lambda request id on the log lines of every handler (HTTP,
+    schedule, stream)."""
     log = logger()
     lambda_context = getattr(event, "lambda_context", None) or getattr(event, "context", None)
     request_id = getattr(lambda_context, "aws_request_id", None)

@@ -6,27 +6,22 @@ from chalicelib.routes.api import Call, RouteGroup, page, start_key
 from chalicelib.services import organizations as service
 
 routes = RouteGroup(__name__, auth="agent", tag="organizations")
-blueprint = routes.blueprint
-SCOPE = "organizations"
 
 
 @routes.route("/agent/organizations", "GET", summary="List organizations by name",
               query="organizations.OrganizationListQuery", response="organizations.OrganizationPage")
 def list_organizations(call: Call) -> dict:
-    # The cursor is bound to the name filter too: it is a key inside that filter's range.
-    scope = f"{SCOPE}:{call.query.q or ''}"
-    items, last_key = service.list_organizations(limit=call.query.limit, start_key=start_key(scope, call.query),
+    items, last_key = service.list_organizations(limit=call.query.limit, start_key=start_key(call),
                                                  name_prefix=call.query.q)
-    return page(scope, items, last_key)
+    return page(call, items, last_key)
 
 
 @routes.route("/agent/organizations", "POST", status=201, summary="Create an organization",
               permission="manage-clients", body="organizations.OrganizationCreate",
-              response="organizations.Organization", errors=(409,))
+              response="organizations.Organization", errors=(409,), idempotent=True)
 def create_organization(call: Call) -> dict:
     body = call.body
-    return call.once("organization", lambda: service.create_organization(
-        body.name, domain=body.domain, notes=body.notes).as_dict())
+    return service.create_organization(body.name, domain=body.domain, notes=body.notes).as_dict()
 
 
 @routes.route("/agent/organizations/{organization_id}", "GET", summary="Get an organization",

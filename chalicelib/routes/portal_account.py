@@ -8,7 +8,6 @@ from chalicelib.routes.api import Call, RouteGroup, page, start_key
 from chalicelib.services import accounts, clients, colleagues
 
 routes = RouteGroup(__name__, auth="portal", tag="portal-account")
-blueprint = routes.blueprint
 
 
 def _me(call: Call, client: clients.Client) -> dict:
@@ -37,18 +36,16 @@ def change_password(call: Call) -> None:
 @routes.route("/portal/organization/clients", "GET", summary="My organization's clients (client admins)",
               query="common.PageQuery", response="clients.ColleaguePage", errors=(403,))
 def list_colleagues(call: Call) -> dict:
-    scope = f"colleagues:{call.client.organization_id}"
     items, last_key = colleagues.list_colleagues(call.client, limit=call.query.limit,
-                                                 start_key=start_key(scope, call.query))
-    return page(scope, [item.as_portal_dict() for item in items], last_key)
+                                                 start_key=start_key(call))
+    return page(call, [item.as_portal_dict() for item in items], last_key)
 
 
 @routes.route("/portal/organization/clients", "POST", status=201,
               summary="Invite a colleague as a client user (client admins)", body="clients.ColleagueInvite",
-              response="clients.PortalUser", errors=(403, 409))
+              response="clients.PortalUser", errors=(403, 409), idempotent=True)
 def invite_colleague(call: Call) -> dict:
-    return call.once("colleague", lambda: colleagues.invite_colleague(
-        call.client, call.body.email, call.body.name).as_portal_dict())
+    return colleagues.invite_colleague(call.client, call.body.email, call.body.name).as_portal_dict()
 
 
 @routes.route("/portal/organization/clients/{client_id}/disable", "POST",

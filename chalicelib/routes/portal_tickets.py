@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from chalicelib.cursor import encode_cursor
-from chalicelib.routes.api import Call, RouteGroup, page, start_key
-from chalicelib.services import notes, tickets
+from chalicelib.routes.api import Call, RouteGroup, next_cursor, page, start_key
+from chalicelib.services import notes, ratings, ticket_reads, ticket_views, ticket_writes
 
 routes = RouteGroup(__name__, auth="portal", tag="portal-tickets")
-blueprint = routes.blueprint
 
 # The public notes a ticket's view carries, oldest first. Nearly every conversation fits, so
 # the view stays one GetItem and one Query; a longer one answers `next_notes_cursor`, and
@@ -15,79 +13,63 @@ blueprint = routes.blueprint
 CONVERSATION_PAGE = 100
 
 
-def _notes_scope(number: int) -> str:
-    return f"portal-notes:{number}"
-
-
 @routes.route("/portal/tickets", "GET", summary="My tickets (client admins: scope=organization)",
               query="tickets.PortalTicketListQuery", response="tickets.TicketPage", errors=(403,))
 def list_tickets(call: Call) -> dict:
     query = call.query
-    scope = f"portal-tickets:{call.client.id}:{query.scope}:{query.status or ''}"
-    items, last_key = tickets.list_for_client(call.client, scope=query.scope, status=query.status,
-                                              limit=query.limit, start_key=start_key(scope, query))
-    return page(scope, [tickets.client_view(item) for item in items], last_key)
+    items, last_key = ticket_reads.list_for_client(call.client, scope=query.scope, status=query.status,
+                                                   limit=query.limit, start_key=start_key(call))
+    return page(call, [ticket_views.view(item, call.client) for item in items], last_key)
 
 
-@routes.route("/portal/tickets", "POST", status=201, summary="Open a ticket (honours Idempotency-Key)",
-              body="tickets.PortalTicketCreate", response="tickets.Ticket", errors=(409,))
+@routes.route("/portal/tickets", "POST", status=201, summary="Open a ticket",
+              body="tickets.PortalTicketCreate", response="tickets.Ticket", errors=(409,), idempotent=True)
 def create_ticket(call: Call) -> dict:
     body = call.body
-
-    def create() -> dict:
-        item = tickets.create(subject=body.subject, description=body.description, priority=body.priority,
-                              category=body.category, requester_id=call.client.id,
-                              created_by=f"client:{call.client.id}", opened_by=call.client,
-                              upload_ids=body.attachments)
-        return tickets.client_view(item)
-
-    return call.once("portal-ticket", create)
+    item = ticket_writes.create(subject=body.subject, description=body.description, priority=body.priority,
+                                category=body.category, requester_id=call.client.id,
+                                created_by=f"client:{call.client.id}", opened_by=call.client,
+                                upload_ids=body.attachments)
+    return ticket_views.view(item, call.client)
 
 
 @routes.route("/portal/tickets/{number}", "GET", summary="A ticket with its public conversation "
               "(the first notes; next_notes_cursor when there are more)",
               response="tickets.TicketWithNotes", errors=(404,))
 def get_ticket(call: Call, number: str) -> dict:
-    item = tickets.load_for_client(number, call.client)
-    conversation, last_key = notes.list_notes(int(item.number), include_internal=False, limit=CONVERSATION_PAGE)
-    return {**tickets.client_view(item), "notes": [notes.note_view(n, for_client=True) for n in conversation],
-            "next_notes_cursor": encode_cursor(_notes_scope(int(item.number)), last_key)}
+    item = ticket_reads.load_visible(number, call.client)
+    conversation, last_key = notes.list_notes(int(item.number), call.client, limit=CONVERSATION_PAGE)
+    return {**ticket_views.view(item, call.client), "notes": [notes.note_view(n, call.client) for n in conversation],
+            "next_notes_cursor": next_cursor(call, last_key, of=list_notes)}
 
 
 @routes.route("/portal/tickets/{number}/notes", "GET", summary="A ticket's public notes, oldest first "
               "(cursor: next_notes_cursor of the ticket, or next_cursor)", query="common.PageQuery",
               response="tickets.NotePage", errors=(404,))
 def list_notes(call: Call, number: str) -> dict:
-    item = tickets.load_for_client(number, call.client)
-    scope = _notes_scope(int(item.number))
-    found, last_key = notes.list_notes(int(item.number), include_internal=False, limit=call.query.limit,
-                                       start_key=start_key(scope, call.query))
-    return page(scope, [notes.note_view(n, for_client=True) for n in found], last_key)
+    item = ticket_reads.load_visible(number, call.client)
+    found, last_key = notes.list_notes(int(item.number), call.client, limit=call.query.limit,
+                                       start_key=start_key(call))
+    return page(call, [notes.note_view(n, call.client) for n in found], last_key)
 
 
 @routes.route("/portal/tickets/{number}", "PATCH", summary="Edit my ticket while it is not resolved or closed",
               body="tickets.PortalTicketUpdate", response="tickets.Ticket", errors=(403, 404, 409))
 def update_ticket(call: Call, number: str) -> dict:
-    item = tickets.update_by_client(number, call.client, call.body.model_dump(exclude_unset=True))
-    return tickets.client_view(item)
+    item = ticket_writes.update_by_client(number, call.client, call.body.model_dump(exclude_unset=True))
+    return ticket_views.view(item, call.client)
 
 
-@routes.route("/portal/tickets/{number}/notes", "POST", status=201, summary="Reply (honours Idempotency-Key)",
-              body="tickets.PortalNoteCreate", response="tickets.Note", errors=(404, 409))
+@routes.route("/portal/tickets/{number}/notes", "POST", status=201, summary="Reply",
+              body="tickets.PortalNoteCreate", response="tickets.Note", errors=(404, 409), idempotent=True)
 def reply(call: Call, number: str) -> dict:
-    client = call.client
-
-    def add() -> dict:
-        item = tickets.load_for_client(number, call.client)
-        author = notes.Author("client", client.id, client.name or client.email)
-        note = notes.add_note(item, author, call.body.body, upload_ids=call.body.attachments)
-        return notes.note_view(note, for_client=True)
-
-    return call.once(f"portal-note:{number}", add)
+    item = ticket_reads.load_visible(number, call.client)
+    note = notes.add_note(item, call.client, call.body.body, upload_ids=call.body.attachments)
+    return notes.note_view(note, call.client)
 
 
 @routes.route("/portal/tickets/{number}/rating", "POST", summary="Rate a resolved ticket (when rating is on)",
               body="tickets.RatingCreate", response="tickets.Ticket", errors=(403, 404, 409))
 def rate(call: Call, number: str) -> dict:
-    item = tickets.set_rating(number, call.client, call.body.score, call.body.comment)
-    return tickets.client_view(item)
+    item = ratings.rate(number, call.client, call.body.score, call.body.comment)
+    return ticket_views.view(item, call.client)

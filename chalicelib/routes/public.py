@@ -19,9 +19,9 @@ from chalice import Response
 
 from chalicelib.errors import NotFound
 from chalicelib.routes.api import Call, RouteGroup, portal_prefix
+from chalicelib.services.attachments import bucket_origin
 
 routes = RouteGroup(__name__, auth="open", tag="public")
-blueprint = routes.blueprint
 
 PORTAL_DIR = Path(__file__).resolve().parent.parent / "portal"
 
@@ -29,8 +29,6 @@ PORTAL_DIR = Path(__file__).resolve().parent.parent / "portal"
 def portal_csp() -> str:
     """The page's policy: its own files, plus the attachments bucket's origin and nothing
     wider, for uploads (the presigned POST: connect-src) and thumbnails (img-src)."""
-    from chalicelib.services.attachments import bucket_origin
-
     files = bucket_origin()
     return (f"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: {files}; "
             f"connect-src 'self' {files}; font-src 'self'; form-action 'self'; base-uri 'none'; "
@@ -79,8 +77,6 @@ def page_for_browser_navigation(event: object, get_response: Callable[[object], 
         response.headers.setdefault("Vary", "Accept")
     return response
 
-
-blueprint.register_middleware(page_for_browser_navigation, "http")
 
 
 @routes.route("/portal/config", "GET", summary="What the portal page needs to know before log-in",

@@ -7,7 +7,6 @@ from chalicelib.routes.api import Call, RouteGroup
 from chalicelib.services import settings as service
 
 routes = RouteGroup(__name__, auth="agent", tag="settings")
-blueprint = routes.blueprint
 
 
 @routes.route("/agent/settings", "GET", summary="Read the portal settings", response="settings.Settings")

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from chalicelib.models.tickets import PRIORITIES, STATUSES, TicketStatus
 from chalicelib.schemas.attachments import MAX_ATTACHMENTS, Attachment, UploadId
 from chalicelib.schemas.common import PageQuery, Query, Strict, one_line
 
@@ -14,8 +15,8 @@ Subject = one_line(200)
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 Category = one_line(100)
 Username = one_line(128)
-Status = Literal["new", "open", "pending", "resolved", "closed"]
-Priority = Literal["low", "normal", "high", "urgent"]
+Status = Literal[STATUSES]
+Priority = Literal[PRIORITIES]
 
 
 def _attachments() -> Any:
@@ -48,7 +49,7 @@ class AgentTicketCreate(Strict):
     description: Text
     priority: Priority | None = None
     category: Category | None = None
-    status: Status = "new"
+    status: Status = TicketStatus.NEW
     assignees: list[Username] | None = Field(None, max_length=20, description="Agent usernames.")
     attachments: list[UploadId] | None = _attachments()
 

@@ -19,7 +19,18 @@ from chalicelib.identity import ActingClient
 from chalicelib.ids import utcnow
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.models.users import ACTIVE, CLIENT_USER, INACTIVE, INVITED, UserModel
-from chalicelib.services import clients, invitations, outbox, passwords, portal_log, sessions, throttle, tokens
+from chalicelib.services import (
+    client_store,
+    clients,
+    invitations,
+    outbox,
+    passwords,
+    portal_log,
+    sessions,
+    throttle,
+    tokens,
+)
+from chalicelib.services.client_store import Client
 from chalicelib.services.settings import get_settings
 
 RESET_TTL = timedelta(hours=1)
@@ -34,7 +45,7 @@ def _portal(path: str) -> str:
 
 
 def _save_all(*items: object) -> None:
-    with TransactWrite(connection=clients.connection()) as tx:
+    with TransactWrite(connection=client_store.connection()) as tx:
         for item in items:
             tx.save(item, condition=item.__class__.id.does_not_exist())
 
@@ -47,22 +58,22 @@ def signup(email: str, name: str, password: str, origin: portal_log.Origin | Non
         raise SignupDisabled()
     throttle.attempt(throttle.SIGNUP, ip=origin.ip if origin else None, account=email)
     passwords.check_policy(password, email=email, name=name)
-    existing = clients.find_by_email(email)
+    existing = client_store.find_by_email(email)
     if existing is not None:
         _tell_existing_account(existing, name=name, password=password)
         return
     now = utcnow()
     ttl_hours = get_settings().activation_ttl_hours
-    item = clients.new_client_item(email, name=name, phone=None, organization_id=None, role=CLIENT_USER, now=now)
+    item = client_store.new_client_item(email, name=name, phone=None, organization_id=None, role=CLIENT_USER, now=now)
     item.signup, item.password_hash, item.password_changed_at = "self", passwords.hash_password(password), now
     token = tokens.issue(item.id, tokens.VERIFY, timedelta(hours=ttl_hours), now)
     item.invite_token_hash = token.hash
     message = _verify_message(email, name, token, ttl_hours, reason=f"signup:{item.id}")
     try:
-        _save_all(clients.guard_item(item), item, token.item, message)
+        _save_all(client_store.guard_item(item), item, token.item, message)
     except TransactWriteError:
         # Someone signed up with this email a moment ago: they get the email, not a 409.
-        winner = clients.find_by_email(email)
+        winner = client_store.find_by_email(email)
         if winner is not None:
             _tell_existing_account(winner, name=name, password=password)
 
@@ -120,7 +131,7 @@ def _queue_once(message: OutboxModel) -> None:
             raise
 
 
-def verify_signup(secret: str, origin: portal_log.Origin | None = None) -> tuple[clients.Client, sessions.Session]:
+def verify_signup(secret: str, origin: portal_log.Origin | None = None) -> tuple[Client, sessions.Session]:
     """Follow the sign-up verification link: the account becomes active, logged in. Logged
     in the portal log as an activation."""
     with portal_log.recorded(portal_log.ACTIVATION, origin) as attempt, throttle.link_failures_counted(
@@ -129,7 +140,7 @@ def verify_signup(secret: str, origin: portal_log.Origin | None = None) -> tuple
     return client, session
 
 
-def _verify_signup(secret: str, attempt: portal_log.Attempt) -> tuple[clients.Client, sessions.Session]:
+def _verify_signup(secret: str, attempt: portal_log.Attempt) -> tuple[Client, sessions.Session]:
     token_hash, token, item = tokens.redeemable(secret, tokens.VERIFY, utcnow())
     attempt.client_id, attempt.email = item.id, item.email
     now = utcnow()
@@ -147,14 +158,14 @@ def _verify_signup(secret: str, attempt: portal_log.Attempt) -> tuple[clients.Cl
                & _unverified_signup_condition())
     # What the transaction wrote: the answer needs no second read.
     item.status, item.activated_at, item.last_login_at, item.updated_at = ACTIVE, now, now, now
-    return clients.to_client(item), session
+    return client_store.to_client(item), session
 
 
 def _use_token(token: UserModel, item: UserModel, actions: list, condition: object,
                also_delete: tuple[Any, ...] = ()) -> None:
     now = utcnow()
     try:
-        with TransactWrite(connection=clients.connection()) as tx:
+        with TransactWrite(connection=client_store.connection()) as tx:
             tx.update(token, actions=tokens.mark_used_action(now), condition=tokens.unused_condition())
             tx.update(item, actions=actions, condition=condition)
             for other in also_delete:
@@ -169,7 +180,7 @@ def forgot_password(email: str, origin: portal_log.Origin | None = None) -> None
     set a password). Otherwise nothing, same answer. Every request counts against the email
     and the address (throttle.FORGOT)."""
     throttle.attempt(throttle.FORGOT, ip=origin.ip if origin else None, account=email)
-    item = clients.find_by_email(email)
+    item = client_store.find_by_email(email)
     if item is None:
         return
     if item.status == INVITED:
@@ -183,7 +194,7 @@ def forgot_password(email: str, origin: portal_log.Origin | None = None) -> None
         "name": item.name or "", "email": item.email, "reset_url": _portal(f"/reset?token={token.secret}"),
         "expires_in_minutes": int(RESET_TTL.total_seconds() // 60)}, reason=f"reset:{item.id}:{token.hash[:16]}")
     try:
-        with TransactWrite(connection=clients.connection()) as tx:
+        with TransactWrite(connection=client_store.connection()) as tx:
             tx.update(item, actions=[UserModel.reset_token_hash.set(token.hash)], condition=_resettable())
             tx.save(token.item, condition=UserModel.id.does_not_exist())
             tx.save(message, condition=OutboxModel.id.does_not_exist())
@@ -220,7 +231,7 @@ def _reset_password(secret: str, password: str, attempt: portal_log.Attempt) -> 
 
 def change_password(client: ActingClient, current: str, new: str) -> None:
     """Change the password knowing the current one; every other session ends."""
-    item = clients.find_item(client.id)
+    item = client_store.find_item(client.id)
     if item is None:
         raise Unauthorized("Your session has ended. Log in again.")
     if not passwords.verify_password(item.password_hash, current):
@@ -242,6 +253,6 @@ def change_password(client: ActingClient, current: str, new: str) -> None:
                            fields={"current_password": "changed meanwhile"}) from None
 
 
-def update_profile(client: ActingClient, changes: dict) -> clients.Client:
+def update_profile(client: ActingClient, changes: dict) -> Client:
     allowed = {key: changes[key] for key in ("name", "phone") if key in changes}
     return clients.update_client(client.id, allowed)

@@ -59,7 +59,7 @@ class _JwksCache:
 
     @staticmethod
     def _fetch(url: str) -> dict[str, Any]:
-        from joserfc.jwk import RSAKey  # lazy: only agent requests need JOSE
+        from joserfc.jwk import RSAKey  # lazy: cold start
 
         if not url.startswith(("https://", "http://")):
             raise Unauthorized("The token cannot be verified.")
@@ -81,8 +81,8 @@ jwks_cache = _JwksCache()
 
 def verify_id_token(token: str) -> dict[str, Any]:
     """The verified claims of a Cognito ID token, or Unauthorized."""
-    from joserfc import jws, jwt
-    from joserfc.errors import JoseError
+    from joserfc import jws, jwt  # lazy: cold start
+    from joserfc.errors import JoseError  # lazy: cold start
 
     config = get_config()
     invalid = Unauthorized("The token is missing, malformed, expired or not valid.")

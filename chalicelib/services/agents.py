@@ -9,6 +9,7 @@ until it expires, at most an hour).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,8 +64,6 @@ def _groups_of(username: str) -> list[str]:
 def _groups_of_each(usernames: list[str]) -> list[list[str]]:
     if len(usernames) < 2:
         return [_groups_of(username) for username in usernames]
-    from concurrent.futures import ThreadPoolExecutor  # only this route needs it
-
     with ThreadPoolExecutor(max_workers=min(_GROUP_READERS, len(usernames))) as pool:
         return list(pool.map(_groups_of, usernames))
 

@@ -5,11 +5,11 @@ type and size are checked against the settings) and gets a presigned S3 POST who
 holds S3 to the same size and type; the browser posts the file to S3 under
 `uploads/<caller>/<upload id>`. Ticket and note creation then name their uploads:
 `prepare_binding` checks each (the caller's own, unbound, in S3 with the declared size and
-type), copies it to `tickets/<number>/<file id>` (the lifecycle rule deletes `uploads/` after a
-day; `tickets/` never expires) and gives the writes that bind it, once, in the same
-TransactWrite as the ticket or note. Downloads are presigned GETs that force
-`Content-Disposition: attachment` and the stored type, issued after the ticket's and note's
-visibility decision. Nothing here ever deletes a bound file.
+type); `Binding.bind` copies it to `tickets/<number>/<file id>` (the lifecycle rule deletes
+`uploads/` after a day; `tickets/` never expires) and adds the writes that bind it, once, to
+the ticket's or note's TransactionPlan. Downloads are presigned GETs that force
+`Content-Disposition: attachment` and the stored type, issued after visibility.file_visible
+(the same decision as the ticket's and the note's). Nothing here ever deletes a bound file.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from urllib.parse import quote, urlsplit
 
 from chalicelib import config
 from chalicelib.errors import Conflict, InvalidInput, NotFound
-from chalicelib.identity import ActingClient
+from chalicelib.identity import ActingAgent, Caller
 from chalicelib.ids import iso, new_id, utcnow
 from chalicelib.models.attachments import (
     FILE_KIND,
@@ -35,6 +35,9 @@ from chalicelib.models.attachments import (
     upload_key,
 )
 from chalicelib.models.base import get_of_kind
+from chalicelib.services import visibility
+from chalicelib.services.ticket_reads import load_visible
+from chalicelib.services.transaction_plan import ItemUpdate, TransactionPlan
 
 UPLOAD_LINK_SECONDS = 600  # the presigned POST
 DOWNLOAD_LINK_SECONDS = 300  # the presigned GET
@@ -119,7 +122,7 @@ def validate(filename: str, content_type: str, size: int) -> Declared:
 def _s3() -> Any:
     """S3 with addresses the page's CSP can name (see bucket_origin): the moto endpoint,
     path style, locally; `https://<bucket>.s3.<region>.amazonaws.com` in AWS."""
-    import boto3
+    import boto3  # lazy: cold start
     from botocore.config import Config
 
     endpoint = config.aws_endpoint_url()
@@ -142,6 +145,14 @@ def bucket_origin() -> str:
     return f"https://{config.attachments_bucket()}.s3.{config.aws_region()}.amazonaws.com"
 
 
+def owner_ref(caller: Caller) -> str:
+    """Who an upload belongs to, as stored: "agent:<username>" or "client:<id>" (the same
+    form as a ticket's `created_by`)."""
+    if isinstance(caller, ActingAgent):
+        return f"agent:{caller.username}"
+    return f"client:{caller.id}"
+
+
 def _caller_prefix(owner: str) -> str:
     kind, _, ident = owner.partition(":")
     return f"{kind}-{quote(ident, safe='')}"
@@ -149,11 +160,12 @@ def _caller_prefix(owner: str) -> str:
 
 # --- uploading ----------------------------------------------------------------------------
 
-def create_upload(owner: str, filename: str, content_type: str, size: int) -> dict[str, Any]:
-    """Record an upload for `owner` ("client:<id>" or "agent:<username>") and answer the
-    presigned POST the browser sends the file with. Its policy holds S3 to the declared
-    size and type, so a bigger or different file is refused by S3, not only by the app."""
+def create_upload(caller: Caller, filename: str, content_type: str, size: int) -> dict[str, Any]:
+    """Record an upload belonging to `caller` and answer the presigned POST the browser sends
+    the file with. Its policy holds S3 to the declared size and type, so a bigger or
+    different file is refused by S3, not only by the app."""
     declared = validate(filename, content_type, size)
+    owner = owner_ref(caller)
     upload_id = new_id()
     now = utcnow()
     key = f"uploads/{_caller_prefix(owner)}/{upload_id}"
@@ -172,7 +184,7 @@ def create_upload(owner: str, filename: str, content_type: str, size: int) -> di
 
 def policy_of(fields: dict[str, str]) -> dict[str, Any]:
     """The decoded policy of a presigned POST (tests read what S3 will enforce)."""
-    import base64
+    import base64  # only tests call this
 
     return json.loads(base64.b64decode(fields["policy"]))
 
@@ -181,9 +193,9 @@ def policy_of(fields: dict[str, str]) -> dict[str, Any]:
 
 @dataclass
 class Binding:
-    """The files a new ticket or note takes, checked; `add_to` copies them under
+    """The files a new ticket or note takes, checked; `bind` copies them under
     `tickets/<number>/` and adds the writes that bind them to the ticket's or note's
-    TransactWrite."""
+    TransactionPlan."""
 
     owner: str
     uploads: list[AttachmentModel] = field(default_factory=list)
@@ -200,14 +212,13 @@ class Binding:
         return [FileRef(id=f.id.removeprefix("file#"), filename=f.filename, content_type=f.content_type,
                         size=int(f.size)) for f in self.files]
 
-    def as_list(self) -> list[dict[str, Any]]:
-        return listed(self.refs())
-
-    def add_to(self, tx: Any, *, ticket_number: int, note_id: str | None = None, internal: bool = False) -> None:
+    def bind(self, plan: TransactionPlan, *, ticket_number: int, note_id: str | None = None,
+             internal: bool = False) -> None:
         """Copy the files under the ticket (once, even when the caller retries its transaction),
-        then bind each upload once (a condition: still unbound, still the caller's) and save its
-        file item. A failed condition fails the whole transaction: nothing is half bound. A copy
-        whose transaction then fails is never referenced (it costs storage, nothing else)."""
+        then add to `plan`: each upload bound once (a condition: still unbound, still the
+        caller's) and its file item created. A failed condition fails the whole transaction:
+        nothing is half bound. A copy whose transaction then fails is never referenced (it
+        costs storage, nothing else). No file: nothing added, no S3 call."""
         number = int(ticket_number)
         for upload, item in zip(self.uploads, self.files, strict=True):
             item.ticket_number = number
@@ -216,15 +227,15 @@ class Binding:
                 _copy(upload.object_key, item.object_key)
             item.note_id = note_id
             item.internal = bool(internal)
-            tx.update(upload, actions=[AttachmentModel.bound_file_id.set(item.id.removeprefix("file#"))],
-                      condition=AttachmentModel.bound_file_id.does_not_exist()
-                      & (AttachmentModel.owner == self.owner))
-            tx.save(item, condition=AttachmentModel.id.does_not_exist())
+            plan.updates.append(ItemUpdate(
+                upload, [AttachmentModel.bound_file_id.set(item.id.removeprefix("file#"))],
+                condition=AttachmentModel.bound_file_id.does_not_exist() & (AttachmentModel.owner == self.owner)))
+            plan.creates.append(item)
         self._copied_for = number
 
 
 def prepare_binding(owner: str, upload_ids: list[str] | None) -> Binding:
-    """Check the uploads `owner` ("client:<id>" | "agent:<username>") names for a new ticket
+    """Check the uploads `owner` (`owner_ref`: "client:<id>" | "agent:<username>") names for a new ticket
     or note: the caller's own, unbound, in S3 with the declared size and type. One
     BatchGetItem, then a HEAD per file. Refused (400; 409 when already bound) before anything
     is written, so a refused request leaves no trace (not even a ticket number)."""
@@ -312,21 +323,15 @@ def _file(number: int | str, file_id: str) -> AttachmentModel:
     return item
 
 
-def file_for_client(number: int | str, file_id: str, client: ActingClient) -> AttachmentModel:
-    """The file, if the client may see both the ticket (the tickets service decides) and what
-    the file is attached to: an internal note's file is as invisible as the note."""
-    from chalicelib.services import tickets
-
-    ticket = tickets.load_for_client(number, client)
-    item = _file(int(ticket.number), file_id)
-    if item.internal:
+def file_visible_to(number: int | str, file_id: str, caller: Caller) -> AttachmentModel:
+    """File `file_id` of ticket `number`, if `caller` may see it (visibility.file_visible), else
+    404. An agent sees every ticket, so for agents the file item is the one read; a client's
+    download reads the ticket first, as its view does."""
+    ticket = None if visibility.sees_internals(caller) else load_visible(number, caller)
+    item = _file(number if ticket is None else int(ticket.number), file_id)
+    if not visibility.file_visible(caller, item, ticket):
         raise NotFound("File not found.")
     return item
-
-
-def file_for_agent(number: int | str, file_id: str) -> AttachmentModel:
-    """Agents see every file of every ticket: the file item alone decides (one read)."""
-    return _file(number, file_id)
 
 
 def download_link(item: AttachmentModel) -> dict[str, Any]:

@@ -1,145 +1,36 @@
 """Client accounts as agents manage them: create, list, read, edit, disable, remove
-(product.md §1-2). Invitations live in services/invitations.py, sessions in sessions.py."""
+(product.md §1-2). Client items are read and built in client_store.py; invitations live in
+invitations.py, sessions in sessions.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.errors import Conflict, InvalidInput, NotFound
-from chalicelib.identity import receives_notifications
-from chalicelib.ids import iso, new_id, utcnow
-from chalicelib.models.base import get_of_kind
-from chalicelib.models.users import (
-    ACTIVE,
-    CLIENT_KIND,
-    CLIENT_USER,
-    DISABLED,
-    INACTIVE,
-    INVITED,
-    UserModel,
-    email_guard_id,
+from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.ids import utcnow
+from chalicelib.models.users import ACTIVE, CLIENT_KIND, CLIENT_USER, DISABLED, INACTIVE, UserModel, email_guard_id
+from chalicelib.services.client_store import (
+    Client,
+    connection,
+    email_taken,
+    find_by_email,
+    guard_item,
+    load_item,
+    new_client_item,
+    to_client,
 )
-
-
-@dataclass(frozen=True)
-class Client:
-    id: str
-    email: str
-    name: str | None
-    phone: str | None
-    organization_id: str | None
-    role: str
-    status: str
-    self_signup: bool
-    created_at: str | None
-    updated_at: str | None
-    invited_at: str | None
-    activated_at: str | None
-    last_login_at: str | None
-    reminders_sent: int
-    last_reminder_at: str | None
-    next_reminder_at: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        data = self.__dict__.copy()
-        data["reminders"] = {"sent": data.pop("reminders_sent"), "last_sent_at": data.pop("last_reminder_at"),
-                             "next_at": data.pop("next_reminder_at")}
-        return data
-
-    def as_portal_dict(self) -> dict[str, Any]:
-        """What a client sees of itself or of a colleague."""
-        return {key: getattr(self, key) for key in
-                ("id", "email", "name", "phone", "organization_id", "role", "status", "created_at",
-                 "last_login_at")}
-
-    @property
-    def receives_notifications(self) -> bool:
-        return receives_notifications(self.status)
-
-
-def to_client(item: UserModel) -> Client:
-    return Client(
-        id=item.id, email=item.email or "", name=item.name, phone=item.phone, organization_id=item.organization_id,
-        role=item.role or CLIENT_USER, status=item.status or INACTIVE, self_signup=item.signup == "self",
-        created_at=iso(item.created_at), updated_at=iso(item.updated_at), invited_at=iso(item.invited_at),
-        activated_at=iso(item.activated_at), last_login_at=iso(item.last_login_at),
-        reminders_sent=int(item.reminders_sent or 0), last_reminder_at=iso(item.last_reminder_at),
-        next_reminder_at=item.next_reminder_at if item.reminder_queue else None,
-    )
-
-
-def connection() -> Any:
-    return UserModel._get_connection().connection
-
-
-def email_taken() -> Conflict:
-    return Conflict("A client with this email already exists.", fields={"email": "already taken"})
-
-
-def load_item(client_id: str) -> UserModel:
-    """The client item, strongly consistent; 404 for anything that is not a client."""
-    if not client_id or "#" in client_id or len(client_id) > 64:
-        raise NotFound("Client not found.")
-    item = get_of_kind(UserModel, client_id, CLIENT_KIND)
-    if item is None:
-        raise NotFound("Client not found.")
-    return item
-
-
-def find_item(client_id: str) -> UserModel | None:
-    try:
-        return load_item(client_id)
-    except NotFound:
-        return None
-
-
-def _email_owner_id(email: str) -> str | None:
-    """The id its guard item names for this email (any case), or None: one GetItem."""
-    if not email.strip() or len(email) > 320:  # no address is longer; keys have a size limit
-        return None
-    try:
-        return UserModel.get(email_guard_id(email), consistent_read=True).owner_id or None
-    except DoesNotExist:
-        return None
-
-
-def find_by_email(email: str) -> UserModel | None:
-    """The client owning this email (any case), through its guard item."""
-    client_id = _email_owner_id(email)
-    return find_item(client_id) if client_id else None
-
-
-def client_id_by_email(email: str) -> str | None:
-    """The id of the client owning this email, without reading the client: for the portal
-    log on refused paths, which must file an attempt under its client."""
-    return _email_owner_id(email)
+from chalicelib.services.invitations import prepare_invitation
+from chalicelib.services.organizations import organization_exists
 
 
 def check_organization(organization_id: str | None) -> None:
     if organization_id is None:
         return
-    from chalicelib.services.organizations import organization_exists
-
     if not organization_exists(organization_id):
         raise InvalidInput("This organization does not exist.", fields={"organization_id": "unknown organization"})
-
-
-def new_client_item(email: str, *, name: str | None, phone: str | None, organization_id: str | None, role: str,
-                    now: datetime) -> UserModel:
-    return UserModel(
-        new_id(), kind=CLIENT_KIND, email=email, email_lower=email.lower(), name=name or None, phone=phone or None,
-        organization_id=organization_id, role=role, status=INACTIVE, sessions={}, reminders_sent=0,
-        created_at=now, updated_at=now,
-    )
-
-
-def guard_item(client: UserModel) -> UserModel:
-    return UserModel(email_guard_id(client.email or ""), owner_id=client.id)
 
 
 def create_client(email: str, *, name: str | None = None, phone: str | None = None,
@@ -151,16 +42,14 @@ def create_client(email: str, *, name: str | None = None, phone: str | None = No
     check_organization(organization_id)
     now = utcnow()
     item = new_client_item(email, name=name, phone=phone, organization_id=organization_id, role=role, now=now)
-    extra: list[Any] = []
+    invitation_items: list[Any] = []
     if send_invitation:
-        from chalicelib.services.invitations import prepare_invitation
-
-        extra = prepare_invitation(item, now, invited_by=invited_by)
+        invitation_items = prepare_invitation(item, now, invited_by=invited_by)
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.save(guard_item(item), condition=UserModel.id.does_not_exist())
             tx.save(item, condition=UserModel.id.does_not_exist())
-            for other in extra:
+            for other in invitation_items:
                 tx.save(other, condition=other.__class__.id.does_not_exist())
     except TransactWriteError:
         raise email_taken() from None
@@ -246,6 +135,3 @@ def delete_client(client_id: str) -> None:
     except TransactWriteError:
         raise NotFound("Client not found.") from None
 
-
-def is_pending_status(status: str | None) -> bool:
-    return status in (INACTIVE, INVITED)

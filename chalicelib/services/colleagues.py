@@ -7,7 +7,8 @@ from __future__ import annotations
 from chalicelib.errors import Conflict, Forbidden, NotFound
 from chalicelib.identity import ActingClient
 from chalicelib.models.users import CLIENT_USER, UserModel
-from chalicelib.services import clients
+from chalicelib.services import client_store, clients
+from chalicelib.services.client_store import Client
 
 
 def _organization_of(admin: ActingClient) -> str:
@@ -19,12 +20,12 @@ def _organization_of(admin: ActingClient) -> str:
 
 
 def list_colleagues(admin: ActingClient, *, limit: int, start_key: dict | None
-                    ) -> tuple[list[clients.Client], dict | None]:
+                    ) -> tuple[list[Client], dict | None]:
     organization_id = _organization_of(admin)
     return clients.list_clients(limit=limit, start_key=start_key, organization_id=organization_id)
 
 
-def invite_colleague(admin: ActingClient, email: str, name: str | None) -> clients.Client:
+def invite_colleague(admin: ActingClient, email: str, name: str | None) -> Client:
     organization_id = _organization_of(admin)
     return clients.create_client(email, name=name, organization_id=organization_id, role=CLIENT_USER,
                                  send_invitation=True, invited_by=f"client:{admin.id}")
@@ -32,13 +33,13 @@ def invite_colleague(admin: ActingClient, email: str, name: str | None) -> clien
 
 def _colleague(admin: ActingClient, client_id: str) -> UserModel:
     organization_id = _organization_of(admin)
-    item = clients.find_item(client_id)
+    item = client_store.find_item(client_id)
     if item is None or item.organization_id != organization_id:
         raise NotFound("Client not found.")
     return item
 
 
-def disable_colleague(admin: ActingClient, client_id: str) -> clients.Client:
+def disable_colleague(admin: ActingClient, client_id: str) -> Client:
     item = _colleague(admin, client_id)
     if item.id == admin.id:
         raise Conflict("You cannot deactivate your own account.")

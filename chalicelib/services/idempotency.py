@@ -1,10 +1,11 @@
-"""`Idempotency-Key` on POST routes that create things (api.md): a retry with the same key
-returns the first answer and creates nothing. Built on Powertools' idempotency utility with
-its DynamoDB persistence layer, imported on first use (it is heavy for a cold start).
+"""Run an action once per idempotency key (api.md's `Idempotency-Key`, on the routes declared
+idempotent): a retry with the same key returns the first answer and does nothing again. Built
+on Powertools' idempotency utility with its DynamoDB persistence layer, imported on first use
+(it is heavy for a cold start).
 
-The record key is the caller's scope (route and principal) plus their key, so two clients
-cannot collide; the request body is validated, so reusing a key for a different request
-is a 409 rather than a silent replay of something else."""
+Keys are unique within a namespace (the route, its path parameters and the caller), so two
+callers' keys never collide; the request's payload is compared too, so reusing a key for a
+different request is a 409 rather than a silent replay of something else."""
 
 from __future__ import annotations
 
@@ -44,9 +45,9 @@ def _idempotent_runner() -> tuple[Callable[..., Any], Any]:
     return run_once, config
 
 
-def once(scope: str, key: str | None, payload: bytes, action: Callable[[], dict[str, Any]],
+def once(namespace: str, key: str | None, payload: bytes, action: Callable[[], dict[str, Any]],
          lambda_context: Any = None) -> dict[str, Any]:
-    """Run `action` once per (scope, key); without a key, just run it.
+    """Run `action` once per (namespace, key); without a key, just run it.
 
     `lambda_context` (anything with `get_remaining_time_in_millis`) bounds the in-progress
     record by the invocation's deadline: without it, a request cut off by the Lambda timeout
@@ -62,7 +63,7 @@ def once(scope: str, key: str | None, payload: bytes, action: Callable[[], dict[
         IdempotencyValidationError,
     )
 
-    request = {"key": f"{scope}#{key}", "payload": hashlib.sha256(payload).hexdigest()}
+    request = {"key": f"{namespace}#{key}", "payload": hashlib.sha256(payload).hexdigest()}
     _local.action = action
     run_once, config = _idempotent_runner()
     config.register_lambda_context(lambda_context)

@@ -16,7 +16,8 @@ from chalicelib.errors import Conflict
 from chalicelib.ids import iso, utcnow
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.models.users import ACTIVE, DISABLED, INACTIVE, INVITED, REMINDER_DUE, UserModel
-from chalicelib.services import clients, outbox, passwords, portal_log, tokens
+from chalicelib.services import client_store, outbox, passwords, portal_log, sessions, throttle, tokens
+from chalicelib.services.client_store import Client
 from chalicelib.services.settings import get_settings
 
 WELCOME_TEMPLATE = "portal-welcome"
@@ -63,10 +64,10 @@ def _schedule_reminder(item: UserModel, when: datetime | None) -> None:
     item.next_reminder_at = iso(when) if when else None
 
 
-def send_invitation(client_id: str, *, invited_by: str | None) -> clients.Client:
+def send_invitation(client_id: str, *, invited_by: str | None) -> Client:
     """Send or resend the invitation now; any older link stops working (the client
     records only the newest token's hash). Only inactive or invited clients."""
-    item = clients.load_item(client_id)
+    item = client_store.load_item(client_id)
     if item.status not in (INACTIVE, INVITED) or (item.signup == "self" and item.status == INACTIVE):
         raise Conflict(_not_invitable(item.status))
     now = utcnow()
@@ -74,13 +75,13 @@ def send_invitation(client_id: str, *, invited_by: str | None) -> clients.Client
     token_item, message = prepare_invitation(item, now, invited_by=invited_by)
     item.updated_at = now
     try:
-        with TransactWrite(connection=clients.connection()) as tx:
+        with TransactWrite(connection=client_store.connection()) as tx:
             tx.save(item, condition=UserModel.status == previous_status)
             tx.save(token_item, condition=UserModel.id.does_not_exist())
             tx.save(message, condition=OutboxModel.id.does_not_exist())
     except TransactWriteError:
         raise Conflict("The client changed meanwhile; try again.") from None
-    return clients.to_client(item)
+    return client_store.to_client(item)
 
 
 def hour_bucket(now: datetime) -> str:
@@ -95,7 +96,7 @@ def replace_link_once(item: UserModel, token: tokens.IssuedToken, message: Outbo
     hour-bucketed reason: at most one an hour) or `condition` no longer holds on the client:
     the link in a mail already queued stays valid."""
     try:
-        with TransactWrite(connection=clients.connection()) as tx:
+        with TransactWrite(connection=client_store.connection()) as tx:
             tx.save(message, condition=OutboxModel.id.does_not_exist())
             tx.save(token.item, condition=UserModel.id.does_not_exist())
             tx.update(item, actions=[UserModel.invite_token_hash.set(token.hash), UserModel.updated_at.set(now)],
@@ -142,11 +143,9 @@ def activation_info(secret: str) -> Activation:
 
 
 def activate(secret: str, *, name: str, phone: str | None, password: str, origin: portal_log.Origin | None = None
-             ) -> tuple[clients.Client, Any]:
+             ) -> tuple[Client, sessions.Session]:
     """Complete an invitation: contact details and password, status active, logged in.
     Every attempt goes to the portal log."""
-    from chalicelib.services import throttle
-
     with portal_log.recorded(portal_log.ACTIVATION, origin) as attempt, throttle.link_failures_counted(
             secret, ip=origin.ip if origin else None):
         client, session = _activate(secret, name=name, phone=phone, password=password, attempt=attempt)
@@ -154,9 +153,7 @@ def activate(secret: str, *, name: str, phone: str | None, password: str, origin
 
 
 def _activate(secret: str, *, name: str, phone: str | None, password: str, attempt: portal_log.Attempt
-              ) -> tuple[clients.Client, Any]:
-    from chalicelib.services import sessions
-
+              ) -> tuple[Client, sessions.Session]:
     token_hash, token, item = tokens.redeemable(secret, tokens.ACTIVATION, utcnow())
     attempt.client_id, attempt.email = item.id, item.email
     passwords.check_policy(password, email=item.email or "", name=name)
@@ -173,7 +170,7 @@ def _activate(secret: str, *, name: str, phone: str | None, password: str, attem
     item.status, item.name, item.phone = ACTIVE, name, phone or None
     item.activated_at = item.last_login_at = item.updated_at = now
     item.reminder_queue = item.next_reminder_at = None
-    return clients.to_client(item), session
+    return client_store.to_client(item), session
 
 
 def _finish(token: UserModel, item: UserModel, token_hash: str, actions: list[Any], now: datetime,
@@ -181,7 +178,7 @@ def _finish(token: UserModel, item: UserModel, token_hash: str, actions: list[An
     """Use the token and apply `actions` to its owner in one transaction: a concurrent
     second use, re-invitation or disabling makes it fail as a used/expired link."""
     try:
-        with TransactWrite(connection=clients.connection()) as tx:
+        with TransactWrite(connection=client_store.connection()) as tx:
             tx.update(token, actions=tokens.mark_used_action(now), condition=tokens.unused_condition())
             tx.update(item, actions=actions, condition=(UserModel.invite_token_hash == token_hash)
                       & (UserModel.status == expected_status))
@@ -243,7 +240,7 @@ def _send_reminder(item: UserModel, now: datetime) -> bool:
     message = _welcome(item, token, ttl_hours, f"reminder:{item.id}:{iso(item.invited_at)}:{sent_before + 1}",
                        sent_before + 1)
     try:
-        with TransactWrite(connection=clients.connection()) as tx:
+        with TransactWrite(connection=client_store.connection()) as tx:
             tx.update(item, actions=actions, condition=(UserModel.status == INVITED)
                       & (UserModel.next_reminder_at == seen_due) & (UserModel.reminders_sent == sent_before))
             tx.save(token.item, condition=UserModel.id.does_not_exist())

@@ -43,6 +43,7 @@ from pynamodb.exceptions import UpdateError
 
 from chalicelib.config import aws_endpoint_url, aws_region, get_config
 from chalicelib.ids import iso, utcnow
+from chalicelib.mail.templates import ses_template_name
 from chalicelib.models.outbox import FAILED, PENDING, SENDING, SENT, OutboxModel
 from chalicelib.observability import logger, metrics
 
@@ -246,7 +247,8 @@ def _send(item: OutboxModel) -> str:
     request: dict[str, Any] = {
         "Source": config.mail_sender,
         "Destination": {"ToAddresses": [item.recipient]},
-        "Template": item.template,
+        # The outbox stores the logical name; SES holds one copy per stage.
+        "Template": ses_template_name(item.template, config.stage),
         "TemplateData": item.data,
     }
     if config.mail_configuration_set:

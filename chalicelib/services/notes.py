@@ -1,47 +1,50 @@
 """Notes on tickets (product.md §3): public or internal, written by agents or clients,
-each with its notification emails queued in the same transaction as the note."""
+each with its notification emails queued in the same transaction as the note.
+
+The caller is the author; what they may read is visibility's rule (clients never see an
+internal note), what a client's reply does to the ticket is ticket_status's.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict
-from chalicelib.identity import TicketRequester
+from chalicelib.identity import ActingAgent, Caller, TicketRequester
 from chalicelib.ids import iso, new_id, utcnow
 from chalicelib.models.notes import NoteModel
-from chalicelib.models.outbox import OutboxModel
 from chalicelib.models.tickets import TicketModel
-from chalicelib.services import attachments, notifications, tickets
+from chalicelib.services import attachments, notifications, ticket_status, visibility
 from chalicelib.services.settings import get_settings
+from chalicelib.services.ticket_reads import load, requester_state
+from chalicelib.services.ticket_writes import assignments_with_status, connection, status_actions, touch_actions
+from chalicelib.services.transaction_plan import ItemUpdate, TransactionPlan
+
+CLIENT_AUTHOR = "client"
+AGENT_AUTHOR = "agent"
 
 
-@dataclass(frozen=True)
-class Author:
-    kind: str  # client | agent
-    id: str  # client id or agent username
-    name: str
-
-
-def note_view(note: NoteModel, *, for_client: bool) -> dict[str, Any]:
+def note_view(note: NoteModel, caller: Caller) -> dict[str, Any]:
+    """The note as `caller` may see it: agents also see who exactly wrote it and its options."""
     view = {"id": note.id, "ticket_number": int(note.ticket_id), "author": {"kind": note.author_kind,
                                                                             "name": note.author_name},
             "body": note.body, "created_at": iso(note.created_at),
             "attachments": attachments.listed(note.attachments)}
-    if not for_client:
+    if visibility.sees_internals(caller):
         view["author"]["id"] = note.author_id
         view.update(internal=bool(note.internal), notify_contact=note.notify_contact,
                     notify_assignees=note.notify_assignees)
     return view
 
 
-def list_notes(number: int, *, include_internal: bool, limit: int = 100, start_key: dict | None = None
+def list_notes(number: int, caller: Caller, *, limit: int = 100, start_key: dict | None = None
                ) -> tuple[list[NoteModel], dict | None]:
-    """One Query, oldest first; clients get public notes only (filtered in DynamoDB)."""
-    condition = None if include_internal else NoteModel.internal == False  # noqa: E712  (DynamoDB condition)
+    """One Query, oldest first: the notes of ticket `number` that `caller` may see
+    (visibility.note_visible, applied in DynamoDB). The caller may see the ticket: checked
+    when it was loaded."""
+    condition = None if visibility.sees_internals(caller) else NoteModel.internal == False  # noqa: E712
     result = NoteModel.query(str(number), filter_condition=condition, limit=limit, last_evaluated_key=start_key)
     return list(result), result.last_evaluated_key
 
@@ -53,16 +56,17 @@ class ClosedTicket(Conflict):
     """A closed ticket takes no client reply (not retried)."""
 
 
-def add_note(ticket: TicketModel, author: Author, body: str, *, internal: bool = False,
+def add_note(ticket: TicketModel, author: Caller, body: str, *, internal: bool = False,
              notify_contact: bool | None = None, notify_assignees: bool | None = None,
              upload_ids: list[str] | None = None) -> NoteModel:
     """Save the note, touch the ticket, queue the notifications: one transaction.
 
-    A client's reply reopens a resolved or pending ticket; a closed one takes no reply.
-    Two notes at once are both kept: the loser of the ticket's version race re-reads the
-    ticket and tries again (a failed transaction wrote nothing). `upload_ids`: the author's
-    uploads to attach (services/attachments.py), checked once before any attempt."""
-    files = attachments.prepare_binding(f"{author.kind}:{author.id}", upload_ids)
+    A client's reply may move the ticket (ticket_status.after_client_reply: it reopens a
+    resolved or pending ticket; a closed one takes no reply). Two notes at once are both
+    kept: the loser of the ticket's version race re-reads the ticket and tries again (a
+    failed transaction wrote nothing). `upload_ids`: the author's uploads to attach
+    (services/attachments.py), checked once, before any attempt."""
+    files = attachments.prepare_binding(attachments.owner_ref(author), upload_ids)
     for attempt in range(ATTEMPTS):
         try:
             return _add_note_once(ticket, author, body, internal, notify_contact, notify_assignees, files)
@@ -71,41 +75,48 @@ def add_note(ticket: TicketModel, author: Author, body: str, *, internal: bool =
         except Conflict:
             if attempt == ATTEMPTS - 1:
                 raise
-            ticket = tickets.load(int(ticket.number))
+            ticket = load(int(ticket.number))
     raise AssertionError("unreachable")
 
 
-def _add_note_once(ticket: TicketModel, author: Author, body: str, internal: bool, notify_contact: bool | None,
+def _author(caller: Caller) -> tuple[str, str, str]:
+    """(kind, id, name) as stored on the note and shown to its readers."""
+    if isinstance(caller, ActingAgent):
+        return AGENT_AUTHOR, caller.username, caller.display_name
+    return CLIENT_AUTHOR, caller.id, caller.name or caller.email
+
+
+def _add_note_once(ticket: TicketModel, author: Caller, body: str, internal: bool, notify_contact: bool | None,
                    notify_assignees: bool | None, files: attachments.Binding) -> NoteModel:
     now = utcnow()
-    if author.kind == "client" and ticket.status == "closed":
+    kind, author_id, author_name = _author(author)
+    by_client = kind == CLIENT_AUTHOR
+    status_after = ticket_status.after_client_reply(ticket.status) if by_client else ticket.status
+    if status_after is None:
         raise ClosedTicket("This ticket is closed. Open a new ticket instead.")
-    note = NoteModel(str(int(ticket.number)), new_id(), author_kind=author.kind, author_id=author.id,
-                     author_name=author.name, body=body, internal=internal, notify_contact=notify_contact,
+    note = NoteModel(str(int(ticket.number)), new_id(), author_kind=kind, author_id=author_id,
+                     author_name=author_name, body=body, internal=internal, notify_contact=notify_contact,
                      notify_assignees=notify_assignees, created_at=now, attachments=files.refs())
-    actions = tickets.touch_actions(now, int(ticket.number), public=not internal)
-    condition = TicketModel.status == ticket.status
-    reopens = author.kind == "client" and ticket.status in ("resolved", "pending")
-    if reopens:
-        actions += [*tickets.status_actions(ticket, "open"), TicketModel.resolved_at.remove()]
+    actions = touch_actions(now, int(ticket.number), public=not internal)
+    plan = TransactionPlan(creates=[note])
+    if status_after != ticket.status:
+        actions += status_actions(ticket, status_after)
+        if ticket_status.on_enter(status_after) == ticket_status.CLEARS_RESOLUTION:
+            actions.append(TicketModel.resolved_at.remove())
+        plan.saves += assignments_with_status(ticket, status_after)
+    plan.updates.append(ItemUpdate(ticket, actions, condition=TicketModel.status == ticket.status))
     # A client's note goes to agents only: the requester's account is read for agents' notes.
-    requester = (tickets.requester_state(ticket.requester_id) if author.kind == "agent"
-                 else TicketRequester(ticket.requester_id, None, None))
+    requester = (TicketRequester(ticket.requester_id, None, None) if by_client
+                 else requester_state(ticket.requester_id))
     recipients = notifications.note_recipients(
-        author_kind=author.kind, author_id=author.id, internal=internal, notify_contact=notify_contact,
+        author_kind=kind, author_id=author_id, internal=internal, notify_contact=notify_contact,
         notify_assignees=notify_assignees, requester=requester,
         assignees=dict(ticket.assignee_emails.as_dict() if ticket.assignee_emails else {}),
         agents_email=get_settings().effective_agents_email, blocked=bool(ticket.block_client_view))
+    plan.messages += notifications.note_messages(ticket, note, recipients)
+    files.bind(plan, ticket_number=int(ticket.number), note_id=note.id, internal=internal)
     try:
-        with TransactWrite(connection=tickets._connection()) as tx:
-            tx.save(note, condition=NoteModel.id.does_not_exist())
-            tx.update(ticket, actions=actions, condition=condition)
-            if reopens:
-                for assignment in tickets.assignments_with_status(ticket, "open"):
-                    tx.save(assignment)
-            for message in notifications.note_messages(ticket, note, recipients):
-                tx.save(message, condition=OutboxModel.id.does_not_exist())
-            files.add_to(tx, ticket_number=int(ticket.number), note_id=note.id, internal=internal)
+        plan.write(connection())
     except TransactWriteError:
         raise Conflict("The ticket changed meanwhile; try again.") from None
     return note

@@ -6,7 +6,7 @@ messages for them. The rules in one place:
   - a note by a client -> the assignees, or the agents' shared address when unassigned;
   - the author never gets their own note;
   - a client never gets an internal note, nor any email about a blocked ticket, nor any
-    email at all unless active (identity.receives_notifications);
+    email at all unless active (visibility.client_may_be_mailed);
   - template data never contains an internal note's text;
   - one event mails an address once: when the requester's address is also an agents'
     address (the shared one, or an assignee's), only the client's copy goes there. The
@@ -24,7 +24,8 @@ from typing import Any
 from chalicelib.config import get_config
 from chalicelib.identity import TicketRequester
 from chalicelib.models.outbox import OutboxModel
-from chalicelib.services import outbox
+from chalicelib.services import attachments, outbox
+from chalicelib.services.visibility import client_may_be_mailed
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,10 @@ def note_recipients(*, author_kind: str, author_id: str, internal: bool, notify_
     neither = not notify_contact and not notify_assignees
     to_contact = bool(notify_contact) or neither
     to_assignees = bool(notify_assignees) or neither
-    client = requester.email if (to_contact and not internal and not blocked and requester.reachable
-                                 and requester.id != author_id) else None
+    client = requester.email if (to_contact and requester.id != author_id
+                                 and client_may_be_mailed(requester, blocked=blocked, internal=internal)) else None
     agents = [email for username, email in assignees.items() if to_assignees and username != author_id]
     return NoteRecipients(client, _unique(_without(agents, client)))
-
-
-def client_may_be_told(requester: TicketRequester, blocked: bool) -> bool:
-    return requester.reachable and not blocked
 
 
 def _unique(emails: list[str]) -> tuple[str, ...]:
@@ -74,9 +71,7 @@ def _summary(ticket: Any) -> dict[str, Any]:
 
 def _file_names(item: Any) -> list[str]:
     """The names of the files attached to a ticket or note: mail lists them, never links."""
-    from chalicelib.services.attachments import names
-
-    return names(getattr(item, "attachments", None))
+    return attachments.names(getattr(item, "attachments", None))
 
 
 def ticket_created_messages(ticket: Any, requester: TicketRequester, agents_email: str) -> list[OutboxModel]:
@@ -84,7 +79,7 @@ def ticket_created_messages(ticket: Any, requester: TicketRequester, agents_emai
     number = int(ticket.number)
     found: list[OutboxModel] = []
     summary = {**_summary(ticket), "attachments": _file_names(ticket)}
-    client = requester.email if client_may_be_told(requester, bool(ticket.block_client_view)) else None
+    client = requester.email if client_may_be_mailed(requester, blocked=bool(ticket.block_client_view)) else None
     if client:
         found.append(outbox.message("ticket-created", client, {
             **summary, "audience": "client", "for_client": True, "ticket_url": ticket_url(number)},
@@ -116,7 +111,7 @@ def note_messages(ticket: Any, note: Any, recipients: NoteRecipients) -> list[Ou
 
 
 def resolved_messages(ticket: Any, requester: TicketRequester, rating_on: bool) -> list[OutboxModel]:
-    if not client_may_be_told(requester, bool(ticket.block_client_view)):
+    if not client_may_be_mailed(requester, blocked=bool(ticket.block_client_view)):
         return []
     number = int(ticket.number)
     url = ticket_url(number)

@@ -5,10 +5,10 @@ argon2-cffi and zxcvbn are imported on first use: neither is needed to import th
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from typing import Any
 
+from chalicelib.config import get_config
 from chalicelib.errors import InvalidInput
 
 MIN_LENGTH = 10
@@ -20,9 +20,9 @@ MIN_STRENGTH = 2
 
 @lru_cache(maxsize=1)
 def _hasher() -> Any:
-    from argon2 import PasswordHasher
+    from argon2 import PasswordHasher  # lazy: cold start
 
-    if os.environ.get("PORTICO_ARGON2_PROFILE") == "fast":
+    if get_config().argon2_profile == "fast":
         # Tests only: the same algorithm (Argon2id) with cheap parameters.
         return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     return PasswordHasher()  # argon2-cffi's default: Argon2id, RFC 9106 low-memory profile
@@ -42,7 +42,7 @@ def policy_problem(password: str, *, email: str, name: str | None = None) -> str
     lowered = password.strip().lower()
     if lowered in (email.lower(), email.lower().split("@")[0]):
         return "The password must not be your email address."
-    from zxcvbn import zxcvbn
+    from zxcvbn import zxcvbn  # lazy: cold start
 
     if zxcvbn(password[:100], user_inputs=[email, *(name.split() if name else [])])["score"] < MIN_STRENGTH:
         return "This password is too common or too easy to guess."
@@ -56,7 +56,7 @@ def hash_password(password: str) -> str:
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """Constant work whether or not there is a hash: an unknown email costs the same
     time as a wrong password, so timing does not tell whether an account exists."""
-    from argon2.exceptions import InvalidHashError, VerificationError
+    from argon2.exceptions import InvalidHashError, VerificationError  # lazy: cold start
 
     try:
         return _hasher().verify(stored_hash or _dummy_hash(), password) and stored_hash is not None

@@ -4,6 +4,7 @@ route with 403 `portal_blocked`. Agents are not affected (their routes have no g
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 
 from chalicelib.errors import PorticoError
@@ -18,16 +19,12 @@ class PortalBlocked(PorticoError):
 
 @lru_cache(maxsize=32)
 def _networks(ranges: tuple[str, ...]) -> tuple:
-    import ipaddress
-
     return tuple(ipaddress.ip_network(value, strict=False) for value in ranges)
 
 
 def ip_allowed(source_ip: str, ranges: tuple[str, ...]) -> bool:
     """True when `source_ip` (IPv4 or IPv6) is inside one of `ranges`. An unknown or
     malformed address is outside: fail closed."""
-    import ipaddress
-
     try:
         address = ipaddress.ip_address(source_ip.strip())
     except ValueError:

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from chalicelib.errors import InvalidInput, PorticoError, TooManyRequests
 from chalicelib.ids import iso, utcnow
+from chalicelib.models.portal_log import FEED, PortalLogModel
+from chalicelib.observability import logger
 
 LOGIN, ACTIVATION, PASSWORD_RESET, IMPERSONATION = "login", "activation", "password_reset", "impersonation"
 WRITE_REFUSED = "write_refused"  # a change tried with a read-only (impersonation) session
@@ -55,8 +58,6 @@ def record(event: str, outcome: str, *, origin: Origin | None = None, client_id:
     """Add one event to the log. Never raises."""
     origin = origin or NOWHERE
     try:
-        from chalicelib.models.portal_log import PortalLogModel
-
         now = utcnow()
         PortalLogModel(
             _subject(client_id, email, origin.ip), f"{_key_time(now)}#{secrets.token_hex(4)}",
@@ -65,8 +66,6 @@ def record(event: str, outcome: str, *, origin: Origin | None = None, client_id:
             expires_ttl=math.ceil((now + RETENTION).timestamp()),
         ).save()
     except Exception as error:  # the log must never cost the client its request
-        from chalicelib.observability import logger
-
         logger().warning("portal_log.write_failed", extra={"event": event, "outcome": outcome, "reason": reason,
                                                            "client_id": client_id, "error": type(error).__name__})
 
@@ -81,8 +80,6 @@ class Attempt:
 
 
 def _reason(error: Exception) -> str:
-    from chalicelib.errors import InvalidInput, TooManyRequests
-
     if isinstance(error, TooManyRequests):
         return "throttled"
     if isinstance(error, InvalidInput):
@@ -94,8 +91,6 @@ def _reason(error: Exception) -> str:
 def recorded(event: str, origin: Origin | None, *, email: str | None = None) -> Iterator[Attempt]:
     """Record `event` once the block ends: a success, or the failure and its reason when the
     block raises a domain error (which goes on to the caller unchanged)."""
-    from chalicelib.errors import PorticoError
-
     attempt = Attempt(email=email)
     try:
         yield attempt
@@ -117,8 +112,6 @@ def list_events(*, client_id: str | None, since: datetime | None, until: datetim
                 start_key: dict | None) -> tuple[list[dict[str, Any]], dict | None]:
     """Newest first, `since` <= time <= `until`; one Query: on the table for one client,
     on the `by_time` index for everyone."""
-    from chalicelib.models.portal_log import FEED, PortalLogModel
-
     low = _key_time(since) if since else "0"
     high = f"{_key_time(until)}~" if until else "~"  # "~" sorts after the "#suffix" of any event at `until`
     window = PortalLogModel.at.between(low, high)

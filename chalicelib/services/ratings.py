@@ -1,6 +1,7 @@
-"""The satisfaction report (product.md §4): average rating per agent (the assignees when
-the ticket was resolved) against the team average. Reads only rated tickets, through
-the sparse `rated_by_time` index, optionally within a time range."""
+"""Ratings (product.md §4): the requester rates a finished ticket, when rating is on; and the
+satisfaction report: average rating per agent (the assignees when the ticket was resolved)
+against the team average. The report reads only rated tickets, through the sparse
+`rated_by_time` index, optionally within a time range."""
 
 from __future__ import annotations
 
@@ -8,8 +9,39 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from chalicelib.ids import iso
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.errors import Conflict, Forbidden
+from chalicelib.identity import ActingClient
+from chalicelib.ids import iso, utcnow
 from chalicelib.models.tickets import RATED, TicketModel
+from chalicelib.services import ticket_status
+from chalicelib.services.settings import get_settings
+from chalicelib.services.ticket_reads import load_visible
+from chalicelib.services.ticket_writes import activity_key
+
+
+def rate(number: int | str, client: ActingClient, score: int, comment: str | None) -> TicketModel:
+    """The requester rates a ticket the status table lets be rated (ticket_status.may_be_rated)."""
+    if not get_settings().allow_client_rating:
+        raise Forbidden("Rating is not enabled on this portal.")  # api.md's plain 403 code
+    item = load_visible(number, client)
+    if item.requester_id != client.id:
+        raise Forbidden("Only the requester rates a ticket.")
+    if not ticket_status.may_be_rated(item.status):
+        raise Conflict("Only a resolved ticket can be rated.")
+    now = utcnow()
+    actions = [TicketModel.rating_score.set(score), TicketModel.rated_at.set(now),
+               TicketModel.rated.set(RATED), TicketModel.rated_at_key.set(activity_key(now, int(item.number))),
+               TicketModel.updated_at.set(now), TicketModel.client_updated_at.set(now)]
+    actions.append(TicketModel.rating_comment.set(comment) if comment else TicketModel.rating_comment.remove())
+    try:
+        # UpdateItem answers with the whole item (ALL_NEW) and PynamoDB loads it into `item`.
+        # The condition: the ticket may have been reopened since it was read.
+        item.update(actions=actions, condition=TicketModel.status.is_in(*ticket_status.RATABLE))
+    except UpdateError:
+        raise Conflict("The ticket was reopened meanwhile.") from None
+    return item
 
 
 def ratings_report(*, since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:

@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.errors import InvalidCredentials, TooManyRequests, Unauthorized
+from chalicelib.config import get_config
+from chalicelib.errors import Conflict, InvalidCredentials, TooManyRequests, Unauthorized
 from chalicelib.identity import ActingClient
 from chalicelib.ids import new_secret, utcnow
 from chalicelib.models.users import ACTIVE, DISABLED, INACTIVE, UserModel
-from chalicelib.services import clients, passwords, portal_log
+from chalicelib.observability import logger
+from chalicelib.services import client_store, passwords, portal_log, throttle
+from chalicelib.services.client_store import Client
 from chalicelib.services.portal_log import Origin
 
-SESSION_TTL = timedelta(hours=int(os.environ.get("PORTICO_SESSION_HOURS", "12")))
 IMPERSONATION_TTL = timedelta(minutes=15)
 MAX_SESSIONS = 20  # per client; the oldest are dropped beyond this
 
@@ -62,9 +63,10 @@ def _key(secret: str) -> str:
 
 
 def new_session(client_id: str, now: datetime, *, read_only: bool = False, agent: str | None = None,
-                ttl: timedelta = SESSION_TTL) -> Session:
+                ttl: timedelta | None = None) -> Session:
+    """A new session, lasting `ttl` (a login's: PORTICO_SESSION_HOURS, by default)."""
     secret = new_secret()
-    expires = now + ttl
+    expires = now + (ttl or get_config().session_ttl)
     value: dict[str, Any] = {"exp": math.floor(expires.timestamp())}
     if read_only:
         value["ro"] = True
@@ -95,7 +97,7 @@ def add_session_actions(item: UserModel, session: Session, now: datetime) -> lis
 
 
 def start_session(item: UserModel, *, read_only: bool = False, agent: str | None = None,
-                  ttl: timedelta = SESSION_TTL, extra_actions: list[Any] | None = None, condition: Any = None
+                  ttl: timedelta | None = None, extra_actions: list[Any] | None = None, condition: Any = None
                   ) -> Session:
     now = utcnow()
     session = new_session(item.id, now, read_only=read_only, agent=agent, ttl=ttl)
@@ -109,10 +111,8 @@ def start_session(item: UserModel, *, read_only: bool = False, agent: str | None
     return session
 
 
-def login(email: str, password: str, origin: Origin | None = None) -> tuple[clients.Client, Session]:
+def login(email: str, password: str, origin: Origin | None = None) -> tuple[Client, Session]:
     """Log in with email and password; every attempt goes to the portal log with its outcome."""
-    from chalicelib.services import throttle
-
     ip = origin.ip if origin else None
     with portal_log.recorded(portal_log.LOGIN, origin, email=email) as attempt:
         try:
@@ -141,16 +141,14 @@ def _client_id_for_log(email: str) -> str | None:
     """Whose account a refused login named, for its portal-log entry; None when unknown or when
     the read fails (the log must not change the answer the caller gets)."""
     try:
-        return clients.client_id_by_email(email)
+        return client_store.client_id_by_email(email)
     except Exception as error:
-        from chalicelib.observability import logger
-
         logger().warning("portal_log.client_lookup_failed", extra={"error": type(error).__name__})
         return None
 
 
-def _login(email: str, password: str) -> tuple[clients.Client, Session]:
-    item = clients.find_by_email(email)
+def _login(email: str, password: str) -> tuple[Client, Session]:
+    item = client_store.find_by_email(email)
     if not passwords.verify_password(item.password_hash if item else None, password) or item is None:
         if item is None:
             raise LoginRefused("unknown_email")
@@ -170,18 +168,16 @@ def _login(email: str, password: str) -> tuple[clients.Client, Session]:
     # Conditioned on the hash just verified: a password changed meanwhile wins.
     session = start_session(item, extra_actions=extra, condition=UserModel.password_hash == item.password_hash)
     item.last_login_at = now  # what the update wrote; the answer needs no second read
-    return clients.to_client(item), session
+    return client_store.to_client(item), session
 
 
-def impersonate(client_id: str, *, agent: str, origin: Origin | None = None) -> tuple[clients.Client, Session]:
+def impersonate(client_id: str, *, agent: str, origin: Origin | None = None) -> tuple[Client, Session]:
     """"Log in as client" (product.md §5): a read-only portal session of IMPERSONATION_TTL for an
     agent, only for an active client (409 otherwise, as for other state-dependent actions;
     404 for no such client). Recorded in the portal log with the agent, whatever the outcome."""
-    from chalicelib.errors import Conflict
-
     with portal_log.recorded(portal_log.IMPERSONATION, origin) as attempt:
         attempt.client_id, attempt.agent = client_id, agent
-        item = clients.load_item(client_id)
+        item = client_store.load_item(client_id)
         attempt.email = item.email
         if item.status != ACTIVE:
             raise Conflict(f"Only an active client's portal can be viewed; this client is {item.status}.")
@@ -189,7 +185,7 @@ def impersonate(client_id: str, *, agent: str, origin: Origin | None = None) -> 
             session = start_session(item, read_only=True, agent=agent, ttl=IMPERSONATION_TTL)
         except Unauthorized:
             raise Conflict("The client changed meanwhile; try again.") from None
-    return clients.to_client(item), session
+    return client_store.to_client(item), session
 
 
 def parse_token(token: str | None) -> tuple[str, str] | None:
@@ -207,7 +203,7 @@ def authenticate(token: str | None) -> ActingClient:
     if parsed is None:
         raise Unauthorized("Log in to continue.")
     client_id, secret = parsed
-    item = clients.find_item(client_id)
+    item = client_store.find_item(client_id)
     if item is None or item.status != ACTIVE:
         raise Unauthorized("Your session has ended. Log in again.")
     key = _key(secret)
@@ -228,7 +224,7 @@ def logout(token: str | None) -> None:
     if parsed is None:
         return
     client_id, secret = parsed
-    item = clients.find_item(client_id)
+    item = client_store.find_item(client_id)
     if item is None or item.sessions is None:
         return
     try:

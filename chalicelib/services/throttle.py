@@ -22,18 +22,20 @@ an account exists. IPv6 addresses count per /64 (one host's usual allocation).
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
 
 from chalicelib import ids
-from chalicelib.errors import TooManyRequests
-
-if TYPE_CHECKING:
-    from chalicelib.models.throttle import ThrottleModel
+from chalicelib.errors import Gone, InvalidInput, TooManyRequests
+from chalicelib.models.throttle import ThrottleModel
+from chalicelib.observability import logger
 
 ACCOUNT, IP = "account", "ip"
 WINDOW = timedelta(minutes=15)
@@ -57,14 +59,12 @@ FORGOT = Limit("forgot", per_account=10, per_ip=50)
 
 @dataclass(frozen=True)
 class Counter:
-    kind: str
+    per: str  # what it counts per: ACCOUNT or IP
     key: str
     limit: int
 
 
 def _ip_subject(ip: str) -> str:
-    import ipaddress
-
     try:
         address = ipaddress.ip_address(ip.strip())
     except ValueError:
@@ -80,9 +80,9 @@ def _window_number(limit: Limit, now: datetime) -> int:
     return math.floor(now.timestamp() / limit.window.total_seconds())
 
 
-def _key(limit: Limit, kind: str, subject: str, now: datetime) -> str:
+def _key(limit: Limit, per: str, subject: str, now: datetime) -> str:
     digest = hashlib.sha256(subject.strip().lower().encode()).hexdigest()[:32]
-    return f"{limit.action}#{kind}#{digest}#{_window_number(limit, now)}"
+    return f"{limit.action}#{per}#{digest}#{_window_number(limit, now)}"
 
 
 def counters(limit: Limit, now: datetime, *, ip: str | None, account: str | None) -> list[Counter]:
@@ -100,13 +100,11 @@ def retry_after(limit: Limit, now: datetime) -> int:
     return max(1, math.ceil(seconds - (now.timestamp() % seconds)))
 
 
-def _refused(limit: Limit, now: datetime, kind: str) -> TooManyRequests:
+def _refused(limit: Limit, now: datetime, per: str) -> TooManyRequests:
     wait = retry_after(limit, now)
     minutes = math.ceil(wait / 60)
-    from chalicelib.observability import logger
-
     # Which counter tripped goes to ops only (never the address or email); the caller is not told.
-    logger().info("throttle.refused", extra={"action": limit.action, "kind": kind, "retry_after": wait})
+    logger().info("throttle.refused", extra={"action": limit.action, "kind": per, "retry_after": wait})
     return TooManyRequests(f"Too many attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
                            retry_after=wait)
 
@@ -118,8 +116,6 @@ def _expires(limit: Limit, now: datetime) -> int:
 
 def check(limit: Limit, *, ip: str | None, account: str | None, now: datetime | None = None) -> None:
     """429 when a counter of this window is at its limit; one BatchGetItem."""
-    from chalicelib.models.throttle import ThrottleModel
-
     now = now or ids.utcnow()
     wanted = counters(limit, now, ip=ip, account=account)
     if not wanted:
@@ -128,7 +124,7 @@ def check(limit: Limit, *, ip: str | None, account: str | None, now: datetime | 
               for item in ThrottleModel.batch_get([c.key for c in wanted], consistent_read=True)}
     for counter in wanted:
         if counts.get(counter.key, 0) >= counter.limit:
-            raise _refused(limit, now, counter.kind)
+            raise _refused(limit, now, counter.per)
 
 
 def count_failure(limit: Limit, *, ip: str | None, account: str | None, now: datetime | None = None) -> None:
@@ -142,19 +138,13 @@ def count_failure(limit: Limit, *, ip: str | None, account: str | None, now: dat
 def _update_or_report(limit: Limit, counter: Counter, actions: list, event: str, **kwargs: Any) -> None:
     """UpdateItem on a counter for a caller that is refusing or failing anyway: a write that
     fails is reported in the application log (no address, no email), never raised."""
-    from chalicelib.models.throttle import ThrottleModel
-
     try:
         ThrottleModel(counter.key).update(actions=actions, **kwargs)
     except Exception as error:
-        from chalicelib.observability import logger
-
-        logger().warning(event, extra={"action": limit.action, "kind": counter.kind, "error": type(error).__name__})
+        logger().warning(event, extra={"action": limit.action, "kind": counter.per, "error": type(error).__name__})
 
 
 def _bump(limit: Limit, now: datetime) -> list:
-    from chalicelib.models.throttle import ThrottleModel
-
     return [ThrottleModel.count.add(1), ThrottleModel.expires_ttl.set(_expires(limit, now))]
 
 
@@ -174,8 +164,6 @@ def failures_counted(limit: Limit, *, ip: str | None, account: str | None,
 def link_failures_counted(link: str, *, ip: str | None) -> Any:
     """Failed uses of an activation or sign-up verification link (unknown, used, expired, a
     refused password) count against the address and the link (ACTIVATION)."""
-    from chalicelib.errors import Gone, InvalidInput
-
     return failures_counted(ACTIVATION, ip=ip, account=link, failures=(Gone, InvalidInput))
 
 
@@ -185,13 +173,9 @@ def attempt(limit: Limit, *, ip: str | None, account: str | None, now: datetime 
     address it is tried from). One conditional UpdateItem ADD per counter, the account's first
     (the lower limit, the one that trips); when a later counter refuses, the earlier ADD is
     taken back (ADD -1)."""
-    from pynamodb.exceptions import UpdateError
-
-    from chalicelib.models.throttle import ThrottleModel
-
     now = now or ids.utcnow()
     counted: list[Counter] = []
-    for counter in sorted(counters(limit, now, ip=ip, account=account), key=lambda c: c.kind != ACCOUNT):
+    for counter in sorted(counters(limit, now, ip=ip, account=account), key=lambda c: c.per != ACCOUNT):
         try:
             ThrottleModel(counter.key).update(
                 actions=_bump(limit, now),
@@ -199,7 +183,7 @@ def attempt(limit: Limit, *, ip: str | None, account: str | None, now: datetime 
         except UpdateError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
                 _take_back(limit, counted)
-                raise _refused(limit, now, counter.kind) from None
+                raise _refused(limit, now, counter.per) from None
             raise
         counted.append(counter)
 
@@ -207,8 +191,6 @@ def attempt(limit: Limit, *, ip: str | None, account: str | None, now: datetime 
 def _take_back(limit: Limit, counted: list[Counter]) -> None:
     """Undo this attempt's ADD on `counted`. Reported, not raised: the caller is refusing anyway
     (a failed undo only over-counts, toward refusing)."""
-    from chalicelib.models.throttle import ThrottleModel
-
     for counter in counted:
         _update_or_report(limit, counter, [ThrottleModel.count.add(-1)], "throttle.take_back_failed",
                           condition=ThrottleModel.count.exists())
@@ -217,6 +199,4 @@ def _take_back(limit: Limit, counted: list[Counter]) -> None:
 def account_counter(limit: Limit, account: str, now: datetime | None = None) -> ThrottleModel:
     """The account's counter of this window, as an unsaved item: a password reset deletes it
     in the same transaction that sets the new password."""
-    from chalicelib.models.throttle import ThrottleModel
-
     return ThrottleModel(_key(limit, ACCOUNT, account, now or ids.utcnow()))

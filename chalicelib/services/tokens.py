@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from chalicelib.errors import Gone
 from chalicelib.ids import hash_secret, new_secret
 from chalicelib.models.base import get_of_kind
-from chalicelib.models.users import TOKEN_KIND, UserModel, token_item_id
+from chalicelib.models.users import ACTIVE, TOKEN_KIND, UserModel, token_item_id
+from chalicelib.services.client_store import find_item
 
 ACTIVATION, VERIFY, RESET = "activation", "verify", "reset"
 # Used tokens are kept a while after expiry so an old link still says "already used".
@@ -58,9 +59,6 @@ def redeemable(secret: str, purpose: str, now: datetime) -> tuple[str, UserModel
     `token_used` when it was used, or when the account it invited is active by now (an old
     invitation leads to "already activated, log in", never an error page), else
     `token_expired` (expired, replaced by a newer link, unknown or garbage)."""
-    from chalicelib.models.users import ACTIVE
-    from chalicelib.services.clients import find_item
-
     if not secret or len(secret) > 200:
         raise expired()
     token_hash = hash_secret(secret)

@@ -24,9 +24,11 @@ READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "
 WRITE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"]
 STREAM_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
                   "dynamodb:ListStreams"]
-SEND_MAIL_ACTIONS = ["ses:SendTemplatedEmail", "ses:SendBulkTemplatedEmail"]
+# An append-only table (the portal log, an audit trail): read and add, never change or delete.
+APPEND_ACTIONS = ["dynamodb:PutItem"]
+SEND_MAIL_ACTIONS = ["ses:SendTemplatedEmail"]
 # GET /agent/agents and PATCH /agent/agents/{username} (groups) go through the Cognito admin API.
-MANAGE_AGENTS_ACTIONS = ["cognito-idp:ListUsers", "cognito-idp:ListUsersInGroup", "cognito-idp:AdminGetUser",
+MANAGE_AGENTS_ACTIONS = ["cognito-idp:ListUsers", "cognito-idp:AdminGetUser",
                          "cognito-idp:AdminListGroupsForUser", "cognito-idp:AdminAddUserToGroup",
                          "cognito-idp:AdminRemoveUserFromGroup"]
 TRACE_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
@@ -40,6 +42,7 @@ class Access:
 
     tables: tuple[str, ...] | None = ALL_TABLES
     read_only: tuple[str, ...] = ()
+    append_only: tuple[str, ...] = ()
     send_mail: bool = False
     manage_agents: bool = False
     stream_tables: tuple[str, ...] = ()
@@ -48,7 +51,8 @@ class Access:
 FUNCTION_ACCESS: dict[str, Access] = {
     # The HTTP API: every table (route → service → model), agents through Cognito's admin API.
     # It never sends mail itself: mail is written to the outbox in the same transaction.
-    "APIHandler": Access(manage_agents=True),
+    # The portal log is the clients' audit trail: the API adds entries, never deletes them.
+    "APIHandler": Access(manage_agents=True, append_only=("portal_log",)),
     # Mail delivery (services/mail_delivery.py): the outbox and SES, nothing else.
     "DeliverOutboxStream": Access(tables=("outbox",), stream_tables=("outbox",), send_mail=True),
     "SweepOutbox": Access(tables=("outbox",), send_mail=True),
@@ -87,8 +91,10 @@ def function_role(
     stack = cdk.Stack.of(scope)
     statements: list[iam.PolicyStatement] = []
     chosen = tables if access.tables is None else {name: tables[name] for name in access.tables if name in tables}
-    read_write = [t for name, t in chosen.items() if name not in access.read_only]
+    limited = (*access.read_only, *access.append_only)
+    read_write = [t for name, t in chosen.items() if name not in limited]
     read_only = [t for name, t in chosen.items() if name in access.read_only]
+    append_only = [t for name, t in chosen.items() if name in access.append_only]
 
     def arns(group: list[dynamodb.Table]) -> list[str]:
         return [arn for t in group for arn in (t.table_arn, f"{t.table_arn}/index/*")]
@@ -97,6 +103,8 @@ def function_role(
         statements.append(iam.PolicyStatement(actions=READ_ACTIONS + WRITE_ACTIONS, resources=arns(read_write)))
     if read_only:
         statements.append(iam.PolicyStatement(actions=READ_ACTIONS, resources=arns(read_only)))
+    if append_only:
+        statements.append(iam.PolicyStatement(actions=READ_ACTIONS + APPEND_ACTIONS, resources=arns(append_only)))
     streamed = [tables[name] for name in access.stream_tables if name in tables]
     if streamed:
         statements.append(iam.PolicyStatement(

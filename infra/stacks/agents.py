@@ -4,11 +4,14 @@ authorizer trusts, and the permission groups the app reads from `cognito:groups`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from chalicelib.services.agent_auth import GROUPS
+from stacks.tables import kept_data_policy
 
 GROUP_DESCRIPTIONS = {
     "admins": "Super-users: every permission, agent management",
@@ -18,9 +21,17 @@ GROUP_DESCRIPTIONS = {
 }
 
 
+@dataclass(frozen=True)
+class SesSender:
+    """The verified SES identity Cognito mails agents from (its DEVELOPER email mode)."""
+
+    address: str
+    verified_domain: str | None = None  # when the domain, not the address, is the verified identity
+
+
 class AgentPool(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, stage: str, production: bool,
-                 threat_protection: bool) -> None:
+                 deletion_protection: bool, threat_protection: bool, ses_sender: SesSender | None) -> None:
         super().__init__(scope, construct_id)
         plan = {}
         if threat_protection:
@@ -45,17 +56,22 @@ class AgentPool(Construct):
             mfa=cognito.Mfa.OPTIONAL,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
-            deletion_protection=production,
-            removal_policy=cdk.RemovalPolicy.RETAIN if production else cdk.RemovalPolicy.DESTROY,
+            deletion_protection=deletion_protection,
+            removal_policy=kept_data_policy(production),
+            email=cognito.UserPoolEmail.with_ses(
+                from_email=ses_sender.address, ses_verified_domain=ses_sender.verified_domain,
+                ses_region=cdk.Stack.of(self).region) if ses_sender else None,
             **plan,
         )
         # The agent API's client: a public client (no secret) for a front end or a CLI;
-        # SRP for browsers, USER_PASSWORD_AUTH for scripts over TLS.
+        # SRP for browsers, USER_PASSWORD_AUTH for scripts over TLS. No OAuth (hosted UI)
+        # flows: nothing signs in through them.
         self.client = self.pool.add_client(
             "ApiClient",
             user_pool_client_name="portico-agent-api",
             generate_secret=False,
             auth_flows=cognito.AuthFlow(user_password=True, user_srp=True),
+            disable_o_auth=True,
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
             id_token_validity=cdk.Duration.hours(1),

@@ -1,6 +1,7 @@
 """CloudWatch alarms for one stage, all notifying one SNS topic (subscribe an address with
 `-c alarmEmail=...` or in the console): API 5xx rate, each function's errors and
-throttles, DynamoDB throttling, and mail that could not be delivered."""
+throttles, DynamoDB throttling, mail that could not be delivered, the outbox stream falling
+behind and failed asynchronous work (stacks/failures.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 # Emitted by the mail delivery through Powertools Metrics (namespace "Portico", default
@@ -28,9 +30,9 @@ class Alarms(Construct):
         if alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
         self._action = actions.SnsAction(self.topic)
-        self.alarms: list[cloudwatch.Alarm] = []
+        self.alarms: dict[str, cloudwatch.Alarm] = {}
 
-        self._alarm(
+        self.add(
             "Api5xxRate",
             "More than 5% of API requests failed with a 5xx over 5 minutes",
             cloudwatch.Metric(namespace="AWS/ApiGateway", metric_name="5XXError",
@@ -40,7 +42,7 @@ class Alarms(Construct):
         )
         for name, function_name in functions.items():
             for metric_name, what in (("Errors", "failed"), ("Throttles", "was throttled")):
-                self._alarm(
+                self.add(
                     f"{name}{metric_name}",
                     f"Lambda function {name} {what} in the last 5 minutes",
                     cloudwatch.Metric(namespace="AWS/Lambda", metric_name=metric_name,
@@ -57,9 +59,9 @@ class Alarms(Construct):
                 period=PERIOD,
                 label=f"{logical} throttle events",
             )
-            self._alarm(f"Table{table.node.id}Throttles", f"DynamoDB table {logical} throttled requests",
+            self.add(f"Table{table.node.id}Throttles", f"DynamoDB table {logical} throttled requests",
                         throttled, threshold=1)
-        self._alarm(
+        self.add(
             "MailFailed",
             "Email could not be delivered (outbox message given up on); see the outbox's last_error",
             cloudwatch.Metric(namespace=MAIL_NAMESPACE, metric_name=MAIL_FAILED_METRIC,
@@ -67,7 +69,20 @@ class Alarms(Construct):
             threshold=1,
         )
 
-    def _alarm(self, construct_id: str, description: str, metric: cloudwatch.IMetric, *, threshold: float) -> None:
+    def stream_lag(self, function_name: str, name: str, minutes: int = 5) -> None:
+        """The stream handler falls behind (or is stuck on a batch): its oldest record's age."""
+        self.add(f"{name}IteratorAge", f"Lambda function {name} is more than {minutes} minutes behind its stream",
+                 cloudwatch.Metric(namespace="AWS/Lambda", metric_name="IteratorAge",
+                                   dimensions_map={"FunctionName": function_name}, statistic="Maximum",
+                                   period=PERIOD),
+                 threshold=minutes * 60_000)
+
+    def queue_not_empty(self, construct_id: str, queue: sqs.IQueue, what: str) -> None:
+        self.add(construct_id, f"{what} (see docs/operations.md)",
+                 queue.metric_approximate_number_of_messages_visible(statistic="Maximum", period=PERIOD),
+                 threshold=1)
+
+    def add(self, construct_id: str, description: str, metric: cloudwatch.IMetric, *, threshold: float) -> None:
         alarm = metric.create_alarm(
             self, construct_id,
             alarm_description=description,
@@ -77,4 +92,4 @@ class Alarms(Construct):
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         alarm.add_alarm_action(self._action)
-        self.alarms.append(alarm)
+        self.alarms[construct_id] = alarm

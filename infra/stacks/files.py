@@ -14,6 +14,8 @@ from aws_cdk import aws_s3 as s3
 from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
 from constructs import Construct
 
+from stacks.tables import kept_data_policy
+
 UPLOADS_PREFIX = "uploads/"
 TICKETS_PREFIX = "tickets/"
 # What the API does with the bucket: sign presigned POSTs for uploads/ (s3:PutObject), HEAD
@@ -46,7 +48,8 @@ class FilesBucket(Construct):
                 s3.LifecycleRule(id="noncurrent-versions", noncurrent_version_expiration=cdk.Duration.days(7),
                                  abort_incomplete_multipart_upload_after=cdk.Duration.days(1)),
             ],
-            removal_policy=cdk.RemovalPolicy.RETAIN if production else cdk.RemovalPolicy.DESTROY,
+            # Files are the tickets' data: kept like the tables (a failed first creation still rolls back).
+            removal_policy=kept_data_policy(production),
         )
         cdk.CfnOutput(cdk.Stack.of(self), "AttachmentsBucketName", value=self.bucket.bucket_name,
                       description="PORTICO_ATTACHMENTS_BUCKET")

@@ -1,24 +1,25 @@
 """SES v1 templates from the files in chalicelib/mail/templates (the same ones the local
-stack loads), and optionally the sender's identity."""
+stack loads), named for the stage (portico-<stage>-<name>: stages can share an account and
+region), and optionally the sender's identity."""
 
 from __future__ import annotations
 
 from aws_cdk import aws_ses as ses
 from constructs import Construct
 
-from chalicelib.mail.templates import load_templates
+from chalicelib.mail.templates import load_template, template_names
 
 
 class MailTemplates(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, sender: str, sender_identity: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, stage: str, sender: str, sender_identity: str) -> None:
         super().__init__(scope, construct_id)
         self.templates: list[ses.CfnTemplate] = []
-        for template in load_templates():
-            name = template["TemplateName"]
+        for name in template_names():
+            template = load_template(name, stage)
             self.templates.append(ses.CfnTemplate(
                 self, "Template" + "".join(part.capitalize() for part in name.replace("_", "-").split("-")),
                 template=ses.CfnTemplate.TemplateProperty(
-                    template_name=name,
+                    template_name=template["TemplateName"],
                     subject_part=template["SubjectPart"],
                     text_part=template["TextPart"],
                     html_part=template["HtmlPart"],

@@ -1,6 +1,9 @@
-"""One Portico stage: tables, the agents' Cognito pool, SES templates, the secret key, the
-Chalice app (API, schedules, the outbox stream handler) with one role per function, and
-alarms. Everything account-specific comes from the deploy-time context (see settings)."""
+"""One Portico stage: tables, the attachments bucket (stacks/files.py), the agents' Cognito
+pool, SES templates, the secret key, the Chalice app (API, schedules, the outbox stream
+handler) with one role per function, its edge protection (stacks/edge.py), canary releases
+(stacks/releases.py), failure queues (stacks/failures.py), alarms and table backups.
+Everything account-specific comes from the deploy-time context (see StageSettings;
+docs/operations.md lists the settings)."""
 
 from __future__ import annotations
 
@@ -21,13 +24,22 @@ from chalice.cdk import Chalice
 from constructs import Construct
 
 from stacks.access import access_for, function_role, grant_logs
-from stacks.agents import AgentPool
+from stacks.agents import AgentPool, SesSender
 from stacks.alarms import Alarms
+from stacks.backups import TableBackups
+from stacks.edge import ApiEdge, WebAcl
+from stacks.failures import FailureQueues
 from stacks.files import FilesBucket
 from stacks.mail import MailTemplates
-from stacks.tables import create_table, table_specs
+from stacks.releases import publish_behind_alias, shift_traffic
+from stacks.tables import create_table, kept_data_policy, table_specs
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+# Chalice packages for the interpreter it runs on (runtime and wheels alike): infra runs on 3.13.
+RUNTIME = "python3.13"
+# The functions that send mail: reserved concurrency (when set) keeps their capacity when a
+# flood of requests takes the rest of the account's.
+MAIL_FUNCTIONS = ("DeliverOutboxStream", "SweepOutbox")
 PLACEHOLDER_SENDER = "support@example.com"
 PLACEHOLDER_AGENTS = "agents@example.com"
 # API Gateway's own answers: (response type, status or None to keep its own, code, message or None
@@ -46,7 +58,9 @@ GATEWAY_RESPONSES = (
 
 @dataclass(frozen=True)
 class StageSettings:
-    """What differs between stages and accounts, from `-c key=value` (or cdk.json)."""
+    """What differs between stages and accounts, from `-c key=value` (or cdk.json).
+    docs/operations.md lists them; infra/deploy.py sets the two that depend on the account's
+    state (deletionProtection, agentMailFromSes)."""
 
     stage: str
     production: bool
@@ -57,6 +71,24 @@ class StageSettings:
     threat_protection: bool
     sender_identity: str  # email | domain | existing
     app_mode: str  # cdk: the Chalice app is in this stack | chalice: resources only, for `chalice deploy`
+    # Off on a stack's first deploy, so that a failed creation can roll back (delete) its tables
+    # and pool; deploy.py turns it on for production once the stack exists.
+    deletion_protection: bool
+    # Cognito mails agents through SES only once the sender is verified (CreateUserPool fails
+    # otherwise); deploy.py checks the identity and turns it on.
+    agent_mail_from_ses: bool
+    throttle_rate: float  # API stage: steady requests per second, all clients together
+    throttle_burst: int
+    mail_reserved_concurrency: int  # per mail function; 0 = unreserved (accounts with a quota of 10)
+    waf: bool
+    waf_portal_post_limit: int  # POSTs to /portal/* per client IP per 5 minutes
+    deployment_preference: str  # CodeDeploy traffic shift of the API function
+    backup: bool
+    backup_retention_days: int
+    api_gateway_logs_role: bool  # set the account's API Gateway CloudWatch role (needed for access logs)
+    # CloudFormation resolves the secret's reference only when the function changes: naming the
+    # new version after a rotation changes it (docs/operations.md, "Rotate the secret key").
+    secret_version: str | None
 
     @classmethod
     def from_context(cls, scope: Construct, stage: str) -> StageSettings:
@@ -64,7 +96,10 @@ class StageSettings:
             value = scope.node.try_get_context(key)
             return default if value in (None, "") else value
 
-        production = str(get("production", stage == "prod")).lower() in ("1", "true", "yes")
+        def flag(key: str, default: bool) -> bool:
+            return str(get(key, default)).lower() in ("1", "true", "yes", "on")
+
+        production = flag("production", stage == "prod")
         return cls(
             stage=stage,
             production=production,
@@ -72,9 +107,22 @@ class StageSettings:
             agents_email=get("agentsEmail", PLACEHOLDER_AGENTS),
             portal_url=get("portalUrl", ""),
             alarm_email=get("alarmEmail"),
-            threat_protection=str(get("threatProtection", "on")).lower() not in ("off", "false", "0"),
+            threat_protection=flag("threatProtection", True),
             sender_identity=get("senderIdentity", "email"),
             app_mode=get("app", "cdk"),
+            deletion_protection=production and flag("deletionProtection", False),
+            agent_mail_from_ses=flag("agentMailFromSes", False),
+            throttle_rate=float(get("throttleRate", 50)),
+            throttle_burst=int(get("throttleBurst", 100)),
+            mail_reserved_concurrency=int(get("mailReservedConcurrency", 0)),
+            waf=flag("waf", production),
+            waf_portal_post_limit=int(get("wafPortalPostLimit", 100)),
+            deployment_preference=get("deploymentPreference",
+                                      "Canary10Percent5Minutes" if production else "AllAtOnce"),
+            backup=flag("backup", production),
+            backup_retention_days=int(get("backupRetentionDays", 35)),
+            api_gateway_logs_role=flag("apiGatewayLogsRole", True),
+            secret_version=get("secretVersion"),
         )
 
 
@@ -93,20 +141,24 @@ class PorticoStack(cdk.Stack):
             Annotations.of(self).add_warning_v2(
                 "portico:table-undefined",
                 f"config.TABLES lists '{logical}' but no model is registered in TABLE_OWNERS: no table created")
-        self.tables = {logical: create_table(self, stage, spec, production=settings.production)
+        self.tables = {logical: create_table(self, stage, spec, production=settings.production,
+                                               deletion_protection=settings.deletion_protection)
                        for logical, spec in specs.items()}
         stream_tables = {logical: table.table_stream_arn for logical, table in self.tables.items()
                          if specs[logical].stream_view_type}
 
         self.agents = AgentPool(self, "Agents", stage=stage, production=settings.production,
-                                threat_protection=settings.threat_protection)
+                                deletion_protection=settings.deletion_protection,
+                                threat_protection=settings.threat_protection,
+                                ses_sender=self._agent_mail_sender(settings))
         self.files = FilesBucket(self, "Files", production=settings.production, portal_url=settings.portal_url)
-        self.mail = MailTemplates(self, "Mail", sender=settings.mail_sender, sender_identity=settings.sender_identity)
+        self.mail = MailTemplates(self, "Mail", stage=stage, sender=settings.mail_sender,
+                                  sender_identity=settings.sender_identity)
         self.secret_key = secretsmanager.Secret(
             self, "SecretKey",
             description=f"Portico {stage}: PORTICO_SECRET_KEY (signs pagination cursors)",
             generate_secret_string=secretsmanager.SecretStringGenerator(password_length=64, exclude_punctuation=True),
-            removal_policy=cdk.RemovalPolicy.RETAIN if settings.production else cdk.RemovalPolicy.DESTROY,
+            removal_policy=kept_data_policy(settings.production),
         )
 
         # app.py reads these at import time to declare the authorizer and the stream
@@ -116,16 +168,41 @@ class PorticoStack(cdk.Stack):
             os.environ["PORTICO_OUTBOX_STREAM_ARN"] = stream_tables["outbox"]
         self.functions: dict[str, str] = {}
         self.roles: dict[str, iam.Role] = {}
+        self.stream_functions: list[str] = []
+        self.failures: FailureQueues | None = None
         if settings.app_mode == "chalice":
             self._roles_for_chalice_deploy(settings, stream_tables)
         else:
             self._chalice_app(settings, stream_tables)
-
         self.files.grant_api(self.roles["APIHandler"])
+
         self.alarms = Alarms(self, "Alarms", stage=stage, api_name=self.api_name, api_stage=self.api_stage,
                              functions=self.functions, tables=self.tables, alarm_email=settings.alarm_email)
+        for name in self.stream_functions:
+            self.alarms.stream_lag(self.functions[name], name)
+        if self.failures:
+            self.alarms.queue_not_empty("StreamFailuresWaiting", self.failures.stream,
+                                        "Outbox stream batches failed after their retries")
+            self.alarms.queue_not_empty("ScheduleFailuresWaiting", self.failures.schedules,
+                                        "A scheduled job failed or could not be started")
+        if settings.app_mode == "cdk":
+            shift_traffic(self.chalice, settings.deployment_preference,
+                          [self.alarms.alarms["Api5xxRate"], self.alarms.alarms["APIHandlerErrors"]])
+        self.backups = None
+        if settings.backup:
+            self.backups = TableBackups(self, "Backups", stage=stage, tables=list(self.tables.values()),
+                                        retention_days=settings.backup_retention_days)
         self._outputs()
         self._suppressions()
+
+    @staticmethod
+    def _agent_mail_sender(settings: StageSettings) -> SesSender | None:
+        """Cognito's own mailer sends 50 mails a day: agents' invitations and codes go through
+        SES, From the stage's sender, once that identity is verified."""
+        if not settings.agent_mail_from_ses:
+            return None
+        domain = settings.mail_sender.split("@")[-1] if settings.sender_identity == "domain" else None
+        return SesSender(address=settings.mail_sender, verified_domain=domain)
 
     def _role(self, name: str, sam_function: dict[str, Any], stream_tables: dict[str, str]) -> iam.Role:
         role = function_role(self, f"{name}Role", access=access_for(name, sam_function, stream_tables),
@@ -152,18 +229,35 @@ class PorticoStack(cdk.Stack):
         self.api_stage = sam["Resources"].get("RestAPI", {}).get("Properties", {}).get("StageName", "api")
         self.api_name = f"portico-{settings.stage}"
         if "RestAPI" in sam["Resources"]:
-            self.chalice.get_resource("RestAPI").add_property_override("Name", self.api_name)
+            api = self.chalice.get_resource("RestAPI")
+            api.add_property_override("Name", self.api_name)
             self._gateway_responses()
+            self.edge = ApiEdge(self, "Edge", api=api, api_stage=self.api_stage,
+                                throttle_rate=settings.throttle_rate, throttle_burst=settings.throttle_burst,
+                                logs_role=settings.api_gateway_logs_role, production=settings.production)
+            if settings.waf:
+                self.web_acl = WebAcl(self, "Waf", stage=settings.stage, api_id=api.ref, api_stage=self.api_stage,
+                                      stage_resource=f"RestAPI{self.api_stage}Stage",
+                                      portal_post_limit=settings.waf_portal_post_limit)
+        self.failures = FailureQueues(self, "Failures")
 
-        for name, resource in sam["Resources"].items():
-            if resource["Type"] != "AWS::Serverless::Function":
-                continue
+        sam_functions = {name: r for name, r in sam["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
+        for name, resource in sam_functions.items():
             function = self.chalice.get_resource(name)
             self.functions[name] = function.ref
+            if resource["Properties"].get("Runtime") != RUNTIME:
+                Annotations.of(self).add_error(
+                    f"{name} would run on {resource['Properties'].get('Runtime')}: run infra with Python "
+                    f"{RUNTIME.removeprefix('python')} (make venv), Chalice packages for its own interpreter")
             role = api_role
             if name != "APIHandler":
                 role = self._role(name, resource, stream_tables)
                 function.add_property_override("Role", role.role_arn)
+            self.failures.wire(function, resource, role)
+            if any(e["Type"] == "DynamoDB" for e in resource["Properties"].get("Events", {}).values()):
+                self.stream_functions.append(name)
+            if name in MAIL_FUNCTIONS and settings.mail_reserved_concurrency:
+                function.add_property_override("ReservedConcurrentExecutions", settings.mail_reserved_concurrency)
             # Created here rather than by Chalice's `log_retention_in_days`, whose log group for
             # the API handler names a resource (`ApiHandler`) that its template does not have.
             log_group = logs.LogGroup(
@@ -173,6 +267,7 @@ class PorticoStack(cdk.Stack):
                 removal_policy=cdk.RemovalPolicy.RETAIN if settings.production else cdk.RemovalPolicy.DESTROY,
             )
             grant_logs(self, f"{name}Logs", role, log_group.log_group_arn)
+        publish_behind_alias(self.chalice, sam, list(sam_functions))
         cdk.CfnOutput(self, "PortalUrl", description="The hosted portal (PORTICO_PORTAL_URL unless a custom domain "
                       "is used)", value=cdk.Fn.sub("https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/"
                                                    + self.api_stage + "/portal"))
@@ -239,11 +334,11 @@ class PorticoStack(cdk.Stack):
             "PORTICO_AGENTS_EMAIL": settings.agents_email,
             "PORTICO_ATTACHMENTS_BUCKET": self.files.bucket.bucket_name,
             # A CloudFormation dynamic reference: resolved at deploy time, never in the template.
-            "PORTICO_SECRET_KEY": self.secret_key.secret_value.unsafe_unwrap(),
+            "PORTICO_SECRET_KEY": cdk.SecretValue.secrets_manager(
+                self.secret_key.secret_arn, version_id=settings.secret_version).unsafe_unwrap(),
             "POWERTOOLS_SERVICE_NAME": "portico",
             "POWERTOOLS_METRICS_NAMESPACE": "Portico",
             "POWERTOOLS_LOG_LEVEL": "INFO",
-            "POWERTOOLS_TRACE_DISABLED": "false",
         })
         if "outbox" in self.tables and self.tables["outbox"].table_stream_arn:
             env["PORTICO_OUTBOX_STREAM_ARN"] = self.tables["outbox"].table_stream_arn
@@ -321,7 +416,8 @@ class PorticoStack(cdk.Stack):
         NagSuppressions.add_resource_suppressions(self.secret_key, [NagPackSuppression(
             id="AwsSolutions-SMG4",
             reason="PORTICO_SECRET_KEY signs short-lived pagination cursors; rotating it needs a redeploy "
-                   "(it reaches Lambda as a deploy-time dynamic reference) and is a documented manual step.",
+                   "(it reaches Lambda as a deploy-time dynamic reference) and is a documented manual step "
+                   "(docs/operations.md: put a new value, deploy with -c secretVersion=<its version id>).",
         )])
         NagSuppressions.add_resource_suppressions(self.alarms.topic, [NagPackSuppression(
             id="AwsSolutions-SNS2",

@@ -117,7 +117,15 @@ def _projection(index: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def create_table(scope: Construct, stage: str, spec: TableSpec, *, production: bool) -> dynamodb.Table:
+def kept_data_policy(production: bool) -> cdk.RemovalPolicy:
+    """Production data outlives the stack (an update that replaces the resource, or a delete,
+    keeps it), but not a failed first creation: its rollback deletes it, so the deploy can be
+    retried as is. A dev stack cleans up after itself."""
+    return cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE if production else cdk.RemovalPolicy.DESTROY
+
+
+def create_table(scope: Construct, stage: str, spec: TableSpec, *, production: bool,
+                 deletion_protection: bool) -> dynamodb.Table:
     construct_id = "".join(part.capitalize() for part in spec.logical.split("_")) + "Table"
     table = dynamodb.Table(
         scope,
@@ -128,9 +136,9 @@ def create_table(scope: Construct, stage: str, spec: TableSpec, *, production: b
         billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
         point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
             point_in_time_recovery_enabled=True),
-        deletion_protection=production,
-        # Production data outlives the stack; a dev stack cleans up after itself.
-        removal_policy=cdk.RemovalPolicy.RETAIN if production else cdk.RemovalPolicy.DESTROY,
+        # Off on the first deploy (a rollback must be able to delete the table); see StageSettings.
+        deletion_protection=deletion_protection,
+        removal_policy=kept_data_policy(production),
         time_to_live_attribute=spec.ttl_attribute,
         stream=STREAM_VIEWS[spec.stream_view_type] if spec.stream_view_type else None,
     )

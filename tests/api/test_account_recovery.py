@@ -144,7 +144,7 @@ WELCOME = "portal-welcome"
 
 
 def _invitation_state(api, portal, client_id):
-    from chalicelib.services.clients import find_item
+    from chalicelib.services.client_store import find_item
 
     client = api.get(f"/agent/clients/{client_id}", token=portal.agent_token).json
     item = find_item(client_id)

@@ -197,3 +197,17 @@ def test_only_active_clients_receive_notifications():
     from chalicelib.identity import receives_notifications
 
     assert [s for s in ("inactive", "invited", "active", "disabled") if receives_notifications(s)] == ["active"]
+
+
+def test_a_client_list_cursor_belongs_to_its_filters(api, portal):
+    for n in range(3):
+        created = api.post("/agent/clients", {"email": f"c{n}@acme.test", "send_invitation": False},
+                           token=portal.agent_token).json
+    status = created["status"]
+    other_status = "disabled" if status != "disabled" else "active"
+    cursor = api.get(f"/agent/clients?limit=1&status={status}", token=portal.agent_token).json["next_cursor"]
+    assert cursor
+    assert api.get(f"/agent/clients?status={status}&cursor={cursor}", token=portal.agent_token).status == 200
+    for other in ("", f"status={other_status}&", f"q=c&status={status}&"):
+        answer = api.get(f"/agent/clients?{other}cursor={cursor}", token=portal.agent_token)
+        assert answer.status == 400 and answer.code == "validation_error", other

@@ -1,9 +1,11 @@
 """Hardening every response shares: security headers (errors, the portal page and its assets
-included), HSTS only over https, and the 256 KB request body limit on every route."""
+included), HSTS only over https, the 256 KB request body limit on every route, and a bound on
+how deeply a JSON body may nest."""
 
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -127,3 +129,26 @@ def test_every_route_behind_the_portal_gates_documents_their_403(api):
         responses = document["paths"][operation.path][operation.method.lower()]["responses"]
         assert "403" in responses, f"{operation.method} {operation.path} can answer portal_blocked"
     assert "256 KB" in document["info"]["description"]
+
+
+@pytest.mark.parametrize("depth", [65, 1_000, 100_000])
+@pytest.mark.parametrize("method, path, auth", [
+    ("POST", "/portal/login", None),             # public: no log-in needed to send it
+    ("POST", "/agent/organizations", "agent"),
+])
+def test_deeply_nested_json_is_400_and_logs_no_stack_trace(api, admin_token, caplog, method, path, auth, depth):
+    caplog.set_level(logging.INFO)
+    for body in (b"[" * depth, b'{"email": ' + b"[" * depth + b"]" * depth + b"}"):
+        answer = api.request(method, path, token=admin_token if auth else None, body=body)
+        assert answer.status == 400 and answer.code == "validation_error", (depth, answer.status)
+        assert answer.json["fields"] == {"body": "nested too deeply"}
+    assert not [record for record in caplog.records if record.exc_info], "a stack trace was logged"
+    assert "Traceback" not in caplog.text and "RecursionError" not in caplog.text
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(api, admin_token):
+    body = json.dumps({"name": "Brackets", "notes": '[{"\\' * 200}).encode()
+    assert api.request("POST", "/agent/organizations", token=admin_token, body=body).status == 201
+    nested = json.dumps({"name": "Nested", "notes": "x"}).replace('"x"', "[" * 63 + "]" * 63)  # 64 with the object
+    answer = api.request("POST", "/agent/organizations", token=admin_token, body=nested.encode())
+    assert answer.status == 400 and "notes" in answer.json["fields"]  # within the limit: parsed, then refused

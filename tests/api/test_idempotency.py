@@ -60,3 +60,31 @@ def test_an_in_progress_key_is_bounded_by_the_invocations_deadline(api, admin_to
     records = dynamodb.scan(TableName=config.table_name("idempotency"))["Items"]
     assert len(records) == 1
     assert "in_progress_expiration" in records[0]
+
+
+IDEMPOTENT = {("post", "/agent/organizations"), ("post", "/agent/clients"), ("post", "/agent/tickets"),
+              ("post", "/agent/tickets/{number}/notes"), ("post", "/portal/tickets"),
+              ("post", "/portal/tickets/{number}/notes"), ("post", "/portal/organization/clients")}
+
+
+def test_the_openapi_document_lists_the_header_exactly_where_it_is_honoured(api):
+    from chalicelib.services.idempotency import MAX_KEY_LENGTH
+
+    paths = api.get("/openapi.json").json["paths"]
+    documented = {}
+    for path, methods in paths.items():
+        for method, operation in methods.items():
+            for parameter in operation["parameters"]:
+                if parameter["name"] == "Idempotency-Key":
+                    documented[(method, path)] = parameter
+    assert set(documented) == IDEMPOTENT
+    for parameter in documented.values():
+        assert parameter["in"] == "header" and parameter["required"] is False
+        assert parameter["schema"]["maxLength"] == MAX_KEY_LENGTH == 200
+
+
+def test_a_key_longer_than_the_documented_limit_is_400(api, admin_token):
+    for key, status in (("k" * 201, 400), ("k" * 200, 201)):
+        answer = api.post("/agent/organizations", {"name": f"Acme {status}"}, token=admin_token,
+                          headers={"Idempotency-Key": key})
+        assert answer.status == status, answer.json

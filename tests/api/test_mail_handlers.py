@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from chalicelib.config import get_config
+from chalicelib.mail.templates import ses_template_name
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.services import outbox
 from tests.conftest import ROOT
@@ -21,7 +23,8 @@ def notice_template(aws_stack):
     from chalicelib import aws
 
     aws.client("ses").create_template(Template={
-        "TemplateName": TEMPLATE, "SubjectPart": "Notice", "TextPart": "{{text}}", "HtmlPart": "<p>{{text}}</p>"})
+        "TemplateName": ses_template_name(TEMPLATE, get_config().stage), "SubjectPart": "Notice",
+        "TextPart": "{{text}}", "HtmlPart": "<p>{{text}}</p>"})
 
 
 @pytest.fixture
@@ -108,8 +111,8 @@ def _import_app(env: dict[str, str]) -> str:
 
 
 def test_the_app_imports_without_a_stream_arn_and_uses_the_configured_one_when_set():
-    from chalicelib import jobs
+    from chalicelib import config
 
-    assert _import_app({}) == jobs.OUTBOX_STREAM_ARN_PLACEHOLDER
+    assert _import_app({}) == config.OUTBOX_STREAM_ARN_PLACEHOLDER
     real = "arn:aws:dynamodb:eu-west-1:111122223333:table/portico-prod-outbox/stream/2026-01-01T00:00:00.000"
     assert _import_app({"PORTICO_OUTBOX_STREAM_ARN": real}) == real

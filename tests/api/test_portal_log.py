@@ -218,14 +218,14 @@ def test_a_failing_log_write_does_not_fail_the_login(api, portal, monkeypatch):
 
 
 def test_a_failing_account_lookup_does_not_change_a_refused_login(api, portal, reports, admin_token, monkeypatch):
-    from chalicelib.services import clients, throttle
+    from chalicelib.services import client_store, throttle
 
     portal.active_client("ana@example.com")
 
     def broken(email):
         raise RuntimeError("DynamoDB is having a bad day")
 
-    monkeypatch.setattr(clients, "client_id_by_email", broken)
+    monkeypatch.setattr(client_store, "client_id_by_email", broken)
     for _ in range(throttle.LOGIN.per_account):
         portal.login("ana@example.com", "Wrong-Password-123")
     assert portal.login("ana@example.com").status == 429

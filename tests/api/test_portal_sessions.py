@@ -66,7 +66,7 @@ def test_passwords_must_be_long_uncommon_and_not_the_email(api, portal):
 
 
 def test_passwords_are_stored_as_argon2id_hashes(portal):
-    from chalicelib.services.clients import find_by_email
+    from chalicelib.services.client_store import find_by_email
 
     portal.active_client("hash@example.com")
     stored = find_by_email("hash@example.com").password_hash
@@ -89,7 +89,7 @@ def test_a_password_hashed_with_older_parameters_is_rehashed_at_the_next_login(p
     from argon2 import PasswordHasher
 
     from chalicelib.services import passwords
-    from chalicelib.services.clients import find_by_email
+    from chalicelib.services.client_store import find_by_email
 
     portal.active_client("legacy@example.com")
     item = find_by_email("legacy@example.com")

@@ -133,8 +133,7 @@ def needs_routes(*routes: str) -> pytest.MarkDecorator:
 
 
 def _portal_gate_missing() -> bool:
-    from app import app  # noqa: F401  (registers the gates)
-    from chalicelib.routes.api import PORTAL_GATES
+    from chalicelib.routes.pipeline import PORTAL_GATES
 
     return not PORTAL_GATES
 

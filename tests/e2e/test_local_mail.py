@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 
+from chalicelib.mail.templates import ses_template_name
 from tests.conftest import ROOT
 from tests.e2e.test_local_stack import local_stack  # noqa: F401 - the module-scoped stack fixture
 
@@ -43,7 +44,8 @@ def _sent_to(state: dict, recipient: str) -> list[dict]:
 def welcome_template(local_stack):  # noqa: F811
     state, _ = local_stack
     _aws(state, "ses").create_template(Template={
-        "TemplateName": "e2e-welcome", "SubjectPart": "Welcome", "TextPart": "Open {{link}}",
+        "TemplateName": ses_template_name("e2e-welcome", "local"), "SubjectPart": "Welcome",
+        "TextPart": "Open {{link}}",
         "HtmlPart": "<a href=\"{{link}}\">Open</a>"})
     return state
 

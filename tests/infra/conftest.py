@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "infra" / "out" / "template.json"
 STAGE = "prod"
 SOURCES = ("app.py", "requirements.txt", ".chalice/config.json", "chalicelib", "infra/app.py", "infra/cdk.json",
-           "infra/stacks")
+           "infra/stacks", "tests/infra/conftest.py")
 
 
 def _newest_source() -> float:
@@ -74,6 +74,19 @@ def fresh_template(path: Path = TEMPLATE, *context: str) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def template() -> dict[str, Any]:
     return fresh_template()
+
+
+# Every deploy setting away from its default, as infra/deploy.py sets some of them on a later
+# deploy (the stack exists, the SES sender is verified) and an operator may set the others.
+TUNED = ("deletionProtection=true", "agentMailFromSes=true", "mailReservedConcurrency=5", "waf=off",
+         "throttleRate=20", "throttleBurst=40", "backupRetentionDays=7",
+         "deploymentPreference=Linear10PercentEvery1Minute", "mailSender=support@acme.test",
+         "secretVersion=0f1e2d3c-aaaa-bbbb-cccc-111122223333")
+
+
+@pytest.fixture(scope="session")
+def tuned_template() -> dict[str, Any]:
+    return fresh_template(TEMPLATE.with_name("template-tuned.json"), *TUNED)
 
 
 @pytest.fixture(autouse=True)

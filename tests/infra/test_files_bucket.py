@@ -27,7 +27,8 @@ def test_the_bucket_is_private_encrypted_versioned_and_tls_only(template):
     assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
     assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
-    assert bucket["DeletionPolicy"] == "Retain"  # prod
+    # prod: kept like the tables, except when a failed first creation rolls back
+    assert (bucket["DeletionPolicy"], bucket["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
     (policy,) = [p for p in resources(template, "AWS::S3::BucketPolicy").values()
                  if p["Properties"]["Bucket"] == {"Ref": name}]
     denies = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]

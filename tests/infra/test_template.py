@@ -77,15 +77,21 @@ def test_powertools_idempotency_table_uses_the_library_defaults(template):
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
 
 
-def test_every_table_is_on_demand_with_point_in_time_recovery_and_protected_in_prod(template):
+def test_every_table_is_on_demand_with_point_in_time_recovery_and_protected_in_prod(template, tuned_template):
     tables = resources(template, "AWS::DynamoDB::Table")
     assert len(tables) == len(set(table_models()) | {"idempotency"})
     for name, table in tables.items():
         props = table["Properties"]
         assert props["BillingMode"] == "PAY_PER_REQUEST", name
         assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}, name
-        assert props.get("DeletionProtectionEnabled") is (STAGE == "prod"), name
-        assert table.get("DeletionPolicy") == ("Retain" if STAGE == "prod" else "Delete"), name
+        # Kept on update or delete, but a failed first deploy's rollback deletes it (retryable).
+        assert table.get("DeletionPolicy") == ("RetainExceptOnCreate" if STAGE == "prod" else "Delete"), name
+        assert table.get("UpdateReplacePolicy") == ("Retain" if STAGE == "prod" else "Delete"), name
+        # Protection is off on the first deploy (a rollback could not delete the table) ...
+        assert props.get("DeletionProtectionEnabled") is False, name
+    # ... and on once the stack exists (infra/deploy.py passes deletionProtection=true).
+    for name, table in resources(tuned_template, "AWS::DynamoDB::Table").items():
+        assert table["Properties"]["DeletionProtectionEnabled"] is (STAGE == "prod"), name
 
 
 def test_the_agents_pool_signs_in_by_email_with_strong_passwords_and_admin_created_accounts(template):
@@ -103,6 +109,9 @@ def test_the_agents_pool_signs_in_by_email_with_strong_passwords_and_admin_creat
     flows = set(client["Properties"]["ExplicitAuthFlows"])
     assert {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"} <= flows
     assert client["Properties"]["GenerateSecret"] is False
+    # No OAuth (hosted UI) flows, scopes or callback URLs: nothing signs in through them.
+    assert client["Properties"].get("AllowedOAuthFlowsUserPoolClient") in (None, False)
+    assert not {"AllowedOAuthFlows", "AllowedOAuthScopes", "CallbackURLs"} & set(client["Properties"])
 
 
 def test_the_pool_has_the_four_permission_groups(template):
@@ -113,7 +122,9 @@ def test_the_pool_has_the_four_permission_groups(template):
 def test_every_mail_template_file_is_an_ses_template_with_the_same_text(template):
     in_stack = {t["Properties"]["Template"]["TemplateName"]: t["Properties"]["Template"]
                 for t in resources(template, "AWS::SES::Template").values()}
-    files = {t["TemplateName"]: t for t in load_templates()}
+    # SES templates are per account and region: each carries the stage (portico-prod-ticket-created).
+    files = {t["TemplateName"]: t for t in load_templates(STAGE)}
+    assert all(name.startswith(f"portico-{STAGE}-") for name in files)
     assert set(in_stack) == set(files)
     for name, source in files.items():
         assert in_stack[name]["SubjectPart"] == source["SubjectPart"], name

@@ -11,7 +11,9 @@ import pytest
 from pynamodb.exceptions import PutError
 
 from chalicelib import aws
+from chalicelib.config import get_config
 from chalicelib.ids import iso, utcnow
+from chalicelib.mail.templates import ses_template_name
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.services import mail_delivery, outbox
 
@@ -21,7 +23,7 @@ TEMPLATE = "test-greeting"
 @pytest.fixture(autouse=True)
 def greeting_template(aws_stack):
     aws.client("ses").create_template(Template={
-        "TemplateName": TEMPLATE, "SubjectPart": "Hello {{name}}",
+        "TemplateName": ses_template_name(TEMPLATE, get_config().stage), "SubjectPart": "Hello {{name}}",
         "TextPart": "Hello {{name}}, open {{link}}", "HtmlPart": "<p>Hello {{name}}, open {{link}}</p>",
     })
 
@@ -311,7 +313,8 @@ def test_ops_can_requeue_a_failed_message_but_never_a_sent_one(mailbox):
     sent = queue("bob@acme.test")
     mailbox.deliver()
     assert stored(failed).status == "failed"
-    aws.client("ses").create_template(Template={"TemplateName": "late-template", "SubjectPart": "Hi",
+    aws.client("ses").create_template(Template={"TemplateName": ses_template_name("late-template", get_config().stage),
+                                                "SubjectPart": "Hi",
                                                 "TextPart": "Hi", "HtmlPart": "<p>Hi</p>"})
 
     assert mail_delivery.requeue_failed(failed.id) is True

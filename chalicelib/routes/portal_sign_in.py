@@ -1,87 +1,17 @@
-"""Public portal routes around accounts (sign-up, activation, login, passwords) and the
-portal session authenticator every `auth="portal"` route uses."""
+"""Public portal routes that get a client into an account and out of it: sign-up and its
+verification, an invitation's activation, login and logout, a forgotten password's reset."""
 
 from __future__ import annotations
 
 from chalice import Response
 
-from chalicelib.config import get_config
-from chalicelib.errors import Forbidden, PorticoError, ReadOnly, Unauthorized
-from chalicelib.ids import iso
-from chalicelib.routes import api
-from chalicelib.routes.api import Call, RouteGroup
-from chalicelib.services.portal_log import Origin
+from chalicelib.errors import PorticoError
+from chalicelib.routes.api import Call, RouteGroup, json_object
+from chalicelib.routes.portal_session import origin, session_cookie, session_response, session_token
 
 routes = RouteGroup(__name__, auth="public", tag="portal-account")
-blueprint = routes.blueprint
 
-COOKIE = "portico_session"
-# Cookie-authenticated writes must carry this header: a cross-site form cannot set it,
-# on top of the SameSite=Strict cookie (defence in depth against CSRF).
-CSRF_HEADER, CSRF_VALUE = "x-requested-with", "portico"
-READS = ("GET", "HEAD", "OPTIONS")
 ACCEPTED = {"message": "If the address can be used, we have sent an email to it. Check your inbox."}
-
-
-def _cookie_token(call: Call) -> str | None:
-    for part in (call.header("cookie") or "").split(";"):
-        name, _, value = part.strip().partition("=")
-        if name == COOKIE and value:
-            return value
-    return None
-
-
-def session_token(call: Call) -> tuple[str | None, bool]:
-    """(token, came from the cookie)."""
-    authorization = call.header("authorization") or ""
-    if authorization.lower().startswith("bearer "):
-        return authorization[7:].strip(), False
-    return _cookie_token(call), True
-
-
-def authenticate_portal(call: Call) -> None:
-    from chalicelib.services.sessions import authenticate
-
-    token, from_cookie = session_token(call)
-    if not token:
-        raise Unauthorized("Log in to continue.")
-    call.client = authenticate(token)
-    method = call.request.method.upper()
-    if method not in READS:
-        if from_cookie and call.header(CSRF_HEADER) != CSRF_VALUE:
-            raise Forbidden(f"Writes from the portal must send the header X-Requested-With: {CSRF_VALUE}.")
-        if call.client.read_only:
-            from chalicelib.services import portal_log
-
-            # An agent viewing as the client tried to change something: refused, and on record.
-            portal_log.record(portal_log.WRITE_REFUSED, portal_log.FAILURE, origin=origin(call),
-                              client_id=call.client.id, email=call.client.email, reason="read_only",
-                              agent=call.client.impersonated_by)
-            raise ReadOnly("This is a read-only session: you are viewing as the client, changes are not allowed.")
-
-
-api.AUTHENTICATORS["portal"] = authenticate_portal
-
-
-def origin(call: Call) -> Origin:
-    """The caller as the services may know it: API Gateway's source IP and the User-Agent."""
-    return Origin(call.source_ip, call.user_agent)
-
-
-def _cookie(call: Call, value: str, max_age: int) -> str:
-    secure = "; Secure" if get_config().portal_url.startswith("https://") else ""
-    path = f"{api.portal_prefix(call.request)}/portal"
-    return f"{COOKIE}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
-
-
-def session_response(call: Call, client, session, status: int = 200) -> Response:
-    from chalicelib.ids import utcnow
-
-    max_age = max(0, int((session.expires_at - utcnow()).total_seconds()))
-    body = {"user": client.as_portal_dict(), "token": session.token, "expires_at": iso(session.expires_at)}
-    return Response(body=body, status_code=status, headers={
-        "Content-Type": "application/json", "Set-Cookie": _cookie(call, session.token, max_age),
-        "Cache-Control": "no-store"})
 
 
 @routes.route("/portal/signup", "POST", status=202, summary="Sign up (public portal only)",
@@ -131,7 +61,7 @@ def _record_blocked_login(call: Call, error: PorticoError) -> None:
     from chalicelib.services import sessions
 
     try:
-        email = api.json_object(call.request).get("email")
+        email = json_object(call.request).get("email")
     except InvalidInput:
         email = None
     sessions.record_blocked_login(email if isinstance(email, str) else None, origin(call), reason=error.code)
@@ -152,7 +82,7 @@ def logout(call: Call) -> Response:
 
     token, _ = session_token(call)
     sessions.logout(token)
-    return Response(body="", status_code=204, headers={"Set-Cookie": _cookie(call, "", 0)})
+    return Response(body="", status_code=204, headers={"Set-Cookie": session_cookie(call, "", 0)})
 
 
 @routes.route("/portal/password/forgot", "POST", status=202, summary="Email a password-reset link",

@@ -1,0 +1,132 @@
+"""Client items in the users table: reading them, building new ones and their email guards,
+and the view of a client that services hand back.
+
+Every service that touches a client account (clients, invitations, sessions, tokens,
+accounts, colleagues, tickets) reads it through here; this module imports none of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.identity import receives_notifications
+from chalicelib.ids import iso, new_id
+from chalicelib.models.base import get_of_kind
+from chalicelib.models.users import CLIENT_KIND, CLIENT_USER, INACTIVE, UserModel, email_guard_id
+
+MAX_EMAIL_LENGTH = 320  # no address is longer; keys have a size limit
+
+
+@dataclass(frozen=True)
+class Client:
+    id: str
+    email: str
+    name: str | None
+    phone: str | None
+    organization_id: str | None
+    role: str
+    status: str
+    self_signup: bool
+    created_at: str | None
+    updated_at: str | None
+    invited_at: str | None
+    activated_at: str | None
+    last_login_at: str | None
+    reminders_sent: int
+    last_reminder_at: str | None
+    next_reminder_at: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = self.__dict__.copy()
+        data["reminders"] = {"sent": data.pop("reminders_sent"), "last_sent_at": data.pop("last_reminder_at"),
+                             "next_at": data.pop("next_reminder_at")}
+        return data
+
+    def as_portal_dict(self) -> dict[str, Any]:
+        """What a client sees of itself or of a colleague."""
+        return {key: getattr(self, key) for key in
+                ("id", "email", "name", "phone", "organization_id", "role", "status", "created_at",
+                 "last_login_at")}
+
+    @property
+    def receives_notifications(self) -> bool:
+        return receives_notifications(self.status)
+
+
+def to_client(item: UserModel) -> Client:
+    return Client(
+        id=item.id, email=item.email or "", name=item.name, phone=item.phone, organization_id=item.organization_id,
+        role=item.role or CLIENT_USER, status=item.status or INACTIVE, self_signup=item.signup == "self",
+        created_at=iso(item.created_at), updated_at=iso(item.updated_at), invited_at=iso(item.invited_at),
+        activated_at=iso(item.activated_at), last_login_at=iso(item.last_login_at),
+        reminders_sent=int(item.reminders_sent or 0), last_reminder_at=iso(item.last_reminder_at),
+        next_reminder_at=item.next_reminder_at if item.reminder_queue else None,
+    )
+
+
+def connection() -> Any:
+    """The users table's connection, for transactions that write client items."""
+    return UserModel._get_connection().connection
+
+
+def email_taken() -> Conflict:
+    return Conflict("A client with this email already exists.", fields={"email": "already taken"})
+
+
+def load_item(client_id: str) -> UserModel:
+    """The client item, strongly consistent; 404 for anything that is not a client."""
+    if not client_id or "#" in client_id or len(client_id) > 64:
+        raise NotFound("Client not found.")
+    item = get_of_kind(UserModel, client_id, CLIENT_KIND)
+    if item is None:
+        raise NotFound("Client not found.")
+    return item
+
+
+def find_item(client_id: str) -> UserModel | None:
+    try:
+        return load_item(client_id)
+    except NotFound:
+        return None
+
+
+def _email_owner_id(email: str) -> str | None:
+    """The id its guard item names for this email (any case), or None: one GetItem."""
+    if not email.strip() or len(email) > MAX_EMAIL_LENGTH:
+        return None
+    try:
+        return UserModel.get(email_guard_id(email), consistent_read=True).owner_id or None
+    except DoesNotExist:
+        return None
+
+
+def find_by_email(email: str) -> UserModel | None:
+    """The client owning this email (any case), through its guard item."""
+    client_id = _email_owner_id(email)
+    return find_item(client_id) if client_id else None
+
+
+def client_id_by_email(email: str) -> str | None:
+    """The id of the client owning this email, without reading the client: for the portal
+    log on refused paths, which must file an attempt under its client."""
+    return _email_owner_id(email)
+
+
+def new_client_item(email: str, *, name: str | None, phone: str | None, organization_id: str | None, role: str,
+                    now: datetime) -> UserModel:
+    """An unsaved, inactive client; save it with its `guard_item` in one transaction."""
+    return UserModel(
+        new_id(), kind=CLIENT_KIND, email=email, email_lower=email.lower(), name=name or None, phone=phone or None,
+        organization_id=organization_id, role=role, status=INACTIVE, sessions={}, reminders_sent=0,
+        created_at=now, updated_at=now,
+    )
+
+
+def guard_item(client: UserModel) -> UserModel:
+    """The item that keeps the client's email unique: saved on condition it does not exist."""
+    return UserModel(email_guard_id(client.email or ""), owner_id=client.id)

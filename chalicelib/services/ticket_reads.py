@@ -1,0 +1,142 @@
+"""Reading tickets (product.md §3): one ticket as a caller may see it, the clients' lists,
+the agents' lists and queues. Key lookups and Queries only.
+
+What a caller may see is decided in services/visibility.py and applied here: a ticket a
+client may not see is 404, never 403, and is left out of their lists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.errors import Forbidden, NotFound
+from chalicelib.identity import ActingClient, Caller, TicketRequester
+from chalicelib.models.base import get_of_kind
+from chalicelib.models.tickets import TICKET_KIND, AssignmentModel, TicketModel, status_key
+from chalicelib.services import visibility
+from chalicelib.services.client_store import find_item
+
+
+def load(number: int | str) -> TicketModel:
+    """Any ticket, whoever may see it: for agents, and for re-reading one already shown."""
+    key = str(number)
+    if not key.isdigit() or len(key) > 12:
+        raise NotFound("Ticket not found.")
+    item = get_of_kind(TicketModel, key, TICKET_KIND)
+    if item is None:
+        raise NotFound("Ticket not found.")
+    return item
+
+
+def load_visible(number: int | str, caller: Caller) -> TicketModel:
+    item = load(number)
+    if not visibility.ticket_visible(caller, item):
+        raise NotFound("Ticket not found.")
+    return item
+
+
+def requester_state(requester_id: str | None) -> TicketRequester:
+    """The ticket's requester as the mail rules need them now (their account may be gone)."""
+    item = find_item(requester_id) if requester_id else None
+    if item is None:
+        return TicketRequester(requester_id, None, None)
+    return TicketRequester(item.id, item.email, item.status)
+
+
+def list_for_client(client: ActingClient, *, scope: str, status: str | None, limit: int, start_key: dict | None
+                    ) -> tuple[list[TicketModel], dict | None]:
+    """One Query: the requester's tickets, or (client admins) the organization's; with a
+    status, that owner's status index. Tickets blocked from client view are filtered out
+    (read, not returned: DynamoDB pages on until `limit` are visible)."""
+    if scope == "organization":
+        refusal = visibility.organization_list_refusal(client)
+        if refusal:
+            raise Forbidden(refusal)
+        index, owner = ((TicketModel.by_org_status_client_activity, status_key(client.organization_id, status))
+                        if status else (TicketModel.by_organization_client_activity, client.organization_id))
+    else:
+        index, owner = ((TicketModel.by_requester_status_client_activity, status_key(client.id, status))
+                        if status else (TicketModel.by_requester_client_activity, client.id))
+    # visibility.ticket_visible's block rule, as a DynamoDB condition (the index chose the owner).
+    visible = TicketModel.block_client_view == False  # noqa: E712  (a DynamoDB condition, not a bool test)
+    result = index.query(owner, scan_index_forward=False, filter_condition=visible, limit=limit,
+                         last_evaluated_key=start_key)
+    return list(result), result.last_evaluated_key
+
+
+def list_for_agent(*, status: str | None, assignee: str | None, organization_id: str | None,
+                   requester_id: str | None, limit: int, start_key: dict | None
+                   ) -> tuple[list[TicketModel], dict | None]:
+    """The most selective index for the filters: a status is part of the requester's or the
+    organization's index key, so the closed history is never paged through. The only filter
+    condition left is an organization on a requester's tickets (a requester has one).
+    Filtered by requester or organization, the order is the one that client sees (the last
+    change a client can see: those indexes are the clients'); unfiltered or by status, the
+    last change of any kind."""
+    if assignee:
+        return _queue_of(assignee, status=status, organization_id=organization_id, requester_id=requester_id,
+                         limit=limit, start_key=start_key)
+    condition = None
+    if requester_id:
+        index, hash_key = ((TicketModel.by_requester_status_client_activity, status_key(requester_id, status))
+                           if status else (TicketModel.by_requester_client_activity, requester_id))
+        if organization_id:
+            condition = TicketModel.organization_id == organization_id
+    elif organization_id:
+        index, hash_key = ((TicketModel.by_org_status_client_activity, status_key(organization_id, status))
+                           if status else (TicketModel.by_organization_client_activity, organization_id))
+    elif status:
+        index, hash_key = TicketModel.by_status_activity, status
+    else:
+        index, hash_key = TicketModel.by_kind_activity, TICKET_KIND
+    result = index.query(hash_key, scan_index_forward=False, filter_condition=condition, limit=limit,
+                         last_evaluated_key=start_key)
+    return list(result), result.last_evaluated_key
+
+
+# An agent's queue filtered by organization or requester (which assignment items do not
+# carry) reads index pages until the page is full or the queue ends, at most this many per
+# request; past that it answers the tickets found so far (maybe none) with a cursor.
+QUEUE_INDEX_PAGES = 5
+
+
+def _queue_of(assignee: str, *, status: str | None, organization_id: str | None, requester_id: str | None,
+              limit: int, start_key: dict | None) -> tuple[list[TicketModel], dict | None]:
+    """The agent's assignment items, newest ticket first, then their tickets in one BatchGet
+    per index page. Unfiltered, or when the first page fills: one Query and one BatchGet."""
+    # With a status, the agent's queue in that status: never their closed history.
+    index, hash_key = ((AssignmentModel.by_assignee_status_number, status_key(assignee, status)) if status
+                       else (AssignmentModel.by_assignee_number, assignee))
+
+    def wanted(ticket: TicketModel) -> bool:
+        # The status check drops an assignment item the index has not caught up with yet.
+        return ((not status or ticket.status == status)
+                and (not organization_id or ticket.organization_id == organization_id)
+                and (not requester_id or ticket.requester_id == requester_id))
+
+    found: list[TicketModel] = []
+    key = start_key
+    for _ in range(QUEUE_INDEX_PAGES):
+        result = index.query(hash_key, scan_index_forward=False, limit=limit, last_evaluated_key=key)
+        assignments = list(result)
+        key = result.last_evaluated_key
+        numbers = [str(int(item.ticket_number)) for item in assignments]
+        loaded = {item.id: item for item in TicketModel.batch_get(numbers)} if numbers else {}
+        for position, assignment in enumerate(assignments):
+            ticket = loaded.get(str(int(assignment.ticket_number)))
+            if ticket is None or not wanted(ticket):
+                continue
+            found.append(ticket)
+            if len(found) == limit:
+                # Full: the next page starts after this item (DynamoDB's own key if it is the last read).
+                return found, key if position == len(assignments) - 1 else _index_key(index, assignment)
+        if key is None:
+            break
+    return found, key
+
+
+def _index_key(index: Any, item: AssignmentModel) -> dict[str, Any]:
+    """The LastEvaluatedKey DynamoDB would give after `item` in `index`: table and index keys."""
+    names = {"id", index._hash_key_attribute().attr_name, index._range_key_attribute().attr_name}
+    return {attribute.attr_name: {attribute.attr_type: attribute.serialize(getattr(item, python_name))}
+            for python_name, attribute in AssignmentModel.get_attributes().items() if attribute.attr_name in names}

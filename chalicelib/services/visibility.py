@@ -1,0 +1,73 @@
+"""What a client may see and be told (product.md §1, §3): the one owner of these rules, as
+small pure functions of the caller and the item. Agents see everything; for a client (an
+`ActingClient`, also an agent looking on through impersonation):
+
+  item          a client sees it when
+  ------------  ------------------------------------------------------------------------------
+  ticket        it is not blocked from client view, and it is theirs (the requester) or, for a
+                client admin, their organization's
+  note          its ticket is visible (checked first) and the note is not internal
+  file          its ticket is visible and, on a note, the note is (`file.internal` is its note's
+                flag, copied when the file was bound): never a file of an internal note or of a
+                blocked ticket
+  ticket mail   the requester is active, the ticket is not blocked, the note is not internal
+  agent fields  never: assignees, the block flag, note options, the agents' "updated"
+
+Invisible is 404, never 403, in lists too (the services raise NotFound or filter).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chalicelib.identity import ActingAgent, ActingClient, Caller, TicketRequester
+
+if TYPE_CHECKING:
+    from chalicelib.models.attachments import AttachmentModel
+    from chalicelib.models.notes import NoteModel
+    from chalicelib.models.tickets import TicketModel
+
+
+def sees_internals(caller: Caller) -> bool:
+    """Agents: internal notes, assignees, the block flag, every change as "updated"."""
+    return isinstance(caller, ActingAgent)
+
+
+def ticket_visible(caller: Caller, ticket: TicketModel) -> bool:
+    if sees_internals(caller):
+        return True
+    if ticket.block_client_view:
+        return False
+    if ticket.requester_id == caller.id:
+        return True
+    return caller.is_client_admin and bool(caller.organization_id) and ticket.organization_id == caller.organization_id
+
+
+def note_visible(caller: Caller, note: NoteModel) -> bool:
+    """A note of a ticket the caller may see (the ticket is checked first)."""
+    return sees_internals(caller) or not note.internal
+
+
+def file_visible(caller: Caller, file: AttachmentModel, ticket: TicketModel | None) -> bool:
+    """A file of `ticket` (a bound file item: services/attachments.py). Agents see every file:
+    for them the ticket need not be read (None); for a client, no ticket is no file."""
+    if sees_internals(caller):
+        return True
+    if ticket is None or file.ticket_number is None or int(file.ticket_number) != int(ticket.number):
+        return False
+    return ticket_visible(caller, ticket) and not file.internal
+
+
+def organization_list_refusal(client: ActingClient) -> str | None:
+    """Why `client` may not list their organization's tickets; None when they may."""
+    if not client.is_client_admin:
+        return "Only client admins see their organization's tickets."
+    if not client.organization_id:
+        return "Your account does not belong to an organization."
+    return None
+
+
+def client_may_be_mailed(requester: TicketRequester, *, blocked: bool, internal: bool = False) -> bool:
+    """Any ticket mail to the requester: only an active client (identity.receives_notifications),
+    never about a ticket blocked from client view, never an internal note."""
+    return requester.reachable and not blocked and not internal
