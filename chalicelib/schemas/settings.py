@@ -5,6 +5,7 @@ import ipaddress
 from pydantic import BaseModel, Field, field_validator
 
 from chalicelib.schemas.common import Email, Strict
+from chalicelib.services.attachments import type_problem
 
 MAX_UPLOAD_MB = 1024  # a presigned POST allows 5 GB; a helpdesk has no use for more than this
 # Each file adds two items to the TransactWrite that creates its ticket or note (limit: 100).
@@ -46,8 +47,6 @@ class SettingsUpdate(Strict):
     def _types(cls, value: list[str] | None) -> list[str] | None:
         if value is None:
             return None
-        from chalicelib.services.attachments import type_problem
-
         cleaned = [v.strip().lower() for v in value]
         for content_type in cleaned:
             problem = type_problem(content_type)

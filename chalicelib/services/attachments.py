@@ -14,6 +14,7 @@ the ticket's or note's TransactionPlan. Downloads are presigned GETs that force
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from chalicelib.models.attachments import (
 )
 from chalicelib.models.base import get_of_kind
 from chalicelib.services import visibility
+from chalicelib.services.settings import get_settings
 from chalicelib.services.ticket_reads import load_visible
 from chalicelib.services.transaction_plan import ItemUpdate, TransactionPlan
 
@@ -95,8 +97,6 @@ class Declared:
 
 def validate(filename: str, content_type: str, size: int) -> Declared:
     """The declared file, or 400 naming every field that is refused."""
-    from chalicelib.services.settings import get_settings
-
     settings = get_settings()
     content_type = (content_type or "").strip().lower()
     problems: dict[str, str] = {}
@@ -123,7 +123,7 @@ def _s3() -> Any:
     """S3 with addresses the page's CSP can name (see bucket_origin): the moto endpoint,
     path style, locally; `https://<bucket>.s3.<region>.amazonaws.com` in AWS."""
     import boto3  # lazy: cold start
-    from botocore.config import Config
+    from botocore.config import Config  # lazy: cold start
 
     endpoint = config.aws_endpoint_url()
     s3_options = {"addressing_style": "path"} if endpoint else {"addressing_style": "virtual",
@@ -184,8 +184,6 @@ def create_upload(caller: Caller, filename: str, content_type: str, size: int) -
 
 def policy_of(fields: dict[str, str]) -> dict[str, Any]:
     """The decoded policy of a presigned POST (tests read what S3 will enforce)."""
-    import base64  # only tests call this
-
     return json.loads(base64.b64decode(fields["policy"]))
 
 
@@ -239,8 +237,6 @@ def prepare_binding(owner: str, upload_ids: list[str] | None) -> Binding:
     or note: the caller's own, unbound, in S3 with the declared size and type. One
     BatchGetItem, then a HEAD per file. Refused (400; 409 when already bound) before anything
     is written, so a refused request leaves no trace (not even a ticket number)."""
-    from chalicelib.services.settings import get_settings
-
     binding = Binding(owner)
     ids = list(upload_ids or [])
     if not ids:
@@ -277,7 +273,7 @@ def prepare_binding(owner: str, upload_ids: list[str] | None) -> Binding:
 def _check_object(upload_id: str, upload: AttachmentModel) -> None:
     """The object is in S3 as declared. S3 enforced the policy on the POST; this also
     catches a file that never arrived, or one put some other way."""
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ClientError  # lazy: cold start
 
     try:
         head = _s3().head_object(Bucket=config.attachments_bucket(), Key=upload.object_key)

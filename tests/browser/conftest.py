@@ -87,7 +87,8 @@ def page_problems() -> Problems:
 
 
 @pytest.fixture
-def page(browser: Any, portal_url: str, page_problems: Problems) -> Iterator[Page]:
+def page(browser: Any, portal_url: str, page_problems: Problems, aws_stack: Any) -> Iterator[Page]:
+    """A tab on the portal; the app behind it reads this test's fresh AWS (`aws_stack`)."""
     context = browser.new_context(base_url=portal_url, viewport={"width": 1100, "height": 800})
     context.set_default_timeout(8000)
     tab = context.new_page()
