@@ -6,22 +6,26 @@ variables here and nowhere else (Powertools also reads its own POWERTOOLS_* vari
 app cannot use fails there, naming its variable. `reset()` lets tests and the local stack
 change the environment and start over. A few values are read on their own, without the
 whole Config (which needs the secret key): table names, region and endpoint (when models
-are imported), the ARNs Chalice's decorators need when app.py is imported, and the log level.
+are imported), the attachments bucket (the portal page's CSP names its origin), the ARNs
+Chalice's decorators need when app.py is imported, and the log level.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 
 # Every table the app uses, by logical name. The environment variable that carries the
 # physical name is PORTICO_<NAME>_TABLE; the default keeps local runs and tests simple.
-TABLES = ("settings", "organizations", "users", "tickets", "notes", "outbox", "portal_log", "throttle", "idempotency")
+TABLES = ("settings", "organizations", "users", "tickets", "notes", "outbox", "portal_log", "throttle", "idempotency",
+          "attachments")
 
 ARGON2_PROFILES = ("default", "fast")  # fast: tests only, the same algorithm with cheap parameters
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 # Chalice reads these ARNs when app.py is imported (at deploy/package time too). Importing must
 # never fail (tests, `chalice local`, cold start), so an unset variable gives a placeholder;
@@ -77,6 +81,16 @@ def log_level() -> str:
 def table_name(logical: str) -> str:
     stage = os.environ.get("PORTICO_STAGE", "local")
     return os.environ.get(f"PORTICO_{logical.upper()}_TABLE", f"portico-{stage}-{logical.replace('_', '-')}")
+
+
+def attachments_bucket() -> str:
+    """The private S3 bucket holding uploaded and attached files (PORTICO_ATTACHMENTS_BUCKET).
+    Its name goes into the page's Content-Security-Policy, so only a valid S3 name is taken."""
+    stage = os.environ.get("PORTICO_STAGE", "local")
+    name = os.environ.get("PORTICO_ATTACHMENTS_BUCKET") or f"portico-{stage}-attachments"
+    if not _BUCKET_NAME.match(name):
+        raise ConfigurationError(f"PORTICO_ATTACHMENTS_BUCKET must be an S3 bucket name; it is {name!r}.")
+    return name
 
 
 def aws_region() -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.models.tickets import PRIORITIES, STATUSES, TicketStatus
+from chalicelib.schemas.attachments import MAX_ATTACHMENTS, Attachment, UploadId
 from chalicelib.schemas.common import Identifier, PageQuery, Query, Strict, one_line
 
 Subject = one_line(200)
@@ -18,11 +19,17 @@ Status = Literal[STATUSES]
 Priority = Literal[PRIORITIES]
 
 
+def _attachments() -> Any:
+    return Field(None, max_length=MAX_ATTACHMENTS, description="Upload ids of the caller's own uploads "
+                 "(POST .../uploads) to attach, each once; at most the setting upload_max_files.")
+
+
 class PortalTicketCreate(Strict):
     subject: Subject
     description: Text
     priority: Priority | None = None
     category: Category | None = None
+    attachments: list[UploadId] | None = _attachments()
 
 
 class PortalTicketUpdate(Strict):
@@ -44,6 +51,7 @@ class AgentTicketCreate(Strict):
     category: Category | None = None
     status: Status = TicketStatus.NEW
     assignees: list[Username] | None = Field(None, max_length=20, description="Agent usernames.")
+    attachments: list[UploadId] | None = _attachments()
 
 
 class AgentTicketUpdate(Strict):
@@ -64,6 +72,7 @@ class AgentTicketListQuery(PageQuery):
 
 class PortalNoteCreate(Strict):
     body: Text
+    attachments: list[UploadId] | None = _attachments()
 
 
 class AgentNoteCreate(Strict):
@@ -71,6 +80,7 @@ class AgentNoteCreate(Strict):
     internal: bool = False
     notify_contact: bool | None = None
     notify_assignees: bool | None = None
+    attachments: list[UploadId] | None = _attachments()
 
 
 class RatingCreate(Strict):
@@ -112,6 +122,7 @@ class Ticket(BaseModel):
     resolved_at: str | None
     rating: Rating | None
     editable: bool
+    attachments: list[Attachment] = []
 
 
 class AgentTicket(Ticket):
@@ -133,6 +144,7 @@ class Note(BaseModel):
     author: NoteAuthor
     body: str
     created_at: str | None
+    attachments: list[Attachment] = []
 
 
 class AgentNote(Note):

@@ -7,11 +7,13 @@ small pure functions of the caller and the item. Agents see everything; for a cl
   ticket        it is not blocked from client view, and it is theirs (the requester) or, for a
                 client admin, their organization's
   note          its ticket is visible (checked first) and the note is not internal
+  file          its ticket is visible and, on a note, the note is (`file.internal` is its note's
+                flag, copied when the file was bound): never a file of an internal note or of a
+                blocked ticket
   ticket mail   the requester is active, the ticket is not blocked, the note is not internal
   agent fields  never: assignees, the block flag, note options, the agents' "updated"
 
-Invisible is 404, never 403, in lists too (the services raise NotFound or filter). A file on a
-ticket will be one more row here (`file_visible`, beside `note_visible`).
+Invisible is 404, never 403, in lists too (the services raise NotFound or filter).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING
 from chalicelib.identity import ActingAgent, ActingClient, Caller, TicketRequester
 
 if TYPE_CHECKING:
+    from chalicelib.models.attachments import AttachmentModel
     from chalicelib.models.notes import NoteModel
     from chalicelib.models.tickets import TicketModel
 
@@ -43,6 +46,16 @@ def ticket_visible(caller: Caller, ticket: TicketModel) -> bool:
 def note_visible(caller: Caller, note: NoteModel) -> bool:
     """A note of a ticket the caller may see (the ticket is checked first)."""
     return sees_internals(caller) or not note.internal
+
+
+def file_visible(caller: Caller, file: AttachmentModel, ticket: TicketModel | None) -> bool:
+    """A file of `ticket` (a bound file item: services/attachments.py). Agents see every file:
+    for them the ticket need not be read (None); for a client, no ticket is no file."""
+    if sees_internals(caller):
+        return True
+    if ticket is None or file.ticket_number is None or int(file.ticket_number) != int(ticket.number):
+        return False
+    return ticket_visible(caller, ticket) and not file.internal
 
 
 def organization_list_refusal(client: ActingClient) -> str | None:

@@ -139,13 +139,18 @@
   }
 
   /* A form that posts to the API. `submit(values)` returns a promise; API errors land next
-   * to the form (message) and next to each field named in `fields`. */
+   * to the form (message) and next to each field named in `fields`. With `opts.files` (see
+   * withFiles), files can be attached (values.attachments: the finished uploads' ids); their
+   * button comes after the submit button so the keyboard order of the fields stays as it was. */
   function form(opts) {
     var errorBox = h("div", { "class": "form-error", role: "alert" });
     var button = h("button", { type: "submit", "class": opts.secondary ? "secondary" : null, text: opts.button });
+    var files = opts.files ? Files.attacher() : null;
     var el = h("form", { "class": "form", novalidate: true, "aria-label": opts.label },
-      errorBox, opts.extra || null, opts.fields.map(field), h("div", { "class": "actions" }, button, opts.after || null),
+      errorBox, opts.extra || null, opts.fields.map(field), files && files.list,
+      h("div", { "class": "actions" }, button, files && files.controls, opts.after || null),
       h("p", { "class": "form-status", role: "status" }));
+    if (files) files.bind(el);
     el.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var values = {};
@@ -157,6 +162,7 @@
       say(el, "");
       var local = opts.check ? opts.check(values) : null;
       if (!local) local = requiredMissing(opts.fields, values);
+      if (!local && files) { local = files.problem(); values.attachments = files.ids(); }
       if (local) { showErrors(el, errorBox, local); return; }
       button.disabled = true;
       el.setAttribute("aria-busy", "true");
@@ -206,6 +212,25 @@
     };
   }
   function notice(text, kind) { return h("p", { "class": "notice " + (kind || "info"), role: kind === "error" ? "alert" : "status", text: text }); }
+
+  /* ---------- attachments ---------- */
+  /* Their code is its own script (portal-files.js), fetched the first time a page needs it, so
+   * the log-in page's first load stays light; a page that needs it waits for `withFiles()`. */
+  var SCRIPT = document.currentScript ? document.currentScript.src : "";
+  var Files = null, filesLoading = null;
+  function withFiles() {
+    if (Files) return Promise.resolve(Files);
+    filesLoading = filesLoading || new Promise(function (resolve, reject) {
+      document.head.appendChild(h("script", { src: SCRIPT.replace(/portal\.js(\?.*)?$/, "portal-files.js"),
+        onload: function () {
+          Files = window.PorticoFiles({ h: h, clear: clear, api: api, ApiError: ApiError, state: state, readOnly: readOnly,
+            ROOT: ROOT, newId: function () { return "f" + (++uid); } });
+          resolve(Files);
+        },
+        onerror: function () { filesLoading = null; reject(new ApiError(0, null)); } }));
+    });
+    return filesLoading;
+  }
 
   /* ---------- router ---------- */
   /* Where we are, to come back after logging in; a plain #anchor (an email's "#rate") is kept. */
@@ -601,8 +626,8 @@
   function viewNewTicket() {
     if (readOnly()) { page("New ticket", [notice("This session is read-only.", "info")]); return; }
     var keyFor = idempotency();
-    page("New ticket", [h("p", { "class": "lead", text: "Tell us what you need; we will reply by email and here." }), form({
-      label: "New ticket", button: "Create ticket",
+    return withFiles().then(function () { page("New ticket", [h("p", { "class": "lead", text: "Tell us what you need; we will reply by email and here." }), form({
+      label: "New ticket", button: "Create ticket", files: true,
       fields: [
         { name: "subject", label: "Subject", required: true, maxlength: 200 },
         { name: "description", label: "Description", type: "textarea", required: true, rows: 8, maxlength: 20000 },
@@ -612,12 +637,13 @@
       submit: function (v) {
         var body = { subject: v.subject, description: v.description };
         if (v.priority) body.priority = v.priority;
+        if (v.attachments.length) body.attachments = v.attachments;
         return api("POST", "/tickets", body, keyFor(body)).then(function (t) {
           state.flash = { text: "Ticket #" + t.number + " was created.", kind: "success" };
           go("/tickets/" + t.number);
         });
       }
-    })]);
+    })]); });
   }
 
   /* The ticket carries the first notes; a long conversation goes on behind next_notes_cursor.
@@ -634,7 +660,8 @@
 
   function viewTicket(me, m) {
     var number = m[1];
-    return api("GET", "/tickets/" + number).then(withAllNotes).then(function (t) {
+    return Promise.all([api("GET", "/tickets/" + number).then(withAllNotes), withFiles()]).then(function (got) {
+      var t = got[0];
       var open = ["resolved", "closed"].indexOf(t.status) < 0;
       var notes = t.notes || (t.conversation || []);
       var details = h("section", { "class": "ticket-head", "aria-label": "Ticket details" },
@@ -645,8 +672,8 @@
           requesterName(t) ? [h("dt", { text: "Requester" }), h("dd", { text: requesterName(t) })] : null));
       var description = h("div", { "class": "message" },
         h("div", { "class": "message-meta" }, h("strong", { text: requesterName(t) || "You" }), " · ", when(t.created_at)),
-        h("p", { "class": "message-body", text: t.description || "" }));
-      var conversation = h("ol", { "class": "conversation", "aria-label": "Conversation" }, notes.map(noteItem));
+        h("p", { "class": "message-body", text: t.description || "" }), Files.list(t, t.attachments));
+      var conversation = h("ol", { "class": "conversation", "aria-label": "Conversation" }, notes.map(function (n) { return noteItem(n, t); }));
       var parts = [details, h("h2", { text: "Description" }), description,
         h("h2", { text: "Conversation" }), notes.length ? conversation : h("p", { "class": "empty", text: "No replies yet." })];
       /* Editing and rating are the requester's; a client admin reading a colleague's ticket may reply. */
@@ -674,14 +701,14 @@
         h("p", null, link("/tickets", "Back to my tickets"))]);
     });
   }
-  function noteItem(n) {
+  function noteItem(n, t) {
     var kind = (n.author && n.author.kind) || "client";
     var author = (n.author && n.author.name) || (kind === "agent" ? "Support" : "You");
     var mine = kind !== "agent";
     return h("li", { "class": "message" + (mine ? " mine" : " theirs") },
       h("div", { "class": "message-meta" }, h("strong", { text: author }), " · ",
         h("time", { datetime: n.created_at, text: when(n.created_at) })),
-      h("p", { "class": "message-body", text: n.body || "" }));
+      h("p", { "class": "message-body", text: n.body || "" }), Files.list(t, n.attachments));
   }
   function replyForm(t, conversation) {
     /* A client's reply reopens a resolved or pending ticket: then the whole page changes. */
@@ -689,11 +716,13 @@
     var keyFor = idempotency();
     var section = h("section", { "class": "panel", "aria-labelledby": "reply-h" }, h("h2", { id: "reply-h", text: "Reply" }));
     section.appendChild(form({
-      label: "Reply", button: "Send reply",
+      label: "Reply", button: "Send reply", files: true,
       fields: [{ name: "body", label: "Your reply", type: "textarea", required: true, rows: 5, maxlength: 20000,
         hint: t.status === "resolved" ? "Replying reopens this ticket." : null }],
       submit: function (v, el) {
-        return api("POST", "/tickets/" + t.number + "/notes", { body: v.body }, keyFor({ body: v.body })).then(function (note) {
+        var body = { body: v.body };
+        if (v.attachments.length) body.attachments = v.attachments;
+        return api("POST", "/tickets/" + t.number + "/notes", body, keyFor(body)).then(function (note) {
           keyFor(null); /* sent: the same words again are a new reply */
           if (reopens) {
             state.flash = { text: "Your reply was sent.", kind: "success" };
@@ -704,7 +733,7 @@
             var empty = main.querySelector(".empty");
             if (empty) empty.replaceWith(conversation);
           }
-          conversation.appendChild(noteItem(note || { body: v.body }));
+          conversation.appendChild(noteItem(note || { body: v.body }, t));
           el.reset();
           say(el, "Your reply was sent.");
         });
