@@ -22,6 +22,7 @@ class SettingsModel(Model):
     activation_ttl_hours = NumberAttribute()
     invitation_reminder_days = ListAttribute(of=NumberAttribute)
     agents_email = UnicodeAttribute(null=True)
+    client_2fa = UnicodeAttribute(null=True)  # off | optional | required (absent: off)
     updated_at = UTCDateTime(null=True)
     updated_by = UnicodeAttribute(null=True)
     version = VersionAttribute()

@@ -67,13 +67,15 @@ def _record_blocked_login(call: Call, error: PorticoError) -> None:
     sessions.record_blocked_login(email if isinstance(email, str) else None, origin(call), reason=error.code)
 
 
-@routes.route("/portal/login", "POST", summary="Log in with email and password", body="clients.Login",
-              response="clients.SessionAnswer", errors=(401, 403, 429), on_blocked=_record_blocked_login)
+@routes.route("/portal/login", "POST", summary="Log in with email and password (or a two-factor challenge)",
+              body="clients.Login", response="mfa.LoginAnswer", errors=(401, 403, 429), on_blocked=_record_blocked_login)
 def login(call: Call) -> Response:
+    from chalicelib.routes.portal_mfa import challenge_response, device_cookie
     from chalicelib.services import sessions
 
-    client, session = sessions.login(call.body.email, call.body.password, origin(call))
-    return session_response(call, client, session)
+    client, session = sessions.login(call.body.email, call.body.password, origin(call), device=device_cookie(call))
+    return challenge_response(session) if isinstance(session, sessions.Challenge) else session_response(
+        call, client, session)
 
 
 @routes.route("/portal/logout", "POST", status=204, summary="End this session")

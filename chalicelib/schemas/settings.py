@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import ipaddress
 
+from typing import Literal
+
 from pydantic import BaseModel, Field, field_validator
 
 from chalicelib.schemas.common import Email, Strict
@@ -26,6 +28,8 @@ class SettingsUpdate(Strict):
     activation_ttl_hours: int | None = Field(None, ge=1, le=24 * 90)
     invitation_reminder_days: list[int] | None = Field(None, max_length=10)
     agents_email: Email | None = None
+    client_2fa: Literal["off", "optional", "required"] | None = Field(
+        None, description="Two-factor sign-in for clients: off, optional (a client may turn it on) or required.")
     version: int | None = Field(None, description="Optimistic lock: the version you read.")
 
     @field_validator("ip_allowlist")
@@ -52,6 +56,7 @@ class Settings(BaseModel):
     activation_ttl_hours: int
     invitation_reminder_days: list[int]
     agents_email: str | None
+    client_2fa: str
     updated_at: str | None
     updated_by: str | None
     version: int

@@ -29,6 +29,7 @@ class PortalSettings:
     activation_ttl_hours: int = 168
     invitation_reminder_days: tuple[int, ...] = (1, 3, 7)
     agents_email: str | None = None
+    client_2fa: str = "off"  # off | optional | required (product.md §11)
     updated_at: str | None = None
     updated_by: str | None = None
     version: int = field(default=0)
@@ -47,7 +48,7 @@ class PortalSettings:
 
 EDITABLE = (
     "portal_enabled", "self_signup", "allow_all_ips", "ip_allowlist", "allow_client_rating",
-    "activation_ttl_hours", "invitation_reminder_days", "agents_email",
+    "activation_ttl_hours", "invitation_reminder_days", "agents_email", "client_2fa",
 )
 
 _cache: tuple[float, PortalSettings] | None = None
@@ -63,6 +64,7 @@ def _from_item(item: SettingsModel) -> PortalSettings:
         activation_ttl_hours=int(item.activation_ttl_hours),
         invitation_reminder_days=tuple(int(d) for d in item.invitation_reminder_days or ()),
         agents_email=item.agents_email,
+        client_2fa=item.client_2fa or "off",
         updated_at=iso(item.updated_at),
         updated_by=item.updated_by,
         version=int(item.version or 0),
@@ -107,6 +109,7 @@ def update_settings(changes: dict[str, Any], *, updated_by: str, expected_versio
         activation_ttl_hours=int(merged["activation_ttl_hours"]),
         invitation_reminder_days=[int(d) for d in merged["invitation_reminder_days"]],
         agents_email=merged["agents_email"] or None,
+        client_2fa=merged["client_2fa"],
         updated_at=utcnow(),
         updated_by=updated_by,
     )
