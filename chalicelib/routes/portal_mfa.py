@@ -9,7 +9,7 @@ from chalice import Response
 
 from chalicelib.ids import iso, utcnow
 from chalicelib.routes.api import Call, RouteGroup, portal_prefix
-from chalicelib.routes.portal_session import origin, session_cookie
+from chalicelib.routes.portal_session import origin, session_cookie, session_response
 
 DEVICE_COOKIE = "portico_device"
 
@@ -30,6 +30,14 @@ def challenge_response(challenge: Any) -> Response:
             "expires_at": iso(challenge.expires_at)}
     return Response(body=body, status_code=200, headers={"Content-Type": "application/json",
                                                          "Cache-Control": "no-store"})
+
+
+def session_or_challenge(call: Call, client: Any, result: Any) -> Response:
+    """The answer of a route that logs a client in: the session, or the challenge that stands
+    before it (services/mfa.py)."""
+    from chalicelib.services.mfa import Challenge
+
+    return challenge_response(result) if isinstance(result, Challenge) else session_response(call, client, result)
 
 
 def _device_set_cookie(call: Call, value: str, max_age: int) -> str:

@@ -14,6 +14,18 @@ def _settings(api, admin_token, **values):
     assert answer.status == 200, answer.json
 
 
+def _active(portal, email, **fields):
+    """A client invited and activated (passing the email code when two-factor is already due);
+    returns (client, session token)."""
+    client = portal.create_client(email, **fields)
+    answer = portal.activate(email)
+    assert answer.status == 200, answer.json
+    if answer.json.get("mfa_required"):
+        answer = _pass(portal.api, answer.json["challenge"], _code(portal.outbox, email))
+        assert answer.status == 200, answer.json
+    return client, answer.json["token"]
+
+
 def _code(outbox, email):
     return outbox.last("portal-login-code", email)["data"]["code"]
 
@@ -58,7 +70,7 @@ def required(api, admin_token):
 
 
 def test_off_by_default_login_starts_a_session_as_before(api, portal):
-    portal.active_client("plain@acme.test")
+    _active(portal, "plain@acme.test")
     answer = portal.login("plain@acme.test")
     assert answer.status == 200 and answer.json["token"]
     assert api.get("/agent/settings").status == 401  # unchanged: agents only
@@ -66,7 +78,7 @@ def test_off_by_default_login_starts_a_session_as_before(api, portal):
 
 
 def test_required_login_answers_a_challenge_and_an_email_code_passes_it(api, portal, outbox, admin_token, required):
-    portal.active_client("ana@acme.test")
+    _active(portal, "ana@acme.test")
     challenge = _challenge(portal, "ana@acme.test")
     assert challenge["methods"] == ["email"]
     code = _code(outbox, "ana@acme.test")
@@ -82,7 +94,7 @@ def test_required_login_answers_a_challenge_and_an_email_code_passes_it(api, por
 
 
 def test_a_wrong_a_seven_digit_and_a_garbage_code_are_invalid_codes(api, portal, outbox, required):
-    portal.active_client("bad@acme.test")
+    _active(portal, "bad@acme.test")
     challenge = _challenge(portal, "bad@acme.test")["challenge"]
     code = _code(outbox, "bad@acme.test")
     wrong = f"{(int(code) + 1) % 1000000:06d}"
@@ -93,7 +105,7 @@ def test_a_wrong_a_seven_digit_and_a_garbage_code_are_invalid_codes(api, portal,
 
 
 def test_the_code_expires_after_ten_minutes(api, portal, outbox, clock, required):
-    portal.active_client("late@acme.test")
+    _active(portal, "late@acme.test")
     challenge = _challenge(portal, "late@acme.test")["challenge"]
     code = _code(outbox, "late@acme.test")
     clock.advance(minutes=10, seconds=1)
@@ -109,7 +121,7 @@ def test_unknown_challenges_are_expired(api, portal, required):
 
 
 def test_five_wrong_codes_lock_the_challenge(api, portal, outbox, required):
-    portal.active_client("five@acme.test")
+    _active(portal, "five@acme.test")
     challenge = _challenge(portal, "five@acme.test")["challenge"]
     code = _code(outbox, "five@acme.test")
     wrong = f"{(int(code) + 1) % 1000000:06d}"
@@ -120,7 +132,7 @@ def test_five_wrong_codes_lock_the_challenge(api, portal, outbox, required):
 
 
 def test_wrong_codes_count_against_the_login_throttle_of_the_account(api, portal, outbox, required):
-    portal.active_client("many@acme.test")
+    _active(portal, "many@acme.test")
     for _ in range(2):
         challenge = _challenge(portal, "many@acme.test")["challenge"]
         for _ in range(5):
@@ -131,8 +143,8 @@ def test_wrong_codes_count_against_the_login_throttle_of_the_account(api, portal
 
 
 def test_a_code_of_another_challenge_does_not_pass(api, portal, outbox, required):
-    portal.active_client("one@acme.test")
-    portal.active_client("two@acme.test")
+    _active(portal, "one@acme.test")
+    _active(portal, "two@acme.test")
     first = _challenge(portal, "one@acme.test")["challenge"]
     _challenge(portal, "two@acme.test")
     answer = _pass(api, first, _code(outbox, "two@acme.test"))
@@ -142,7 +154,7 @@ def test_a_code_of_another_challenge_does_not_pass(api, portal, outbox, required
 
 def test_optional_asks_only_clients_who_turned_it_on(api, portal, outbox, admin_token):
     _settings(api, admin_token, client_2fa="optional")
-    _, session = portal.active_client("opt@acme.test")
+    _, session = _active(portal, "opt@acme.test")
     bearer = portal.bearer(session)
     assert portal.login("opt@acme.test").json.get("token")
     assert api.get("/portal/me/mfa", token=bearer).json == {
@@ -156,7 +168,7 @@ def test_optional_asks_only_clients_who_turned_it_on(api, portal, outbox, admin_
 
 
 def test_off_refuses_enrolment(api, portal):
-    _, session = portal.active_client("nope@acme.test")
+    _, session = _active(portal, "nope@acme.test")
     assert api.post("/portal/me/mfa/totp", token=portal.bearer(session)).status == 403
     assert api.post("/portal/me/mfa/email", token=portal.bearer(session)).status == 403
 
@@ -165,7 +177,7 @@ def test_an_organization_can_require_it(api, portal, outbox, admin_token):
     _settings(api, admin_token, client_2fa="optional")
     strict = api.post("/agent/organizations", {"name": "Strict", "require_2fa": True}, token=admin_token).json
     assert strict["require_2fa"] is True
-    _, session = portal.active_client("org@strict.test", organization_id=strict["id"])
+    _, session = _active(portal, "org@strict.test", organization_id=strict["id"])
     challenge = _challenge(portal, "org@strict.test")
     assert challenge["methods"] == ["email"]
     off = api.post("/portal/me/mfa/disable", {"password": CLIENT_PASSWORD}, token=portal.bearer(session))
@@ -177,7 +189,7 @@ def test_an_organization_can_require_it(api, portal, outbox, admin_token):
 
 def test_totp_enrolment_login_replay_and_recovery_codes(api, portal, clock, admin_token):
     _settings(api, admin_token, client_2fa="optional")
-    _, session = portal.active_client("app@acme.test")
+    _, session = _active(portal, "app@acme.test")
     bearer = portal.bearer(session)
     totp, recovery = _enrol_totp(api, bearer, clock)
     assert len(recovery) == 10 and len(set(recovery)) == 10
@@ -211,7 +223,7 @@ def test_the_totp_secret_is_stored_sealed(api, portal, clock, admin_token):
     from chalicelib.models.users import UserModel
 
     _settings(api, admin_token, client_2fa="optional")
-    client, session = portal.active_client("sealed@acme.test")
+    client, session = _active(portal, "sealed@acme.test")
     enrolment = api.post("/portal/me/mfa/totp", token=portal.bearer(session)).json
     item = UserModel.get(client["id"], consistent_read=True)
     assert item.totp_secret and enrolment["secret"] not in item.totp_secret
@@ -219,7 +231,7 @@ def test_the_totp_secret_is_stored_sealed(api, portal, clock, admin_token):
 
 
 def test_remember_this_device_skips_the_second_factor_until_the_password_changes(api, portal, outbox, required):
-    _, session = portal.active_client("dev@acme.test")
+    _, session = _active(portal, "dev@acme.test")
     challenge = _challenge(portal, "dev@acme.test")["challenge"]
     answer = _pass(api, challenge, _code(outbox, "dev@acme.test"), remember_device=True)
     assert answer.status == 200
@@ -237,7 +249,7 @@ def test_remember_this_device_skips_the_second_factor_until_the_password_changes
 
 
 def test_disabling_the_client_forgets_its_devices(api, portal, outbox, admin_token, required):
-    client, _ = portal.active_client("gone@acme.test")
+    client, _ = _active(portal, "gone@acme.test")
     answer = _pass(api, _challenge(portal, "gone@acme.test")["challenge"], _code(outbox, "gone@acme.test"),
                    remember_device=True)
     device = _device(answer)
@@ -250,8 +262,8 @@ def test_disabling_the_client_forgets_its_devices(api, portal, outbox, admin_tok
 
 
 def test_another_clients_device_cookie_does_not_help(api, portal, outbox, required):
-    portal.active_client("a@acme.test")
-    portal.active_client("b@acme.test")
+    _active(portal, "a@acme.test")
+    _active(portal, "b@acme.test")
     answer = _pass(api, _challenge(portal, "a@acme.test")["challenge"], _code(outbox, "a@acme.test"),
                    remember_device=True)
     device = _device(answer)
@@ -261,7 +273,7 @@ def test_another_clients_device_cookie_does_not_help(api, portal, outbox, requir
 
 
 def test_every_outcome_is_in_the_portal_log(api, portal, outbox, admin_token, required):
-    client, _ = portal.active_client("log@acme.test")
+    client, _ = _active(portal, "log@acme.test")
     challenge = _challenge(portal, "log@acme.test")["challenge"]
     code = _code(outbox, "log@acme.test")
     _pass(api, challenge, f"{(int(code) + 1) % 1000000:06d}")
@@ -277,7 +289,7 @@ def test_every_outcome_is_in_the_portal_log(api, portal, outbox, admin_token, re
 
 
 def test_disable_needs_the_password_and_is_refused_when_required(api, portal, required):
-    _, session = portal.active_client("must@acme.test")
+    _, session = _active(portal, "must@acme.test")
     bearer = portal.bearer(session)
     assert api.post("/portal/me/mfa/disable", {"password": "wrong"}, token=bearer).status == 400
     assert api.post("/portal/me/mfa/disable", {"password": CLIENT_PASSWORD}, token=bearer).status == 409
@@ -291,7 +303,7 @@ def test_the_code_mail_is_delivered_at_once_by_the_stream(api, portal, outbox, m
     from chalicelib.models.outbox import OutboxModel
     from chalicelib.services import mail_delivery
 
-    portal.active_client("fast@acme.test")
+    _active(portal, "fast@acme.test")
     _challenge(portal, "fast@acme.test")
     queued = outbox.last("portal-login-code", "fast@acme.test")
     queued_item = OutboxModel.get(queued["id"], consistent_read=True)
@@ -303,3 +315,74 @@ def test_the_code_mail_is_delivered_at_once_by_the_stream(api, portal, outbox, m
     assert isinstance(item.sent_at, datetime)
     assert (item.sent_at - item.created_at).total_seconds() < 5
     assert mailbox.one(template="portal-login-code", to="fast@acme.test").data["code"] == queued["data"]["code"]
+
+
+def test_a_wrong_password_is_refused_as_before_without_a_challenge(portal, outbox, required):
+    _active(portal, "guess@acme.test")
+    before = len(outbox.messages("portal-login-code", "guess@acme.test"))
+    answer = portal.login("guess@acme.test", "Not-The-Password-1")
+    assert (answer.status, answer.code) == (401, "invalid_credentials")
+    assert len(outbox.messages("portal-login-code", "guess@acme.test")) == before
+
+
+def test_activation_with_two_factor_due_asks_for_the_code_before_a_session(api, portal, outbox, required):
+    portal.create_client("fresh@acme.test")
+    answer = portal.activate("fresh@acme.test")
+    assert answer.status == 200 and answer.json["mfa_required"] is True, answer.json
+    assert "set-cookie" not in answer.headers and "token" not in answer.json
+    passed = _pass(api, answer.json["challenge"], _code(outbox, "fresh@acme.test"))
+    assert passed.status == 200 and passed.json["user"]["status"] == "active"
+
+
+def test_a_password_reset_ends_remembered_devices_and_the_next_login_asks_again(api, portal, outbox, required):
+    _active(portal, "reset@acme.test")
+    device = _device(_pass(api, _challenge(portal, "reset@acme.test")["challenge"], _code(outbox, "reset@acme.test"),
+                           remember_device=True))
+    assert api.post("/portal/password/forgot", {"email": "reset@acme.test"}).status == 202
+    token = outbox.link_token("portal-password-reset", "reset@acme.test", "reset_url")
+    assert api.post("/portal/password/reset", {"token": token, "password": "Green-Valley-Kettle-77"}).status == 204
+    again = api.post("/portal/login", {"email": "reset@acme.test", "password": "Green-Valley-Kettle-77"},
+                     headers={"Cookie": f"portico_device={device}"})
+    assert again.json.get("mfa_required") is True
+
+
+def test_turning_two_factor_off_forgets_remembered_devices(api, portal, outbox, admin_token):
+    _settings(api, admin_token, client_2fa="optional")
+    _, session = _active(portal, "forget@acme.test")
+    bearer = portal.bearer(session)
+    api.post("/portal/me/mfa/email", token=bearer)
+    device = _device(_pass(api, _challenge(portal, "forget@acme.test")["challenge"],
+                           _code(outbox, "forget@acme.test"), remember_device=True))
+    assert api.post("/portal/me/mfa/disable", {"password": CLIENT_PASSWORD}, token=bearer).status == 200
+    api.post("/portal/me/mfa/email", token=bearer)
+    again = api.post("/portal/login", {"email": "forget@acme.test", "password": CLIENT_PASSWORD},
+                     headers={"Cookie": f"portico_device={device}"})
+    assert again.json.get("mfa_required") is True
+
+
+def test_a_totp_code_from_long_ago_or_a_wrong_one_does_not_confirm(api, portal, clock, admin_token):
+    _settings(api, admin_token, client_2fa="optional")
+    _, session = _active(portal, "drift@acme.test")
+    bearer = portal.bearer(session)
+    totp = pyotp.TOTP(api.post("/portal/me/mfa/totp", token=bearer).json["secret"])
+    old = totp.at(clock.now().timestamp() - 300)
+    answer = api.post("/portal/me/mfa/totp/confirm", {"code": old}, token=bearer)
+    assert (answer.status, answer.code) == (401, "invalid_code")
+    assert api.post("/portal/me/mfa/totp/confirm", {"code": "1234567"}, token=bearer).code == "invalid_code"
+    assert api.get("/portal/me/mfa", token=bearer).json["totp_pending"] is True
+
+
+def test_codes_count_against_the_address_too(api, portal, outbox, source_ip, required):
+    from chalicelib.services import throttle
+
+    source_ip("198.51.100.9")
+    _active(portal, "ip@acme.test")
+    challenge = _challenge(portal, "ip@acme.test")["challenge"]
+    code = _code(outbox, "ip@acme.test")
+    wrong = f"{(int(code) + 1) % 1000000:06d}"
+    assert _pass(api, challenge, wrong).code == "invalid_code"
+    counters = throttle.counters(throttle.LOGIN, throttle.ids.utcnow(), ip="198.51.100.9", account="ip@acme.test")
+    from chalicelib.models.throttle import ThrottleModel
+
+    counts = {item.id: int(item.count) for item in ThrottleModel.batch_get([c.key for c in counters])}
+    assert sorted(counts.values()) == [1, 1]
