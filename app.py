@@ -12,8 +12,8 @@ from chalicelib.routes import (
     organizations,
     pipeline,
     portal_account,
-    portal_mfa,
     portal_log,
+    portal_mfa,
     portal_sign_in,
     portal_tickets,
     public,
@@ -24,8 +24,8 @@ from chalicelib.routes import (
 # Logger (JSON) also uses; one format only.
 app = Chalice(app_name="portico", configure_logs=False)
 pipeline.install(app, [module.routes for module in (
-    public, organizations, settings, clients, portal_sign_in, portal_mfa, portal_account, agent_tickets, portal_tickets, agents,
-    portal_log, impersonation)])
+    public, organizations, settings, clients, portal_sign_in, portal_account, agent_tickets, portal_tickets, agents,
+    portal_log, impersonation, portal_mfa)])
 
 
 # Mail: the outbox table's stream sends what a request queued; the sweeper retries and

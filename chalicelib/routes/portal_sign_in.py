@@ -68,12 +68,13 @@ def _record_blocked_login(call: Call, error: PorticoError) -> None:
     sessions.record_blocked_login(email if isinstance(email, str) else None, origin(call), reason=error.code)
 
 
-@routes.route("/portal/login", "POST", summary="Log in with email and password (or a two-factor challenge)",
-              body="clients.Login", response="mfa.LoginAnswer", errors=(401, 403, 429), on_blocked=_record_blocked_login)
+@routes.route("/portal/login", "POST", summary="Log in with email and password", body="clients.Login",
+              response="mfa.LoginAnswer", errors=(401, 403, 429), on_blocked=_record_blocked_login)
 def login(call: Call) -> Response:
     from chalicelib.services import sessions
 
-    client, session = sessions.login(call.body.email, call.body.password, origin(call), device=device_cookie(call))
+    body = call.body
+    client, session = sessions.login(body.email, body.password, origin(call), device=device_cookie(call))
     return session_or_challenge(call, client, session)
 
 

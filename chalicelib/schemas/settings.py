@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import ipaddress
-
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator

@@ -83,7 +83,7 @@ def _totp_on(item: UserModel) -> bool:
 
 def methods_on(item: UserModel) -> list[str]:
     on = [EMAIL] if item.mfa_email else []
-    return on + [TOTP] if _totp_on(item) else on
+    return [*on, TOTP] if _totp_on(item) else on
 
 
 def required_for(item: UserModel) -> bool:
@@ -203,7 +203,7 @@ def complete(secret: str, code: str, *, remember_device: bool = False, origin: O
         raise InvalidCode()
     step_actions, condition = actions
     session = sessions.new_session(item.id, now)
-    update = sessions.add_session_actions(item, session, now) + [UserModel.last_login_at.set(now)] + step_actions
+    update = [*sessions.add_session_actions(item, session, now), UserModel.last_login_at.set(now), *step_actions]
     base = (UserModel.status == ACTIVE) & (UserModel.sessions.exists() if item.sessions is not None
                                            else UserModel.sessions.does_not_exist())
     try:
@@ -245,7 +245,7 @@ def _accepting_actions(item: UserModel, challenge: UserModel, challenge_hash: st
         step = _totp_step(item, code, now)
         if step is None:
             return None
-        return _step_spent(item, step)
+        return _step_spent(step)
     if _RECOVERY.match(code):
         stored = _recovery_match(item, code)
         if stored is None:
@@ -254,7 +254,7 @@ def _accepting_actions(item: UserModel, challenge: UserModel, challenge_hash: st
     return None
 
 
-def _step_spent(item: UserModel, step: int) -> tuple[list[Any], Any]:
+def _step_spent(step: int) -> tuple[list[Any], Any]:
     """Record `step` as used, on condition no later or equal step was used meanwhile."""
     condition = UserModel.totp_last_step.does_not_exist() | (UserModel.totp_last_step < step)
     return [UserModel.totp_last_step.set(step)], condition
@@ -311,7 +311,7 @@ class Enrolment:
     qr_svg: str
 
 
-def _allowed(item: UserModel) -> None:
+def _allowed() -> None:
     if get_settings().client_2fa == OFF:
         raise Forbidden("Two-factor sign-in is not offered on this portal.")
 
@@ -328,7 +328,7 @@ def enrol_totp(client: ActingClient) -> Enrolment:
     import pyotp  # lazy: cold start
 
     item = _own_item(client)
-    _allowed(item)
+    _allowed()
     if _totp_on(item):
         raise Conflict("An authenticator app is already set up; turn two-factor off first to replace it.")
     secret = pyotp.random_base32()
@@ -387,7 +387,7 @@ def confirm_totp(client: ActingClient, code: str) -> list[str]:
     """Confirm the enrolment with a first code: the app is in force, and the client gets its
     recovery codes (shown this once; only their hashes are kept)."""
     item = _own_item(client)
-    _allowed(item)
+    _allowed()
     if _totp_on(item):
         raise Conflict("The authenticator app is already confirmed.")
     if not item.totp_secret:
@@ -409,7 +409,7 @@ def confirm_totp(client: ActingClient, code: str) -> list[str]:
 
 def enable_email(client: ActingClient) -> dict[str, Any]:
     item = _own_item(client)
-    _allowed(item)
+    _allowed()
     item.update(actions=[UserModel.mfa_email.set(True)], condition=UserModel.status == ACTIVE)
     return status_of(item)
 

@@ -37,7 +37,8 @@ def message(template: str, recipient: str, data: dict[str, Any], *, reason: str 
         message_id = new_id()
     return OutboxModel(
         message_id, template=template, recipient=recipient, data=json.dumps(data, sort_keys=True),
-        status=PENDING, pending=PENDING, next_attempt_at=PRIORITY_DUE if priority else iso(now), attempts=0, created_at=now, reason=reason,
+        status=PENDING, pending=PENDING, next_attempt_at=PRIORITY_DUE if priority else iso(now), attempts=0,
+        created_at=now, reason=reason,
     )
 
 

@@ -231,7 +231,7 @@ def test_the_totp_secret_is_stored_sealed(api, portal, clock, admin_token):
 
 
 def test_remember_this_device_skips_the_second_factor_until_the_password_changes(api, portal, outbox, required):
-    _, session = _active(portal, "dev@acme.test")
+    _active(portal, "dev@acme.test")
     challenge = _challenge(portal, "dev@acme.test")["challenge"]
     answer = _pass(api, challenge, _code(outbox, "dev@acme.test"), remember_device=True)
     assert answer.status == 200
@@ -386,3 +386,17 @@ def test_codes_count_against_the_address_too(api, portal, outbox, source_ip, req
 
     counts = {item.id: int(item.count) for item in ThrottleModel.batch_get([c.key for c in counters])}
     assert sorted(counts.values()) == [1, 1]
+
+
+def test_the_page_feature_file_follows_the_portal_script_rules(api):
+    from chalicelib.routes.public import PORTAL_DIR
+
+    script = (PORTAL_DIR / "assets" / "portal-mfa.js").read_text()
+    for forbidden in ("localStorage", "sessionStorage", "innerHTML", "outerHTML", "insertAdjacentHTML",
+                      "document.write", "eval(", "new Function", "http://", "https://"):
+        assert forbidden not in script, forbidden
+    assert 'autocomplete: "one-time-code"' in script
+    served = api.get("/portal/assets/portal-mfa.js")
+    assert served.status == 200 and "javascript" in served.headers["content-type"]
+    # loaded on demand: not part of the log-in page's first load
+    assert "portal-mfa.js" not in api.get("/portal").body.decode()
