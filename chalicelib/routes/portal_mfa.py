@@ -25,6 +25,15 @@ def device_cookie(call: Call) -> str | None:
     return None
 
 
+def second_factor(call: Call) -> Any:
+    """For sessions.login: the challenge to answer instead of a session, when one is due and
+    this browser is not a remembered device of the client's."""
+    from chalicelib.services import mfa
+
+    device, where = device_cookie(call), origin(call)
+    return lambda item: mfa.challenge_if_due(item, device, where)
+
+
 def challenge_response(challenge: Any) -> Response:
     body = {"mfa_required": True, "challenge": challenge.id, "methods": list(challenge.methods),
             "expires_at": iso(challenge.expires_at)}

@@ -7,7 +7,7 @@ from chalice import Response
 
 from chalicelib.errors import PorticoError
 from chalicelib.routes.api import Call, RouteGroup, json_object
-from chalicelib.routes.portal_mfa import device_cookie, session_or_challenge
+from chalicelib.routes.portal_mfa import second_factor, session_or_challenge
 from chalicelib.routes.portal_session import origin, session_cookie, session_token
 
 routes = RouteGroup(__name__, auth="public", tag="portal-account")
@@ -74,7 +74,7 @@ def login(call: Call) -> Response:
     from chalicelib.services import sessions
 
     body = call.body
-    client, session = sessions.login(body.email, body.password, origin(call), device=device_cookie(call))
+    client, session = sessions.login(body.email, body.password, origin(call), second_factor(call))
     return session_or_challenge(call, client, session)
 
 

@@ -40,7 +40,7 @@ from chalicelib.ids import hash_secret, new_secret, utcnow
 from chalicelib.models.base import get_of_kind
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.models.users import ACTIVE, CHALLENGE_KIND, UserModel, challenge_item_id
-from chalicelib.services import client_store, devices, organizations, outbox, passwords, portal_log, throttle
+from chalicelib.services import client_store, devices, organizations, outbox, passwords, portal_log, sessions, throttle
 from chalicelib.services.client_store import Client
 from chalicelib.services.portal_log import Origin
 from chalicelib.services.settings import get_settings
@@ -172,15 +172,13 @@ def _load_challenge(secret: str, now: datetime) -> tuple[str, UserModel]:
 @dataclass(frozen=True)
 class Passed:
     client: Client
-    session: Any  # sessions.Session
+    session: sessions.Session
     device_cookie: tuple[str, datetime] | None  # (value, expiry) when the device is to be remembered
 
 
 def complete(secret: str, code: str, *, remember_device: bool = False, origin: Origin | None = None) -> Passed:
     """Pass a challenge with its code: the session starts now. Wrong codes count against the
     challenge (MAX_TRIES) and the login throttle's counters of the account and the address."""
-    from chalicelib.services import sessions
-
     now = utcnow()
     ip = origin.ip if origin else None
     challenge_hash, challenge = _load_challenge(secret, now)
