@@ -28,7 +28,7 @@
           });
         }
       });
-      form.insertBefore(h("div", { "class": "field check" }, remember,
+      form.insertBefore(h("div", { "class": "check" }, remember,
         h("label", { "for": "mfa-remember", text: " Remember this device for 30 days" })), form.querySelector(".actions"));
       kit.authPage("Enter your code", [
         h("p", { "class": "lead", text: app
