@@ -120,8 +120,8 @@ def test_unknown_challenges_are_expired(api, portal, required):
     assert api.post("/portal/login/mfa", {"challenge": "x"}).status == 400
 
 
-def test_five_wrong_codes_lock_the_challenge(api, portal, outbox, required):
-    _active(portal, "five@acme.test")
+def test_five_wrong_codes_lock_the_challenge(api, portal, outbox, admin_token, required):
+    client, _ = _active(portal, "five@acme.test")
     challenge = _challenge(portal, "five@acme.test")["challenge"]
     code = _code(outbox, "five@acme.test")
     wrong = f"{(int(code) + 1) % 1000000:06d}"
@@ -129,6 +129,9 @@ def test_five_wrong_codes_lock_the_challenge(api, portal, outbox, required):
         assert _pass(api, challenge, wrong).code == "invalid_code"
     locked = _pass(api, challenge, code)
     assert locked.status == 429 and locked.headers.get("retry-after")
+    events = api.get(f"/agent/portal-log?client_id={client['id']}", token=admin_token).json["items"]
+    assert [e["event"] for e in events].count("mfa_failed") == 5
+    assert ("mfa_locked", "failure", "throttled") in [(e["event"], e["outcome"], e["reason"]) for e in events]
 
 
 def test_wrong_codes_count_against_the_login_throttle_of_the_account(api, portal, outbox, required):
