@@ -129,8 +129,9 @@ def start(item: UserModel, origin: Origin | None) -> Challenge:
     challenge_hash = hash_secret(secret)
     method = TOTP if _totp_on(item) else EMAIL
     expires = now + CHALLENGE_TTL
+    # password_changed_at: a password changed or reset meanwhile ends the challenge too.
     challenge = UserModel(challenge_item_id(challenge_hash), kind=CHALLENGE_KIND, user_id=item.id, method=method,
-                          tries=0, expires_at=expires,
+                          tries=0, expires_at=expires, password_changed_at=item.password_changed_at,
                           expires_ttl=math.ceil((expires + KEEP_AFTER_EXPIRY).timestamp()))
     if method == EMAIL:
         code = f"{secrets.randbelow(10 ** 6):06d}"
@@ -183,7 +184,7 @@ def complete(secret: str, code: str, *, remember_device: bool = False, origin: O
     ip = origin.ip if origin else None
     challenge_hash, challenge = _load_challenge(secret, now)
     item = client_store.find_item(challenge.user_id or "")
-    if item is None or item.status != ACTIVE:
+    if item is None or item.status != ACTIVE or item.password_changed_at != challenge.password_changed_at:
         raise _expired()
     log = {"origin": origin, "client_id": item.id, "email": item.email}
     try:
@@ -204,6 +205,8 @@ def complete(secret: str, code: str, *, remember_device: bool = False, origin: O
     update = [*sessions.add_session_actions(item, session, now), UserModel.last_login_at.set(now), *step_actions]
     base = (UserModel.status == ACTIVE) & (UserModel.sessions.exists() if item.sessions is not None
                                            else UserModel.sessions.does_not_exist())
+    if item.password_changed_at is not None:
+        base &= UserModel.password_changed_at == item.password_changed_at
     try:
         with TransactWrite(connection=client_store.connection()) as tx:
             tx.update(challenge, actions=[UserModel.used_at.set(now)],

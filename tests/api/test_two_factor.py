@@ -403,3 +403,14 @@ def test_the_page_feature_file_follows_the_portal_script_rules(api):
     assert served.status == 200 and "javascript" in served.headers["content-type"]
     # loaded on demand: not part of the log-in page's first load
     assert "portal-mfa.js" not in api.get("/portal").body.decode()
+
+
+def test_a_password_reset_ends_a_pending_challenge(api, portal, outbox, required):
+    _active(portal, "pending@acme.test")
+    challenge = _challenge(portal, "pending@acme.test")["challenge"]
+    code = _code(outbox, "pending@acme.test")
+    api.post("/portal/password/forgot", {"email": "pending@acme.test"})
+    token = outbox.link_token("portal-password-reset", "pending@acme.test", "reset_url")
+    assert api.post("/portal/password/reset", {"token": token, "password": "Green-Valley-Kettle-77"}).status == 204
+    answer = _pass(api, challenge, code)
+    assert (answer.status, answer.code) == (410, "token_expired")
