@@ -115,6 +115,8 @@ class Config:
     mail_configuration_set: str | None  # SES configuration set for sending events; optional
     agents_email: str
     secret_key: bytes
+    secret_key_version: int  # stored beside what a derived key protects (chalicelib/keys.py)
+    older_secret_keys: dict[int, bytes]  # earlier secrets by version, still readable after a rotation
     settings_cache_seconds: float
     trust_gateway_authorizer: bool
     session_ttl: timedelta  # how long a portal login lasts
@@ -141,6 +143,19 @@ def _secret_key(stage: str) -> bytes:
     if stage in ("local", "test"):
         return b"portico-local-development-key-not-for-production"
     raise ConfigurationError("PORTICO_SECRET_KEY must be set outside the local stack")
+
+
+def _older_secret_keys() -> dict[int, bytes]:
+    """PORTICO_OLDER_SECRET_KEYS: `<version>=<secret>` pairs, comma-separated (secrets never
+    contain commas: the runbook makes them hex)."""
+    raw = os.environ.get("PORTICO_OLDER_SECRET_KEYS") or ""
+    keys: dict[int, bytes] = {}
+    for pair in filter(None, (part.strip() for part in raw.split(","))):
+        version, _, secret = pair.partition("=")
+        if not version.strip().isdigit() or not secret:
+            raise ConfigurationError("PORTICO_OLDER_SECRET_KEYS must be <version>=<secret> pairs, comma-separated.")
+        keys[int(version)] = secret.encode()
+    return keys
 
 
 def _running_behind_api_gateway() -> bool:
@@ -177,6 +192,8 @@ def get_config() -> Config:
         mail_configuration_set=os.environ.get("PORTICO_MAIL_CONFIGURATION_SET") or None,
         agents_email=os.environ.get("PORTICO_AGENTS_EMAIL", "agents@portico.example"),
         secret_key=_secret_key(stage),
+        secret_key_version=int(_number("PORTICO_SECRET_KEY_VERSION", "1", whole=True)),
+        older_secret_keys=_older_secret_keys(),
         settings_cache_seconds=_number("PORTICO_SETTINGS_CACHE_SECONDS", "10"),
         trust_gateway_authorizer=_running_behind_api_gateway(),
         session_ttl=timedelta(hours=_number("PORTICO_SESSION_HOURS", "12", whole=True)),

@@ -26,6 +26,7 @@ class SettingsModel(Model):
     upload_max_mb = NumberAttribute(null=True)
     upload_max_files = NumberAttribute(null=True)
     upload_types = ListAttribute(of=UnicodeAttribute, null=True)
+    client_2fa = UnicodeAttribute(null=True)  # off | optional | required (absent: off)
     updated_at = UTCDateTime(null=True)
     updated_by = UnicodeAttribute(null=True)
     version = VersionAttribute()

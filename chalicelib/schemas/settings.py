@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -37,6 +38,8 @@ class SettingsUpdate(Strict):
     upload_max_files: int | None = Field(None, ge=1, le=MAX_UPLOAD_FILES, description="Files per ticket or note.")
     upload_types: list[str] | None = Field(None, max_length=100, description="Allowed MIME types; never one a "
                                            "browser runs (HTML, SVG, scripts, XML).")
+    client_2fa: Literal["off", "optional", "required"] | None = Field(
+        None, description="Two-factor sign-in for clients: off, optional (a client may turn it on) or required.")
     version: int | None = Field(None, description="Optimistic lock: the version you read.")
 
     @field_validator("ip_allowlist")
@@ -79,6 +82,7 @@ class Settings(BaseModel):
     upload_max_mb: int
     upload_max_files: int
     upload_types: list[str]
+    client_2fa: str
     updated_at: str | None
     updated_by: str | None
     version: int

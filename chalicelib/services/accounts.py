@@ -24,6 +24,7 @@ from chalicelib.services import (
     client_store,
     clients,
     invitations,
+    mfa,
     outbox,
     passwords,
     portal_log,
@@ -163,23 +164,26 @@ def _nothing_to_write(key: str, condition: Any) -> None:
     raise AssertionError("a transaction meant to be cancelled was written")
 
 
-def verify_signup(secret: str, origin: portal_log.Origin | None = None) -> tuple[Client, sessions.Session]:
+def verify_signup(secret: str, origin: portal_log.Origin | None = None
+                  ) -> tuple[Client, sessions.Session | mfa.Challenge]:
     """Follow the sign-up verification link: the account becomes active, logged in. Logged
     in the portal log as an activation."""
     with portal_log.recorded(portal_log.ACTIVATION, origin) as attempt, throttle.link_failures_counted(
             secret, ip=origin.ip if origin else None):
         client, session = _verify_signup(secret, attempt)
+    if session is None:  # a second factor is due: the session waits for it
+        return client, mfa.start(client_store.load_item(client.id), origin)
     return client, session
 
 
-def _verify_signup(secret: str, attempt: portal_log.Attempt) -> tuple[Client, sessions.Session]:
+def _verify_signup(secret: str, attempt: portal_log.Attempt) -> tuple[Client, sessions.Session | None]:
     token_hash, token, item = tokens.redeemable(secret, tokens.VERIFY, utcnow())
     attempt.client_id, attempt.email = item.id, item.email
     now = utcnow()
-    session = sessions.new_session(item.id, now)
+    session = None if mfa.due(item) else sessions.new_session(item.id, now)
     actions = [UserModel.status.set(ACTIVE), UserModel.activated_at.set(now), UserModel.last_login_at.set(now),
                UserModel.updated_at.set(now), UserModel.invite_token_hash.remove(),
-               UserModel.sessions.set({session.key: session.value})]
+               UserModel.sessions.set({session.key: session.value} if session else {})]
     # A link from a repeated sign-up carries that sign-up's choices (see _verify_again).
     if token.password_hash:
         actions += [UserModel.password_hash.set(token.password_hash), UserModel.password_changed_at.set(now)]

@@ -131,8 +131,10 @@ def update_client(client_id: str, changes: dict[str, Any], *, changed_by: str = 
 
 
 def disable_actions() -> list[Any]:
+    # device_epoch: a disabled client's remembered devices are forgotten (services/devices.py).
     return [UserModel.status.set(DISABLED), UserModel.sessions.set({}), UserModel.reminder_queue.remove(),
-            UserModel.invite_token_hash.remove(), UserModel.reset_token_hash.remove()]
+            UserModel.invite_token_hash.remove(), UserModel.reset_token_hash.remove(),
+            UserModel.device_epoch.add(1)]
 
 
 def delete_client(client_id: str) -> None:

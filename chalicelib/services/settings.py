@@ -47,6 +47,7 @@ class PortalSettings:
     upload_max_mb: int = 10
     upload_max_files: int = 10
     upload_types: tuple[str, ...] = DEFAULT_UPLOAD_TYPES
+    client_2fa: str = "off"  # off | optional | required (product.md §11)
     updated_at: str | None = None
     updated_by: str | None = None
     version: int = field(default=0)
@@ -67,7 +68,7 @@ class PortalSettings:
 EDITABLE = (
     "portal_enabled", "self_signup", "allow_all_ips", "ip_allowlist", "allow_client_rating",
     "activation_ttl_hours", "invitation_reminder_days", "agents_email", "client_admin_invites_per_hour",
-    "upload_max_mb", "upload_max_files", "upload_types",
+    "upload_max_mb", "upload_max_files", "upload_types", "client_2fa",
 )
 
 _cache: tuple[float, PortalSettings] | None = None
@@ -90,6 +91,7 @@ def _from_item(item: SettingsModel) -> PortalSettings:
         upload_max_files=(int(item.upload_max_files) if item.upload_max_files is not None
                           else PortalSettings.upload_max_files),
         upload_types=tuple(item.upload_types) if item.upload_types is not None else DEFAULT_UPLOAD_TYPES,
+        client_2fa=item.client_2fa or "off",
         updated_at=iso(item.updated_at),
         updated_by=item.updated_by,
         version=int(item.version or 0),
@@ -138,6 +140,7 @@ def update_settings(changes: dict[str, Any], *, updated_by: str, expected_versio
         upload_max_mb=int(merged["upload_max_mb"]),
         upload_max_files=int(merged["upload_max_files"]),
         upload_types=list(merged["upload_types"]),
+        client_2fa=merged["client_2fa"],
         updated_at=utcnow(),
         updated_by=updated_by,
     )

@@ -231,6 +231,29 @@
     });
     return filesLoading;
   }
+  /* ---------- features in their own files (portal-mfa.js), loaded when first needed ----------
+   * The file registers window.PorticoFeatures[name] = function (kit) { return {...}; }. */
+  var features = {};
+  function feature(name) {
+    if (!features[name]) {
+      features[name] = new Promise(function (resolve, reject) {
+        var script = h("script", { src: SCRIPT.replace(/portal\.js(\?.*)?$/, name + ".js") });
+        script.addEventListener("load", function () { resolve(window.PorticoFeatures[name](kit())); });
+        script.addEventListener("error", function () { delete features[name]; reject(new ApiError(0, null)); });
+        document.head.appendChild(script);
+      });
+    }
+    return features[name];
+  }
+  function kit() {
+    return { h: h, add: add, clear: clear, link: link, api: api, form: form, say: say, notice: notice,
+      authPage: authPage, ApiError: ApiError };
+  }
+  /* A log-in, activation or confirmation that answers `mfa_required` asks for the code first. */
+  function secondFactor(answer, done) {
+    if (!answer || !answer.mfa_required) { done(); return null; }
+    return feature("portal-mfa").then(function (mfa) { mfa.codeStep(answer, done); });
+  }
 
   /* ---------- router ---------- */
   /* Where we are, to come back after logging in; a plain #anchor (an email's "#rate") is kept. */
@@ -390,11 +413,13 @@
         { name: "password", label: "Password", type: "password", required: true, autocomplete: "current-password" }
       ],
       submit: function (v) {
-        return api("POST", "/login", { email: v.email, password: v.password }).then(function () {
-          state.me = null;
-          var target = next && /^\/[a-z]/.test(next) ? next : "/tickets";
-          history.pushState(null, "", ROOT + target);
-          render();
+        return api("POST", "/login", { email: v.email, password: v.password }).then(function (answer) {
+          return secondFactor(answer, function () {
+            state.me = null;
+            var target = next && /^\/[a-z]/.test(next) ? next : "/tickets";
+            history.pushState(null, "", ROOT + target);
+            render();
+          });
         });
       }
     });
@@ -431,10 +456,12 @@
           submit: function (v) {
             var body = { token: token, name: v.name, password: v.password };
             if (v.phone) body.phone = v.phone;
-            return api("POST", "/activate", body).then(function () {
-              state.me = null;
-              state.flash = { text: "Your account is active. Welcome!", kind: "success" };
-              go("/tickets");
+            return api("POST", "/activate", body).then(function (answer) {
+              return secondFactor(answer, function () {
+                state.me = null;
+                state.flash = { text: "Your account is active. Welcome!", kind: "success" };
+                go("/tickets");
+              });
             });
           }
         })
@@ -456,10 +483,12 @@
   function viewVerify() {
     var token = param("token");
     if (!token) { authPage("Confirm your email", [notice("This confirmation link is incomplete. Open the link from the email again.", "error")]); return; }
-    return api("POST", "/signup/verify", { token: token }).then(function () {
-      state.me = null;
-      state.flash = { text: "Your email address is confirmed. Welcome!", kind: "success" };
-      go("/tickets", null, true);
+    return api("POST", "/signup/verify", { token: token }).then(function (answer) {
+      return secondFactor(answer, function () {
+        state.me = null;
+        state.flash = { text: "Your email address is confirmed. Welcome!", kind: "success" };
+        go("/tickets", null, true);
+      });
     }, function (err) {
       if (err.code === "token_used") { alreadyActive(); return; }
       if (err.code === "portal_blocked") return;
@@ -842,6 +871,9 @@
         });
       }
     })));
+    var twoStep = h("section", { "class": "panel", id: "mfa", "aria-labelledby": "mfa-h", hidden: true });
+    parts.push(twoStep);
+    feature("portal-mfa").then(function (mfa) { mfa.profile(twoStep); }).catch(function () { return null; });
     page("Profile", parts);
   }
 
