@@ -20,6 +20,7 @@ TABLE_OWNERS: dict[str, str] = {
     "idempotency": "chalicelib.models.idempotency:IdempotencyRecord",
     "portal_log": "chalicelib.models.portal_log:PortalLogModel",
     "throttle": "chalicelib.models.throttle:ThrottleModel",
+    "articles": "chalicelib.models.articles:ArticleModel",
 }
 
 
