@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-PARTS = ("calls", "growth", "coldstart", "memory", "package", "portal", "cpu")
+PARTS = ("calls", "growth", "coldstart", "memory", "package", "portal", "cpu", "search")
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 

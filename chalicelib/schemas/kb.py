@@ -18,12 +18,12 @@ Status = Literal["draft", "published"]
 Visibility = Literal["public", "clients", "organizations"]
 OrganizationId = one_line(64)
 # Markdown, at most 100,000 characters (services/kb_articles.py: MAX_BODY_CHARS).
-Body = Field(max_length=100_000, description="Markdown; rendered to sanitized HTML on save.")
+BODY_LIMIT, BODY_HELP = 100_000, "Markdown; rendered to sanitized HTML on save."
 
 
 class ArticleCreate(Strict):
     title: ArticleTitle
-    body: str = Body
+    body: str = Field(max_length=BODY_LIMIT, description=BODY_HELP)
     category: Category | None = None
     status: Status = "draft"
     visibility: Visibility = "public"
@@ -32,7 +32,7 @@ class ArticleCreate(Strict):
 
 class ArticleUpdate(Strict):
     title: ArticleTitle | None = None
-    body: str | None = Body
+    body: str | None = Field(None, max_length=BODY_LIMIT, description=BODY_HELP)
     category: Category | None = None
     status: Status | None = None
     visibility: Visibility | None = None

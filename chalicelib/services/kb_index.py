@@ -65,12 +65,12 @@ def _read_chunks(version: int, chunks: int) -> bytes | None:
     return b"".join(found[i] for i in ids)
 
 
-def current() -> Index:
-    """The stored index, as of now: one GetItem when this container has it already."""
+def _current() -> tuple[Index, int, int]:
+    """(index, version, chunks) as stored now: one GetItem when this container has it already."""
     for _ in range(3):
         version, chunks, stamp = _meta()
         if (version, stamp) == cache.version:
-            return cache.index
+            return cache.index, version, chunks
         if version == 0:
             index = Index()
         else:
@@ -80,8 +80,13 @@ def current() -> Index:
             index = Index.loads(blob)
         with cache.lock:
             cache.version, cache.index = (version, stamp), index
-        return index
+        return index, version, chunks
     raise RuntimeError("the search index kept changing while it was read")
+
+
+def current() -> Index:
+    """The stored index, as of now (what every search and portal list reads)."""
+    return _current()[0]
 
 
 def _write(index: Index, previous: int, previous_chunks: int) -> bool:
@@ -115,8 +120,7 @@ def _write(index: Index, previous: int, previous_chunks: int) -> bool:
 def change(apply: Callable[[Index], Index]) -> Index:
     """Apply `apply` to the stored index and store the result, retrying on a concurrent writer."""
     for _ in range(WRITE_ATTEMPTS):
-        previous, previous_chunks, _ = _meta()
-        base = current() if previous else Index()
+        base, previous, previous_chunks = _current()
         updated = apply(base)
         if _write(updated, previous, previous_chunks):
             return updated
