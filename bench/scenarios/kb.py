@@ -94,7 +94,7 @@ def seed_articles(start: int, stop: int) -> None:
         article_id = f"01BENCHARTICLE{n:012d}"
         title, text = corpus_text(n, words=60)
         items.append(ArticleModel(article_id, kind=ARTICLE_KIND, title=title, body=text, html=f"<p>{text}</p>",
-                                  text=text, status="published", visibility="public", created_at=now, updated_at=now,
+                                  status="published", visibility="public", created_at=now, updated_at=now,
                                   updated_key=f"{now.isoformat()}#{article_id}", version=1))
         entries.append(kb_search.entry(article_id, title=title, text=text, category=None, visibility="public",
                                        updated_at=now.isoformat()))

@@ -1,8 +1,8 @@
 """The articles table: knowledge-base articles and what belongs to them (product.md §9).
 
 Items, by `id`:
-- `<ULID>`, kind `article`: title, Markdown body, its sanitized HTML and plain text (rendered
-  on save), category, status, visibility, counters (views, helpful yes/no, deflections) and a
+- `<ULID>`, kind `article`: title, Markdown body, its sanitized HTML (rendered on save),
+  category, status, visibility, counters (views, helpful yes/no, deflections) and a
   `version` checked by hand on every agent write. Not PynamoDB's VersionAttribute: counters
   are bumped with UpdateItem ADD and must not change the version an agent edits against.
 - `search#meta`, kind `search_meta`: the search index's current version and its chunk count;
@@ -66,7 +66,6 @@ class ArticleModel(Model):
     title = UnicodeAttribute(null=True)
     body = UnicodeAttribute(null=True)  # Markdown as the agent wrote it
     html = UnicodeAttribute(null=True)  # rendered and sanitized on save
-    text = UnicodeAttribute(null=True)  # plain text of html: the index's input
     category = UnicodeAttribute(null=True)
     status = UnicodeAttribute(null=True)
     visibility = UnicodeAttribute(null=True)

@@ -32,7 +32,10 @@ from chalicelib.models.base import get_of_kind
 from chalicelib.services import kb_index, kb_search, kb_text
 from chalicelib.services.visibility import article_visible
 
-MAX_BODY_CHARS = 100_000  # Markdown; the rendered HTML and plain text stay well under DynamoDB's 400 KB
+MAX_BODY_CHARS = 100_000  # Markdown, as the agent wrote it
+# The Markdown and its HTML share one item (DynamoDB: 400 KB). Escaping can make the HTML several
+# times longer than the Markdown ("<" becomes "&lt;"), so the sum is checked too.
+MAX_STORED_BYTES = 350_000
 SUGGESTION_WINDOW = timedelta(minutes=30)  # opened from a suggestion, then no ticket for this long: deflected
 SETTLE_BATCH = 25
 
@@ -70,7 +73,8 @@ def audience(client: ActingClient | None) -> kb_search.Audience:
 # --- agents ---------------------------------------------------------------------------------------
 
 def _entry(item: ArticleModel) -> kb_search.Entry:
-    return kb_search.entry(item.id, title=item.title or "", text=item.text or "", category=item.category,
+    return kb_search.entry(item.id, title=item.title or "", text=kb_text.plain_text(item.html or ""),
+                           category=item.category,
                            visibility=item.visibility or PUBLIC, organization_ids=sorted(item.organization_ids or ()),
                            updated_at=iso(item.updated_at) or "")
 
@@ -89,7 +93,8 @@ def _render(item: ArticleModel) -> None:
     if len(item.body or "") > MAX_BODY_CHARS:
         raise InvalidInput(f"The body is longer than {MAX_BODY_CHARS} characters.", fields={"body": "too long"})
     item.html = kb_text.render_html(item.body or "")
-    item.text = kb_text.plain_text(item.html)
+    if len(item.body.encode()) + len(item.html.encode()) > MAX_STORED_BYTES:
+        raise InvalidInput("The body is too long once rendered; split the article.", fields={"body": "too long"})
 
 
 def _check_audience(visibility: str, organization_ids: list[str] | None) -> set[str] | None:
@@ -162,7 +167,7 @@ def update(agent: ActingAgent, article_id: str, changes: dict[str, Any], expecte
     item.version = version + 1
     # Counters are left out of the write: a view or a vote meanwhile is not lost.
     actions = [getattr(ArticleModel, name).set(getattr(item, name)) for name in
-               ("title", "body", "html", "text", "status", "visibility", "author", "updated_by", "updated_at",
+               ("title", "body", "html", "status", "visibility", "author", "updated_by", "updated_at",
                 "updated_key", "version")]
     actions.append(ArticleModel.category.set(item.category) if item.category else ArticleModel.category.remove())
     actions.append(ArticleModel.organization_ids.set(item.organization_ids) if item.organization_ids

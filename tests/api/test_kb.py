@@ -132,7 +132,8 @@ def test_markdown_is_rendered_and_sanitized(api, writer):
 
 @pytest.mark.parametrize("body", [
     {"title": "a\nb", "body": "x"}, {"title": "tab\there", "body": "x"}, {"title": "", "body": "x"},
-    {"title": "ok", "body": "x" * 100_001}, {"title": "ok", "body": "x", "status": "live"},
+    {"title": "ok", "body": "x" * 100_001}, {"title": "ok", "body": "<" * 90_000},
+    {"title": "ok", "body": "x", "status": "live"},
     {"title": "ok", "body": "x", "visibility": "organizations"}, {"title": "ok", "body": "x", "extra": 1},
 ])
 def test_bad_articles_are_400(api, writer, body):
