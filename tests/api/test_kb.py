@@ -224,3 +224,14 @@ def test_list_pages_with_a_cursor(api, writer):
     rest = api.get(f"{PORTAL}?limit=2&category=Billing&cursor={first['next_cursor']}").json
     assert [i["title"] for i in rest["items"]] == ["Article 2"] and rest["next_cursor"] is None
     assert api.get(f"{PORTAL}?limit=2&category=Other&cursor={first['next_cursor']}").status == 400
+
+
+def test_the_help_script_never_writes_html_or_touches_web_storage(api):
+    from chalicelib.routes.public import PORTAL_DIR
+
+    for name in ("portal-kb.js", "portal-kb.css"):
+        assert api.get(f"/portal/assets/{name}").status == 200
+    script = (PORTAL_DIR / "assets" / "portal-kb.js").read_text()
+    for forbidden in ("localStorage", "sessionStorage", "innerHTML", "outerHTML", "insertAdjacentHTML",
+                      "document.write", "eval(", "new Function"):
+        assert forbidden not in script, forbidden

@@ -177,6 +177,16 @@
     };
   }
 
+  /* Its own stylesheet, beside this script (same origin, allowed by the page's CSP). */
+  (function stylesheet() {
+    var current = document.currentScript;
+    if (!current) return;
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = current.src.replace(/\.js(\?.*)?$/, ".css");
+    document.head.appendChild(css);
+  })();
+
   window.PorticoModules = window.PorticoModules || {};
   window.PorticoModules["portal-kb"] = start;
 })();
