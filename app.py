@@ -10,6 +10,7 @@ from chalicelib.routes import (
     attachments,
     clients,
     impersonation,
+    kb,
     organizations,
     pipeline,
     portal_account,
@@ -26,7 +27,7 @@ from chalicelib.routes import (
 app = Chalice(app_name="portico", configure_logs=False)
 pipeline.install(app, [module.routes for module in (
     public, organizations, settings, clients, portal_sign_in, portal_account, agent_tickets, portal_tickets, agents,
-    portal_log, impersonation, attachments, portal_mfa)])
+    portal_log, impersonation, attachments, portal_mfa, kb)])
 
 
 # Mail: the outbox table's stream sends what a request queued; the sweeper retries and

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-PARTS = ("calls", "growth", "coldstart", "memory", "package", "portal", "cpu", "timing")
+PARTS = ("calls", "growth", "coldstart", "memory", "package", "portal", "cpu", "timing", "search")
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 

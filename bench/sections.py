@@ -181,13 +181,33 @@ def timing_rows(local: Any, sizes: list[int]) -> list[Row]:
                   f"({len(result.existing_ms)} tries each, alternating)")
         rows.append(Row("anonymous door timing", result.route, f"{result.ratio:.2f}x", f"≤ {limit:g}x",
                         verdict(result.ratio <= limit), detail, result.as_dict()))
+def search_rows(local: Any, sizes: list[int]) -> list[Row]:
+    """The knowledge base's search engine at 500 and 5,000 articles of ~1,000 words."""
+    from bench.budgets import budgets
+    from bench.search import measure
+
+    limits = budgets()["search"]
+    rows = []
+    for articles in (500, 5000):
+        result = measure(articles)
+        size = (f"index {result.blob_bytes / 1024 / 1024:.2f} MB in {result.chunks} items, "
+                f"loads in {result.load_ms:.0f} ms")
+        rows.append(Row("search", f"search CPU, {articles:,} articles", f"{result.median_ms:.1f} ms",
+                        f"≤ {limits['cpu_ms']:g} ms", verdict(result.worst_ms <= limits["cpu_ms"]),
+                        f"worst {result.worst_ms:.1f} ms over {len(result.cpu_ms)} queries; {size}", result.as_dict()))
+        rows.append(Row("search", f"publish one article, {articles:,} articles", f"{result.publish_ms:.0f} ms",
+                        f"≤ {limits['publish_seconds']:g} s",
+                        verdict(result.publish_ms <= limits["publish_seconds"] * 1000),
+                        "index change + compressed blob, CPU; the writes add one BatchWriteItem per 25 items",
+                        result.as_dict()))
     return rows
 
 
 def run_parts(local: Any, parts: list[str], sizes: list[int]) -> list[Row]:
     registry: dict[str, Callable[[Any, list[int]], list[Row]]] = {
         "calls": calls_rows, "growth": growth_rows, "coldstart": coldstart_rows, "memory": memory_rows,
-        "package": package_rows, "portal": portal_rows, "cpu": cpu_rows, "timing": timing_rows}
+        "package": package_rows, "portal": portal_rows, "cpu": cpu_rows, "timing": timing_rows,
+        "search": search_rows}
     rows: list[Row] = []
     for part in parts:
         fn = registry.get(part)

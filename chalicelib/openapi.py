@@ -82,9 +82,9 @@ def _operation(operation: Operation, components: dict[str, Any]) -> dict[str, An
         error_statuses.add(409)
     if operation.same_site_only:
         error_statuses.update((403, 415))
-    if operation.auth not in ("public", "open"):
+    if operation.auth not in ("public", "open", "portal_optional"):
         error_statuses.add(401)
-    if operation.permission or operation.auth in ("portal", "public"):
+    if operation.permission or operation.auth in ("portal", "public", "portal_optional"):
         error_statuses.add(403)  # public and portal routes: also the portal gates' `portal_blocked`
     error_ref = _model_schema("common.Error", components)
     for status in sorted(error_statuses):

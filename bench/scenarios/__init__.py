@@ -91,4 +91,14 @@ def growth(name: str, *, table: str, seed: Callable[[int, int], None], note: str
 
 
 # Capability modules register their scenarios on import.
-from bench.scenarios import agents, attachments, clients, foundation, mail, portal_access, tickets, two_factor  # noqa: E402,F401
+from bench.scenarios import (  # noqa: E402,F401
+    agents,
+    attachments,
+    clients,
+    foundation,
+    kb,
+    mail,
+    portal_access,
+    tickets,
+    two_factor,
+)

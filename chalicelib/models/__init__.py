@@ -21,6 +21,7 @@ TABLE_OWNERS: dict[str, str] = {
     "portal_log": "chalicelib.models.portal_log:PortalLogModel",
     "throttle": "chalicelib.models.throttle:ThrottleModel",
     "attachments": "chalicelib.models.attachments:AttachmentModel",
+    "articles": "chalicelib.models.articles:ArticleModel",
 }
 
 

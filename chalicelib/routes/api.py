@@ -44,7 +44,7 @@ Handler = Callable[..., Any]
 class Operation:
     method: str
     path: str
-    auth: str  # "agent", "portal", "public" or "open": see RouteGroup
+    auth: str  # "agent", "portal", "portal_optional", "public" or "open": see RouteGroup
     summary: str
     tag: str
     status: int
@@ -206,8 +206,10 @@ def json_object(request: Any) -> dict[str, Any]:
 
 class RouteGroup:
     """The routes of one capability module. They share an OpenAPI tag and an auth kind:
-    "agent" (Cognito), "portal" (client session), "public" (no auth, but behind the portal
-    gates) or "open" (no auth, no gates: the portal page itself and /openapi.json)."""
+    "agent" (Cognito), "portal" (client session), "portal_optional" (behind the portal gates; the
+    client session when the request carries a valid one, else an anonymous visitor), "public"
+    (no auth, but behind the portal gates) or "open" (no auth, no gates: the portal page itself
+    and /openapi.json)."""
 
     def __init__(self, import_name: str, *, auth: str, tag: str, same_site_only: bool = False) -> None:
         self.blueprint = Blueprint(import_name)

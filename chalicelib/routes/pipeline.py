@@ -69,19 +69,22 @@ def authenticate_agent(call: Call) -> None:
     call.agent = agent_of(call.header("authorization"), authorizer.get("claims"))
 
 
-# What every "public" and "portal" route must pass first, in order.
+# What every "public", "portal" and "portal_optional" route must pass first, in order.
 PORTAL_GATES: tuple[Stage, ...] = (portal_access,)
+GATED = ("portal", "public", "portal_optional")
 
 # Who is calling, by the route's auth kind; "public" and "open" routes have no caller.
 AUTHENTICATORS: dict[str, Stage] = {
     "agent": authenticate_agent,
     # The session (cookie or bearer token); on a write also the CSRF header and no read-only session.
     "portal": portal_session.authenticate_portal,
+    # The same when the request carries a session; without one (or with a stale one), anonymous.
+    "portal_optional": portal_session.authenticate_portal_if_present,
 }
 
 
 def pass_portal_gates(call: Call) -> None:
-    if call.operation.auth not in ("portal", "public"):
+    if call.operation.auth not in GATED:
         return
     try:
         for gate in PORTAL_GATES:
@@ -121,8 +124,8 @@ def parse_body(call: Call) -> None:
 # Inside the route, in order, before its handler.
 ROUTE_STAGES: tuple[Stage, ...] = (
     refuse_cross_site,   # "same_site_only" routes: application/json and X-Requested-With, or 415 / 403
-    pass_portal_gates,   # "public" and "portal" routes: PORTAL_GATES
-    authenticate,        # "agent" and "portal" routes: AUTHENTICATORS
+    pass_portal_gates,   # "public", "portal" and "portal_optional" routes: PORTAL_GATES
+    authenticate,        # "agent", "portal" and "portal_optional" routes: AUTHENTICATORS
     check_permission,    # the agent permission the route names, if any
     parse_query,         # the query string into the route's query model (400 if it does not fit)
     parse_body,          # the JSON body (size and nesting bounded) into the route's body model

@@ -12,12 +12,15 @@ small pure functions of the caller and the item. Agents see everything; for a cl
                 blocked ticket
   ticket mail   the requester is active, the ticket is not blocked, the note is not internal
   agent fields  never: assignees, the block flag, note options, the agents' "updated"
+  kb article    published and `public` (also without a session), `clients`, or `organizations`
+                listing theirs (`article_visible`; the search index filters with the same rule)
 
 Invisible is 404, never 403, in lists too (the services raise NotFound or filter).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from chalicelib.identity import ActingAgent, ActingClient, Caller, TicketRequester
@@ -71,3 +74,29 @@ def client_may_be_mailed(requester: TicketRequester, *, blocked: bool, internal:
     """Any ticket mail to the requester: only an active client (identity.receives_notifications),
     never about a ticket blocked from client view, never an internal note."""
     return requester.reachable and not blocked and not internal
+
+
+def article_readable(*, signed_in: bool, organization_id: str | None, visibility: str | None,
+                     organization_ids: Iterable[str] | None) -> bool:
+    """A published knowledge-base article (product.md §9) for a portal visitor: `public` for
+    anyone past the portal gates, `clients` for any signed-in client, `organizations` for the
+    clients of the listed organizations. Drafts are never readable in the portal."""
+    if visibility == "public":
+        return True
+    if not signed_in:
+        return False
+    if visibility == "clients":
+        return True
+    return visibility == "organizations" and bool(organization_id) and organization_id in set(organization_ids or ())
+
+
+def article_visible(caller: Caller | None, *, status: str | None, visibility: str | None,
+                    organization_ids: Iterable[str] | None) -> bool:
+    """Agents read every article, drafts included; a visitor (`None`) or a client reads
+    published ones `article_readable` allows. Invisible is 404."""
+    if isinstance(caller, ActingAgent):
+        return True
+    if status != "published":
+        return False
+    return article_readable(signed_in=caller is not None, organization_id=getattr(caller, "organization_id", None),
+                            visibility=visibility, organization_ids=organization_ids)

@@ -279,7 +279,8 @@
     [/^\/tickets\/(\d+)$/, viewTicket, true],
     [/^\/profile$/, viewProfile, true],
     [/^\/colleagues$/, viewColleagues, true],
-    [/^\/impersonate$/, viewImpersonate, false]
+    [/^\/impersonate$/, viewImpersonate, false],
+    [/^\/help$/, viewHelp, false]
   ];
 
   /* Replace the main area with a page; `narrow` pages (log in, activate...) sit in a card. */
@@ -362,9 +363,10 @@
   /* The header: navigation when logged in, and the impersonation banner. */
   function chrome(me) {
     clear(nav); clear(banner);
-    if (!me) return;
+    if (!me) { helpLinkWhenPublic(); return; }
     var list = h("ul", null,
       h("li", null, link("/tickets", "My tickets")),
+      h("li", null, link("/help", "Help")),
       readOnly() ? null : h("li", null, link("/tickets/new", "New ticket")),
       isAdmin(me) ? h("li", null, link("/colleagues", "Colleagues")) : null,
       h("li", null, link("/profile", "Profile")),
@@ -647,6 +649,31 @@
     ]);
     return load().catch(listError);
   }
+  /* ---------- modules in their own files, loaded when first needed ---------- */
+  var modules = {};
+  function loadModule(name) {
+    if (!modules[name]) {
+      modules[name] = new Promise(function (resolve, reject) {
+        var script = h("script", { src: SCRIPT.replace(/portal\.js(\?.*)?$/, name + ".js") });
+        script.onload = function () { resolve(window.PorticoModules[name](moduleKit)); };
+        script.onerror = function () { delete modules[name]; reject(new ApiError(0, { message: "Part of the page could not be loaded." })); };
+        document.head.appendChild(script);
+      });
+    }
+    return modules[name];
+  }
+  var moduleKit = { h: h, add: add, clear: clear, link: link, when: when, page: page, notice: notice, api: api, qs: qs,
+    go: go, param: param };
+  function viewHelp() { return loadModule("portal-kb").then(function (kb) { return kb.view(); }); }
+  /* Visitors without a session see "Help" when there are public articles to read. */
+  var publicHelp = null;
+  function helpLinkWhenPublic() {
+    if (publicHelp === null) publicHelp = api("GET", "/kb/articles?limit=1").then(function (r) { return !!(r && r.items && r.items.length); }, function () { return false; });
+    publicHelp.then(function (any) {
+      if (any && !state.me && !nav.firstChild) add(nav, h("ul", null, h("li", null, link("/help", "Help"))));
+    });
+  }
+
   function requesterName(t) {
     var r = t.requester || {};
     return t.requester_name || r.name || r.email || t.requester_email || "";
@@ -672,7 +699,10 @@
           go("/tickets/" + t.number);
         });
       }
-    })]); });
+    })]);
+    var subject = main.querySelector("[name=subject]");
+    if (subject) loadModule("portal-kb").then(function (kb) { kb.suggest(subject, subject.closest(".field") || subject); }, function () { return null; });
+    });
   }
 
   /* The ticket carries the first notes; a long conversation goes on behind next_notes_cursor.
