@@ -7,7 +7,7 @@ internal note), what a client's reply does to the ticket is ticket_status's.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -22,6 +22,9 @@ from chalicelib.services.settings import get_settings
 from chalicelib.services.ticket_reads import load, requester_state
 from chalicelib.services.ticket_writes import assignments_with_status, connection, status_actions, touch_actions
 from chalicelib.services.transaction_plan import ItemUpdate, TransactionPlan
+
+if TYPE_CHECKING:
+    from chalicelib.services.idempotency import WriteOnce
 
 CLIENT_AUTHOR = "client"
 AGENT_AUTHOR = "agent"
@@ -60,18 +63,25 @@ class ClosedTicket(Conflict):
 
 def add_note(ticket: TicketModel, author: Caller, body: str, *, internal: bool = False,
              notify_contact: bool | None = None, notify_assignees: bool | None = None,
-             upload_ids: list[str] | None = None) -> NoteModel:
+             upload_ids: list[str] | None = None, once: WriteOnce | None = None) -> NoteModel:
     """Save the note, touch the ticket, queue the notifications: one transaction.
 
     A client's reply may move the ticket (ticket_status.after_client_reply: it reopens a
     resolved or pending ticket; a closed one takes no reply). Two notes at once are both
     kept: the loser of the ticket's version race re-reads the ticket and tries again (a
     failed transaction wrote nothing). `upload_ids`: the author's uploads to attach
-    (services/attachments.py), checked once, before any attempt."""
-    files = attachments.prepare_binding(attachments.owner_ref(author), upload_ids)
+    (services/attachments.py), checked once, before any attempt. `once`: the request's
+    Idempotency-Key, claimed in the note's transaction (a retry is answered by
+    idempotency.Replay; ticket_reads.load_visible_once read its record with the ticket)."""
+    try:
+        files = attachments.prepare_binding(attachments.owner_ref(author), upload_ids)
+    except Conflict:
+        if once is not None:
+            once.replay_if_recorded()  # a racing retry finds its files bound by the first request
+        raise
     for attempt in range(ATTEMPTS):
         try:
-            return _add_note_once(ticket, author, body, internal, notify_contact, notify_assignees, files)
+            return _add_note_once(ticket, author, body, internal, notify_contact, notify_assignees, files, once)
         except ClosedTicket:
             raise
         except Conflict:
@@ -89,7 +99,7 @@ def _author(caller: Caller) -> tuple[str, str, str]:
 
 
 def _add_note_once(ticket: TicketModel, author: Caller, body: str, internal: bool, notify_contact: bool | None,
-                   notify_assignees: bool | None, files: attachments.Binding) -> NoteModel:
+                   notify_assignees: bool | None, files: attachments.Binding, once: WriteOnce | None) -> NoteModel:
     now = utcnow()
     kind, author_id, author_name = _author(author)
     by_client = kind == CLIENT_AUTHOR
@@ -117,8 +127,12 @@ def _add_note_once(ticket: TicketModel, author: Caller, body: str, internal: boo
         agents_email=get_settings().effective_agents_email, blocked=bool(ticket.block_client_view))
     plan.messages += notifications.note_messages(ticket, note, recipients)
     files.bind(plan, ticket_number=int(ticket.number), note_id=note.id, internal=internal)
+    if once is not None:
+        plan.idempotency = once.record(note)
     try:
         plan.write(connection())
-    except TransactWriteError:
+    except TransactWriteError as error:
+        if once is not None:
+            once.raise_if_claimed(error)
         raise Conflict("The ticket changed meanwhile; try again.") from None
     return note

@@ -7,7 +7,7 @@ client may not see is 404, never 403, and is left out of their lists.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import Forbidden, NotFound
 from chalicelib.identity import ActingClient, Caller, TicketRequester
@@ -16,12 +16,20 @@ from chalicelib.models.tickets import TICKET_KIND, AssignmentModel, TicketModel,
 from chalicelib.services import visibility
 from chalicelib.services.client_store import find_item
 
+if TYPE_CHECKING:
+    from chalicelib.services.idempotency import WriteOnce
 
-def load(number: int | str) -> TicketModel:
-    """Any ticket, whoever may see it: for agents, and for re-reading one already shown."""
+
+def _ticket_key(number: int | str) -> str:
     key = str(number)
     if not key.isdigit() or len(key) > 12:
         raise NotFound("Ticket not found.")
+    return key
+
+
+def load(number: int | str) -> TicketModel:
+    """Any ticket, whoever may see it: for agents, and for re-reading one already shown."""
+    key = _ticket_key(number)
     item = get_of_kind(TicketModel, key, TICKET_KIND)
     if item is None:
         raise NotFound("Ticket not found.")
@@ -33,6 +41,40 @@ def load_visible(number: int | str, caller: Caller) -> TicketModel:
     if not visibility.ticket_visible(caller, item):
         raise NotFound("Ticket not found.")
     return item
+
+
+def load_visible_once(number: int | str, caller: Caller, once: WriteOnce | None) -> TicketModel:
+    """`load_visible` for a write carrying an Idempotency-Key: the key's record is read in the
+    same call (one BatchGetItem, strongly consistent), and a retry is answered from it
+    (idempotency.Replay) before anything else is read or checked."""
+    if once is None:
+        return load_visible(number, caller)
+    from chalicelib.models.idempotency import IdempotencyRecord
+
+    found = _get_both(TicketModel, _ticket_key(number), IdempotencyRecord, once.record_id)
+    once.replay_if_stored(found.get(IdempotencyRecord))
+    item = found.get(TicketModel)
+    if item is None or item.kind != TICKET_KIND or not visibility.ticket_visible(caller, item):
+        raise NotFound("Ticket not found.")
+    return item
+
+
+def _get_both(first: type, first_key: str, second: type, second_key: str) -> dict[type, Any]:
+    """Two items of two tables (hash keys only) in one BatchGetItem: {model: item} of those found."""
+    connection = TicketModel._get_connection().connection
+    request = {model.Meta.table_name: {"Keys": [{model._hash_key_attribute().attr_name: {"S": key}}],
+                                       "ConsistentRead": True}
+               for model, key in ((first, first_key), (second, second_key))}
+    found: dict[type, Any] = {}
+    for _ in range(3):  # unprocessed keys (throttling) are asked again
+        answer = connection.client.batch_get_item(RequestItems=request)
+        for model in (first, second):
+            for raw in answer.get("Responses", {}).get(model.Meta.table_name, []):
+                found[model] = model.from_raw_data(raw)
+        request = answer.get("UnprocessedKeys") or {}
+        if not request:
+            return found
+    raise RuntimeError("DynamoDB left keys unprocessed three times")
 
 
 def requester_state(requester_id: str | None) -> TicketRequester:

@@ -9,7 +9,7 @@ status allows and what entering it does (ticket_status), what a client sees
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -36,6 +36,9 @@ from chalicelib.services.client_store import find_item
 from chalicelib.services.settings import get_settings
 from chalicelib.services.ticket_reads import load, load_visible, requester_state
 from chalicelib.services.transaction_plan import TransactionPlan
+
+if TYPE_CHECKING:
+    from chalicelib.services.idempotency import WriteOnce
 
 # Every agent changes status, priority and category and writes notes; these changes need a
 # permission besides (checked before the ticket is read).
@@ -91,13 +94,16 @@ def allocate_number() -> int:
 
 def create(*, subject: str, description: str, priority: str | None, category: str | None, requester_id: str,
            created_by: str, assignees: dict[str, str] | None = None, status: str = TicketStatus.NEW,
-           opened_by: ActingClient | None = None, upload_ids: list[str] | None = None) -> TicketModel:
+           opened_by: ActingClient | None = None, upload_ids: list[str] | None = None,
+           once: WriteOnce | None = None) -> TicketModel:
     """A new ticket for `requester_id` (a client), with ticket-created mail queued in the
     same transaction. The requester's name and email are copied onto the ticket, so they
     stay even if the client is removed. `opened_by`: the client opening their own ticket,
     whose session was read in this request (so active and current): no second read.
     `assignees` come from `assignees_for` (checked). `upload_ids`: the creator's uploads to
-    attach (services/attachments.py), checked before a ticket number is taken."""
+    attach (services/attachments.py), checked before a ticket number is taken. `once`: the
+    request's Idempotency-Key, claimed in the ticket's transaction (a retry is answered by
+    idempotency.Replay; its ticket number, already taken, stays unused)."""
     if opened_by is not None and opened_by.id == requester_id:
         requester = TicketRequester(opened_by.id, opened_by.email, ACTIVE, opened_by.name, opened_by.organization_id)
     else:
@@ -105,7 +111,12 @@ def create(*, subject: str, description: str, priority: str | None, category: st
         if stored is None:
             raise InvalidInput("This client does not exist.", fields={"requester_id": "unknown client"})
         requester = TicketRequester(stored.id, stored.email, stored.status, stored.name, stored.organization_id)
-    files = attachments.prepare_binding(created_by, upload_ids)
+    try:
+        files = attachments.prepare_binding(created_by, upload_ids)
+    except Conflict:
+        if once is not None:
+            once.replay_if_recorded()  # a retry finds its files bound by the first request
+        raise
     now = utcnow()
     number = allocate_number()
     # Created resolved: resolved_at only (no "resolved" mail, no rating assignees).
@@ -125,9 +136,13 @@ def create(*, subject: str, description: str, priority: str | None, category: st
         saves=[item, *assignments_with_status(item, status)],
         messages=notifications.ticket_created_messages(item, requester, get_settings().effective_agents_email))
     files.bind(plan, ticket_number=number)
+    if once is not None:
+        plan.idempotency = once.record(item)
     try:
         plan.write(connection())
-    except TransactWriteError:
+    except TransactWriteError as error:
+        if once is not None:
+            once.raise_if_claimed(error)
         # The ticket's number is new and its mail ids are its own: only a binding can fail.
         raise Conflict("An attachment was attached elsewhere meanwhile; upload it again.") from None
     return item
