@@ -17,7 +17,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -243,6 +243,11 @@ class FirstRequests:
     bare_import_seconds: list[float]
     calls: list[int]  # the app's DynamoDB calls per first request (the bare app makes as many)
     statuses: list[int]
+    app_request_seconds: list[list[float]] = field(default_factory=list)  # per run, per request
+    bare_request_seconds: list[list[float]] = field(default_factory=list)
+
+    def request_medians_ms(self, runs: list[list[float]]) -> list[float]:
+        return [round(statistics.median(column) * 1000, 1) for column in zip(*runs, strict=True)] if runs else []
 
     @property
     def ratio(self) -> float:
@@ -255,6 +260,8 @@ class FirstRequests:
                 "bare_median_ms": round(statistics.median(self.bare_seconds) * 1000, 1),
                 "app_import_median_ms": round(statistics.median(self.app_import_seconds) * 1000, 1),
                 "bare_import_median_ms": round(statistics.median(self.bare_import_seconds) * 1000, 1),
+                "app_request_median_ms": self.request_medians_ms(self.app_request_seconds),
+                "bare_request_median_ms": self.request_medians_ms(self.bare_request_seconds),
                 "app_ms": [round(x * 1000, 1) for x in self.app_seconds],
                 "bare_ms": [round(x * 1000, 1) for x in self.bare_seconds]}
 
@@ -306,6 +313,8 @@ def first_requests(stage: Any, runs: int = 7) -> FirstRequests:
             result.calls, result.statuses = calls, [r["status"] for r in app_run["requests"]]
             result.app_import_seconds.append(app_run["import_seconds"])
             result.bare_import_seconds.append(bare_run["import_seconds"])
+            result.app_request_seconds.append([r["seconds"] for r in app_run["requests"]])
+            result.bare_request_seconds.append([r["seconds"] for r in bare_run["requests"]])
             result.app_seconds.append(app_run["import_seconds"] + sum(r["seconds"] for r in app_run["requests"]))
             result.bare_seconds.append(bare_run["import_seconds"] + sum(r["seconds"] for r in bare_run["requests"]))
     return result

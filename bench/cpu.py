@@ -88,6 +88,8 @@ def _event(stage: Stage, route: str, auth: str) -> tuple[dict[str, Any], int]:
     request = SCENARIOS[route](stage)
     headers = {"content-type": "application/json", "accept": "application/json", "user-agent": "bench",
                **{k.lower(): v for k, v in request.headers.items()}}
+    if request.method != "GET":
+        headers["x-requested-with"] = "portico"  # as the portal page sends every write
     claims = None
     if request.token:
         headers["authorization"] = request.token

@@ -159,7 +159,7 @@ def cost_rows(local: Any, sizes: list[int]) -> list[Row]:
     total = sum(by_service.values())
     detail = "; ".join(f"{name} ${usd:,.2f}" for name, usd in by_service.items())
     prices = ", ".join(f"{k} {v:g}" for k, v in PRICES.items())
-    rows.append(Row("cost per million", "the mix (" + ", ".join(f"{n}" for n in MIX.values()) + " %)",
+    rows.append(Row("cost per million", f"the mix ({len(MIX)} routes, shares in each row)",
                     f"${total:,.2f}", "report", INFO,
                     f"{detail}; prices (USD, us-east-1 on-demand): {prices}; {ROUND_TRIP_MS:g} ms per AWS call",
                     {"usd_per_million_by_service": by_service, "prices": PRICES, "memory_mb": memory,
@@ -192,7 +192,9 @@ def first_requests_row(local: Any, limit: float) -> Row:
     detail = (f"median {data['app_median_ms']:.0f} ms against {data['bare_median_ms']:.0f} ms "
               f"(import {data['app_import_median_ms']:.0f} / {data['bare_import_median_ms']:.0f} ms), "
               f"{len(first.app_seconds)} runs each, alternating; requests: "
-              + ", ".join(f"{route} {calls} calls" for route, calls in zip(FIRST_REQUESTS, first.calls, strict=True))
+              + ", ".join(f"{route} ({calls} calls) {app_ms:.0f} / {bare_ms:.0f} ms" for route, calls, app_ms, bare_ms
+                          in zip(FIRST_REQUESTS, first.calls, data["app_request_median_ms"],
+                                 data["bare_request_median_ms"], strict=True))
               + "; the bare app makes as many GetItems per request")
     expected = [201 if route.startswith("POST") else 200 for route in FIRST_REQUESTS]
     if first.statuses != expected:

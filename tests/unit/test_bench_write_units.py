@@ -42,7 +42,7 @@ def test_a_change_outside_a_narrow_projection_writes_only_the_full_copies():
 def test_units_are_kilobytes_rounded_up_and_transactions_bill_the_base_twice():
     big = ticket(description="x" * 3000)
     assert item_size(big) > 3000
-    item, base, billed, entries = price(ItemWrite("unknown-table", "TransactWriteItems", True, None, big))
+    _item, base, billed, entries = price(ItemWrite("unknown-table", "TransactWriteItems", True, None, big))
     assert (base, billed, entries) == (3, 6, [])
 
 
