@@ -25,6 +25,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from pynamodb.exceptions import DoesNotExist
+
 from chalicelib.errors import Conflict, InvalidInput
 from chalicelib.models.idempotency import IdempotencyRecord
 
@@ -146,8 +148,6 @@ class WriteOnce:
     def replay_if_recorded(self) -> None:
         """One GetItem: replay when the key is already claimed (for a refusal a retry would
         meet anyway, such as its files being bound already)."""
-        from pynamodb.exceptions import DoesNotExist
-
         try:
             record = IdempotencyRecord.get(self.record_id, consistent_read=True)
         except DoesNotExist:
