@@ -368,6 +368,13 @@ class PorticoStack(cdk.Stack):
         else:
             output("SecretKeyArn", self.secret_key.secret_arn, "Secrets Manager secret holding PORTICO_SECRET_KEY")
         output("AlarmTopicArn", self.alarms.topic.topic_arn, "SNS topic the alarms notify")
+        # What `make deploy` passes again when not told (infra/deploy.py): a deploy that forgot
+        # them would seal under version 1 again and stop reading the newer versions.
+        if self.settings.secret_version:
+            output("SecretVersion", str(self.settings.secret_version), "-c secretVersion of the last deploy")
+        if self.settings.older_secret_versions:
+            output("OlderSecretVersions", str(self.settings.older_secret_versions),
+                   "-c olderSecretVersions of the last deploy")
         output("MailSender", self.settings.mail_sender, "PORTICO_MAIL_SENDER")
         output("AgentsEmail", self.settings.agents_email, "PORTICO_AGENTS_EMAIL")
         for logical, table in self.tables.items():

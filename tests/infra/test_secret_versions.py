@@ -82,6 +82,25 @@ def test_after_a_rotation_every_function_seals_under_the_new_version_and_reads_t
         # `<version>=<secret>` pairs, each secret a deploy-time reference, never a value.
         assert [ref.rsplit(":", 2)[1] for ref in references(older)] == ["portico-v1", "portico-v2"], (name, older)
         assert re.fullmatch(r"1=\{\{[^}]+portico-v1:\}\},2=\{\{[^}]+portico-v2:\}\}", older), (name, older)
+    # For `make deploy` to pass again when the next command does not name it.
+    assert rotated_template["Outputs"]["SecretVersion"]["Value"] == "3"
+
+
+def test_make_deploy_keeps_the_last_deploys_versions_unless_the_command_names_them(monkeypatch):
+    pytest.importorskip("aws_cdk", reason="infra deps not installed")
+    from infra import deploy
+
+    calls: list[dict[str, str]] = []
+    monkeypatch.setattr(deploy, "run_cdk", lambda command, context, extra: calls.append(context))
+    monkeypatch.setattr(deploy, "sender_verified", lambda sender: True)
+    monkeypatch.setattr(deploy, "describe_stack", lambda stage: {"StackStatus": "UPDATE_COMPLETE"})
+    monkeypatch.setattr(deploy, "stack_outputs", lambda stage: {
+        "PortalUrl": "https://x/api/portal", "SecretVersion": "2", "OlderSecretVersions": "1"})
+    required = ["--stage", "prod", "--mail-sender", "s@acme.test", "--agents-email", "a@acme.test"]
+    assert deploy.main(required) == 0
+    assert (calls[-1]["secretVersion"], calls[-1]["olderSecretVersions"]) == ("2", "1")
+    assert deploy.main([*required, "-c", "secretVersion=3"]) == 0
+    assert (calls[-1]["secretVersion"], calls[-1]["olderSecretVersions"]) == ("", "")
 
 
 @pytest.mark.parametrize(("secret_version", "older", "expected"), [
