@@ -32,6 +32,7 @@ from stacks.failures import FailureQueues
 from stacks.files import FilesBucket
 from stacks.mail import MailFeedback, MailTemplates
 from stacks.releases import publish_behind_alias, shift_traffic
+from stacks.secret_key import key_environment
 from stacks.tables import create_table, kept_data_policy, table_specs
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -86,9 +87,10 @@ class StageSettings:
     backup: bool
     backup_retention_days: int
     api_gateway_logs_role: bool  # set the account's API Gateway CloudWatch role (needed for access logs)
-    # CloudFormation resolves the secret's reference only when the function changes: naming the
-    # new version after a rotation changes it (docs/operations.md, "Rotate the secret key").
+    # The secret's current version number and the older ones still read (stacks/secret_key.py;
+    # docs/operations.md, "Rotate the secret key").
     secret_version: str | None
+    older_secret_versions: str | None
 
     @classmethod
     def from_context(cls, scope: Construct, stage: str) -> StageSettings:
@@ -123,6 +125,7 @@ class StageSettings:
             backup_retention_days=int(get("backupRetentionDays", 35)),
             api_gateway_logs_role=flag("apiGatewayLogsRole", True),
             secret_version=get("secretVersion"),
+            older_secret_versions=get("olderSecretVersions"),
         )
 
 
@@ -336,9 +339,8 @@ class PorticoStack(cdk.Stack):
             "PORTICO_MAIL_SENDER": settings.mail_sender,
             "PORTICO_AGENTS_EMAIL": settings.agents_email,
             "PORTICO_ATTACHMENTS_BUCKET": self.files.bucket.bucket_name,
-            # A CloudFormation dynamic reference: resolved at deploy time, never in the template.
-            "PORTICO_SECRET_KEY": cdk.SecretValue.secrets_manager(
-                self.secret_key.secret_arn, version_id=settings.secret_version).unsafe_unwrap(),
+            # Dynamic references: resolved at deploy time, never in the template.
+            **key_environment(self.secret_key.secret_arn, settings.secret_version, settings.older_secret_versions),
             "POWERTOOLS_SERVICE_NAME": "portico",
             "POWERTOOLS_METRICS_NAMESPACE": "Portico",
             "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -366,6 +368,13 @@ class PorticoStack(cdk.Stack):
         else:
             output("SecretKeyArn", self.secret_key.secret_arn, "Secrets Manager secret holding PORTICO_SECRET_KEY")
         output("AlarmTopicArn", self.alarms.topic.topic_arn, "SNS topic the alarms notify")
+        # What `make deploy` passes again when not told (infra/deploy.py): a deploy that forgot
+        # them would seal under version 1 again and stop reading the newer versions.
+        if self.settings.secret_version:
+            output("SecretVersion", str(self.settings.secret_version), "-c secretVersion of the last deploy")
+        if self.settings.older_secret_versions:
+            output("OlderSecretVersions", str(self.settings.older_secret_versions),
+                   "-c olderSecretVersions of the last deploy")
         output("MailSender", self.settings.mail_sender, "PORTICO_MAIL_SENDER")
         output("AgentsEmail", self.settings.agents_email, "PORTICO_AGENTS_EMAIL")
         for logical, table in self.tables.items():
@@ -419,9 +428,9 @@ class PorticoStack(cdk.Stack):
         )], apply_to_children=True)
         NagSuppressions.add_resource_suppressions(self.secret_key, [NagPackSuppression(
             id="AwsSolutions-SMG4",
-            reason="PORTICO_SECRET_KEY signs short-lived pagination cursors; rotating it needs a redeploy "
-                   "(it reaches Lambda as a deploy-time dynamic reference) and is a documented manual step "
-                   "(docs/operations.md: put a new value, deploy with -c secretVersion=<its version id>).",
+            reason="PORTICO_SECRET_KEY signs cursors and seals TOTP secrets and device cookies under numbered "
+                   "versions; rotating it needs redeploys (it reaches Lambda as deploy-time dynamic references) "
+                   "in a safe order, a documented manual step (docs/operations.md, \"Rotate the secret key\").",
         )])
         NagSuppressions.add_resource_suppressions(self.alarms.topic, [NagPackSuppression(
             id="AwsSolutions-SNS2",
