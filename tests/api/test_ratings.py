@@ -47,9 +47,8 @@ def test_the_ratings_report_averages_per_agent_against_the_team(helpdesk, api):
 
 
 def test_the_ratings_report_names_each_agent_with_one_cognito_read_each(helpdesk, api, agents, monkeypatch):
-    from tests.api.tickets_fixtures import username_of
-
     from chalicelib.services import agents as agent_service
+    from tests.api.tickets_fixtures import username_of
 
     named = username_of(agents.token("nina@helpdesk.test", ["manage-tickets"], name="Nina Noor"))
     helpdesk.set_settings(allow_client_rating=True)
