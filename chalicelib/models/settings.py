@@ -22,6 +22,7 @@ class SettingsModel(Model):
     activation_ttl_hours = NumberAttribute()
     invitation_reminder_days = ListAttribute(of=NumberAttribute)
     agents_email = UnicodeAttribute(null=True)
+    ticket_categories = ListAttribute(of=UnicodeAttribute, null=True)
     updated_at = UTCDateTime(null=True)
     updated_by = UnicodeAttribute(null=True)
     version = VersionAttribute()

@@ -4,7 +4,9 @@ import ipaddress
 
 from pydantic import BaseModel, Field, field_validator
 
-from chalicelib.schemas.common import Email, Strict
+from chalicelib.schemas.common import Email, Strict, one_line
+
+CategoryName = one_line(100)
 
 
 def _normalise_cidrs(values: list[str]) -> list[str]:
@@ -26,12 +28,19 @@ class SettingsUpdate(Strict):
     activation_ttl_hours: int | None = Field(None, ge=1, le=24 * 90)
     invitation_reminder_days: list[int] | None = Field(None, max_length=10)
     agents_email: Email | None = None
+    ticket_categories: list[CategoryName] | None = Field(
+        None, max_length=100, description="The categories a ticket may have; empty: any category (free text).")
     version: int | None = Field(None, description="Optimistic lock: the version you read.")
 
     @field_validator("ip_allowlist")
     @classmethod
     def _cidrs(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else _normalise_cidrs(value)
+
+    @field_validator("ticket_categories")
+    @classmethod
+    def _categories(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else list(dict.fromkeys(value))  # in the order given, once each
 
     @field_validator("invitation_reminder_days")
     @classmethod
@@ -52,6 +61,7 @@ class Settings(BaseModel):
     activation_ttl_hours: int
     invitation_reminder_days: list[int]
     agents_email: str | None
+    ticket_categories: list[str]
     updated_at: str | None
     updated_by: str | None
     version: int

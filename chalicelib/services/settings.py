@@ -29,6 +29,8 @@ class PortalSettings:
     activation_ttl_hours: int = 168
     invitation_reminder_days: tuple[int, ...] = (1, 3, 7)
     agents_email: str | None = None
+    # The categories a ticket may have; empty: any category (free text).
+    ticket_categories: tuple[str, ...] = ()
     updated_at: str | None = None
     updated_by: str | None = None
     version: int = field(default=0)
@@ -37,6 +39,7 @@ class PortalSettings:
         data = asdict(self)
         data["ip_allowlist"] = list(self.ip_allowlist)
         data["invitation_reminder_days"] = list(self.invitation_reminder_days)
+        data["ticket_categories"] = list(self.ticket_categories)
         data["agents_email"] = self.agents_email or get_config().agents_email
         return data
 
@@ -47,7 +50,7 @@ class PortalSettings:
 
 EDITABLE = (
     "portal_enabled", "self_signup", "allow_all_ips", "ip_allowlist", "allow_client_rating",
-    "activation_ttl_hours", "invitation_reminder_days", "agents_email",
+    "activation_ttl_hours", "invitation_reminder_days", "agents_email", "ticket_categories",
 )
 
 _cache: tuple[float, PortalSettings] | None = None
@@ -63,6 +66,7 @@ def _from_item(item: SettingsModel) -> PortalSettings:
         activation_ttl_hours=int(item.activation_ttl_hours),
         invitation_reminder_days=tuple(int(d) for d in item.invitation_reminder_days or ()),
         agents_email=item.agents_email,
+        ticket_categories=tuple(item.ticket_categories or ()),
         updated_at=iso(item.updated_at),
         updated_by=item.updated_by,
         version=int(item.version or 0),
@@ -107,6 +111,7 @@ def update_settings(changes: dict[str, Any], *, updated_by: str, expected_versio
         activation_ttl_hours=int(merged["activation_ttl_hours"]),
         invitation_reminder_days=[int(d) for d in merged["invitation_reminder_days"]],
         agents_email=merged["agents_email"] or None,
+        ticket_categories=list(merged["ticket_categories"]) or None,
         updated_at=utcnow(),
         updated_by=updated_by,
     )

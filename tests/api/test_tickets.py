@@ -143,6 +143,26 @@ def test_an_agents_first_public_reply_opens_a_new_ticket_and_mails_only_the_note
     assert api.get(f"/agent/tickets/{n}", token=helpdesk.agent).json["status"] == "pending"
 
 
+def test_ticket_categories_are_free_text_until_the_settings_list_them(helpdesk, api):
+    assert helpdesk.open_ticket(category="Anything at all")["category"] == "Anything at all"
+    assert api.get("/portal/config").json["ticket_categories"] == []
+    helpdesk.set_settings(ticket_categories=["Network", "Printing", "Network "])
+    assert api.get("/agent/settings", token=helpdesk.agent).json["ticket_categories"] == ["Network", "Printing"]
+    assert api.get("/portal/config").json["ticket_categories"] == ["Network", "Printing"]
+    assert helpdesk.open_ticket(category="printing")["category"] == "Printing"  # stored as listed
+    assert helpdesk.open_ticket()["category"] is None  # still optional
+    refused = api.post("/portal/tickets", {"subject": "S", "description": "D", "category": "Coffee"},
+                       token=helpdesk.requester)
+    assert refused.status == 400 and "category" in refused.json["fields"]
+    n = helpdesk.open_ticket()["number"]
+    assert helpdesk.agent_patch(n, category="Coffee").status == 400
+    assert helpdesk.agent_patch(n, category="network").json["category"] == "Network"
+    assert api.post("/agent/tickets", {"requester_id": helpdesk.requester_id, "subject": "S", "description": "D",
+                                       "category": "Coffee"}, token=helpdesk.agent).status == 400
+    helpdesk.set_settings(ticket_categories=[])
+    assert helpdesk.open_ticket(category="Coffee")["category"] == "Coffee"
+
+
 def test_agents_create_tickets_on_behalf_of_a_client(helpdesk, api):
     answer = api.post("/agent/tickets", {"requester_id": helpdesk.requester_id, "subject": "Called in",
                                          "description": "Phone call", "assignees": [helpdesk.manager_name]},
