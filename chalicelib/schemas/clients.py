@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from chalicelib.schemas.common import Email, PageQuery, Strict, one_line
+from chalicelib.schemas.common import Email, Identifier, PageQuery, Strict, one_line
 
 Name = one_line(200)
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^[0-9+()./ -]*$")]
@@ -23,7 +23,7 @@ class ClientCreate(Strict):
     email: Email
     name: Name | None = None
     phone: Phone | None = None
-    organization_id: str | None = Field(None, max_length=64)
+    organization_id: Identifier | None = None
     role: Role = "client_user"
     send_invitation: bool = False
 
@@ -31,7 +31,7 @@ class ClientCreate(Strict):
 class ClientUpdate(Strict):
     name: Name | None = None
     phone: Phone | None = None
-    organization_id: str | None = Field(None, max_length=64, description="null unlinks the organization.")
+    organization_id: Identifier | None = Field(None, description="null unlinks the organization.")
     role: Role | None = None
     disabled: bool | None = Field(None, description="true deactivates (ends every session); false re-enables.")
     email_status: Literal["ok"] | None = Field(
@@ -39,10 +39,10 @@ class ClientUpdate(Strict):
 
 
 class ClientListQuery(PageQuery):
-    organization_id: str | None = Field(None, max_length=64)
+    organization_id: Identifier | None = None
     status: Status | None = None
-    email: str | None = Field(None, max_length=254, description="Exact email, any case.")
-    q: str | None = Field(None, max_length=254, description="Email prefix, case-insensitive.")
+    email: one_line(254, min_length=0) | None = Field(None, description="Exact email, any case.")
+    q: one_line(254, min_length=0) | None = Field(None, description="Email prefix, case-insensitive.")
 
 
 class Reminders(BaseModel):
