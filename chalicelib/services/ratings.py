@@ -18,6 +18,7 @@ from chalicelib.ids import iso, utcnow
 from chalicelib.models.tickets import RATED, TicketModel
 from chalicelib.services import ticket_status
 from chalicelib.services.agent_directory import agent_profiles
+from chalicelib.services.agents import AgentRecord
 from chalicelib.services.settings import get_settings
 from chalicelib.services.ticket_reads import load_visible
 from chalicelib.services.ticket_writes import activity_key
@@ -46,6 +47,11 @@ def rate(number: int | str, client: ActingClient, score: int, comment: str | Non
     return item
 
 
+def _shown_as(agent: AgentRecord | None) -> dict[str, str | None]:
+    """An agent's name and email; both None for one no longer in the pool (the username stays)."""
+    return {"name": agent.name if agent else None, "email": agent.email if agent else None}
+
+
 def ratings_report(*, since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
     condition = None
     if since and until:
@@ -62,8 +68,7 @@ def ratings_report(*, since: datetime | None = None, until: datetime | None = No
         for username in ticket.rated_assignees or ticket.assignees or []:
             per_agent[username].append(score)
     profiles = agent_profiles(sorted(per_agent))
-    agents = [{"agent": username, "name": getattr(profiles[username], "name", None),
-               "email": getattr(profiles[username], "email", None),
+    agents = [{"agent": username, **_shown_as(profiles[username]),
                "count": len(values), "average": round(sum(values) / len(values), 2)}
               for username, values in sorted(per_agent.items())]
     team = {"count": len(scores), "average": round(sum(scores) / len(scores), 2) if scores else None}
