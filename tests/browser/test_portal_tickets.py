@@ -91,8 +91,18 @@ def test_a_ticket_from_creation_through_replies_and_edit_to_resolution_and_ratin
     assert_accessible(page)
     screenshot(page, "10-new-ticket")
     # Keyboard only: focus starts on the heading; an empty form is refused in words.
+    # Every control is reached in reading order: the fields, the button, then attaching files.
     expect(page.get_by_role("heading", name="New ticket")).to_be_focused()
-    for _ in range(5):  # subject, description, priority, category, the button
+    walk = [page.get_by_label("Subject"), page.get_by_label("Description"),
+            page.get_by_label("Priority (optional)"), page.get_by_label("Category (optional)"),
+            page.get_by_role("button", name="Create ticket"), page.get_by_role("button", name="Attach files")]
+    for control in walk:
+        page.keyboard.press("Tab")
+        expect(control).to_be_focused()
+    for control in reversed(walk[:-1]):
+        page.keyboard.press("Shift+Tab")
+        expect(control).to_be_focused()
+    for _ in range(4):
         page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Create ticket")).to_be_focused()
     page.keyboard.press("Enter")
