@@ -119,7 +119,12 @@ def _view_cookie(answer) -> str:
     return answer.headers["set-cookie"].split(";", 1)[0]  # "portico_impersonation=<token>"
 
 
-def test_the_page_keeps_the_view_as_its_own_cookie_which_wins_over_the_clients_session(api, portal, clock):
+def _attributes(set_cookie: str) -> set[str]:
+    """A Set-Cookie's attributes other than its name, value and age: where and how it is sent."""
+    return {part.strip() for part in set_cookie.split(";")[1:] if not part.strip().startswith("Max-Age=")}
+
+
+def test_the_page_keeps_the_view_as_its_own_cookie_which_wins_over_the_clients_session(api, portal, agents, clock):
     """A reload keeps the view (the #fragment is gone, the cookie stays) until it expires; it
     wins over a client session in the same browser, still read-only, and stopping it leaves
     that session alone."""
@@ -133,6 +138,8 @@ def test_the_page_keeps_the_view_as_its_own_cookie_which_wins_over_the_clients_s
     assert set_cookie.startswith(f"portico_impersonation={token};")
     assert all(part in set_cookie for part in ("Path=/portal", "HttpOnly", "SameSite=Strict"))
     assert 14 * 60 < int(set_cookie.split("Max-Age=")[1].split(";")[0]) <= 15 * 60
+    # Scoped exactly like the client's own session cookie.
+    assert _attributes(set_cookie) == _attributes(portal.login("bob@example.com").headers["set-cookie"])
 
     # The browser also holds a client's own session cookie (bob's): the view wins.
     cookies = {"Cookie": f"portico_session={other_session}; {_view_cookie(answer)}"}
@@ -140,6 +147,10 @@ def test_the_page_keeps_the_view_as_its_own_cookie_which_wins_over_the_clients_s
     assert (me["id"], me["read_only"], me["impersonated_by"]) == (client["id"], True, "clients-admin@helpdesk.test")
     write = api.patch("/portal/me", {"name": "Changed"}, headers={**cookies, **CSRF})
     assert (write.status, write.code) == (403, READ_ONLY)
+    reports = agents.token("reports@helpdesk.test", ["view-reports"])  # and on record, with the agent
+    logged = api.get(f"/agent/portal-log?client_id={client['id']}", token=reports).json["items"]
+    assert [(i["reason"], i["agent"]) for i in logged if i["event"] == "write_refused"] == [
+        ("read_only", "clients-admin@helpdesk.test")]
     session = api.get("/portal/session", headers=cookies).json
     assert session["authenticated"] is True and session["user"]["id"] == client["id"]
 
