@@ -14,6 +14,7 @@ from chalicelib.routes import (
     organizations,
     pipeline,
     portal_account,
+    portal_entry,
     portal_log,
     portal_mfa,
     portal_sign_in,
@@ -27,7 +28,7 @@ from chalicelib.routes import (
 app = Chalice(app_name="portico", configure_logs=False)
 pipeline.install(app, [module.routes for module in (
     public, organizations, settings, clients, portal_sign_in, portal_account, agent_tickets, portal_tickets, agents,
-    portal_log, impersonation, attachments, portal_mfa, kb)])
+    portal_log, impersonation, attachments, portal_mfa, kb, portal_entry)])
 
 
 # Mail: the outbox table's stream sends what a request queued; the sweeper retries and

@@ -119,7 +119,8 @@ def ratings_report(stage: Stage) -> Request:
         number = resolved_ticket(stage)["number"]
         stage.expect(stage.api.post(f"/portal/tickets/{number}/rating", {"score": score}, token=bearer), 200,
                      "rate ticket")
-    return Request("GET", "/agent/reports/ratings", token=stage.agents.token(REPORTS_EMAIL, ["view-reports"]))
+    return Request("GET", "/agent/reports/ratings", token=stage.agents.token(REPORTS_EMAIL, ["view-reports"]),
+                   note="plus one Cognito AdminGetUser per agent in the report (their name and email)")
 
 
 # --- portal ------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ class SettingsModel(Model):
     upload_max_files = NumberAttribute(null=True)
     upload_types = ListAttribute(of=UnicodeAttribute, null=True)
     client_2fa = UnicodeAttribute(null=True)  # off | optional | required (absent: off)
+    ticket_categories = ListAttribute(of=UnicodeAttribute, null=True)
     updated_at = UTCDateTime(null=True)
     updated_by = UnicodeAttribute(null=True)
     version = VersionAttribute()

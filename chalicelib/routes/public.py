@@ -87,7 +87,7 @@ def portal_config(call: Call) -> dict:
 
     current = get_settings()
     return {"portal_enabled": current.portal_enabled, "self_signup": current.self_signup,
-            "allow_client_rating": current.allow_client_rating}
+            "allow_client_rating": current.allow_client_rating, "ticket_categories": list(current.ticket_categories)}
 
 
 _COMMENT = re.compile(r"/\*.*?\*/", re.S)

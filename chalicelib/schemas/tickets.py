@@ -179,7 +179,9 @@ class AgentNotePage(BaseModel):
 
 
 class AgentRating(BaseModel):
-    agent: str
+    agent: str  # the Cognito username
+    name: str | None  # None: no name set, or the agent left the pool
+    email: str | None
     count: int
     average: float
 

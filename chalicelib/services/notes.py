@@ -63,8 +63,9 @@ def add_note(ticket: TicketModel, author: Caller, body: str, *, internal: bool =
              upload_ids: list[str] | None = None) -> NoteModel:
     """Save the note, touch the ticket, queue the notifications: one transaction.
 
-    A client's reply may move the ticket (ticket_status.after_client_reply: it reopens a
-    resolved or pending ticket; a closed one takes no reply). Two notes at once are both
+    A reply may move the ticket (ticket_status: a client's reopens a resolved or pending
+    ticket, a closed one takes no reply; an agent's public reply opens a new one; the move
+    itself mails nobody, only the note's own notifications go). Two notes at once are both
     kept: the loser of the ticket's version race re-reads the ticket and tries again (a
     failed transaction wrote nothing). `upload_ids`: the author's uploads to attach
     (services/attachments.py), checked once, before any attempt."""
@@ -93,7 +94,12 @@ def _add_note_once(ticket: TicketModel, author: Caller, body: str, internal: boo
     now = utcnow()
     kind, author_id, author_name = _author(author)
     by_client = kind == CLIENT_AUTHOR
-    status_after = ticket_status.after_client_reply(ticket.status) if by_client else ticket.status
+    if by_client:
+        status_after = ticket_status.after_client_reply(ticket.status)
+    elif internal:
+        status_after = ticket.status  # an internal note never moves the ticket
+    else:
+        status_after = ticket_status.after_agent_public_reply(ticket.status)
     if status_after is None:
         raise ClosedTicket("This ticket is closed. Open a new ticket instead.")
     note = NoteModel(str(int(ticket.number)), new_id(), author_kind=kind, author_id=author_id,

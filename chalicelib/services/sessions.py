@@ -212,6 +212,29 @@ def parse_token(token: str | None) -> tuple[str, str] | None:
 
 def authenticate(token: str | None) -> ActingClient:
     """The client behind a session token, in one GetItem; 401 otherwise."""
+    return _authenticated(token)[1]
+
+
+def current_session(token: str | None) -> tuple[ActingClient, Client] | None:
+    """The session's client and their account (the same one GetItem), or None when there is no
+    live session: for the page's first check, which is not an error when logged out."""
+    try:
+        item, acting = _authenticated(token)
+    except Unauthorized:
+        return None
+    return acting, client_store.to_client(item)
+
+
+def client_view(token: str | None) -> ActingClient:
+    """An agent's read-only view (impersonation) session, for the page to keep as its own
+    cookie; 401 for any other token, so a client's own session cannot be turned into one."""
+    acting = authenticate(token)
+    if not acting.read_only:
+        raise Unauthorized("This is not a read-only client view link.")
+    return acting
+
+
+def _authenticated(token: str | None) -> tuple[UserModel, ActingClient]:
     parsed = parse_token(token)
     if parsed is None:
         raise Unauthorized("Log in to continue.")
@@ -224,7 +247,7 @@ def authenticate(token: str | None) -> ActingClient:
     now = utcnow()
     if not value or value.get("exp", 0) <= now.timestamp():
         raise Unauthorized("Your session has ended. Log in again.")
-    return ActingClient(
+    return item, ActingClient(
         id=item.id, email=item.email or "", name=item.name, phone=item.phone, organization_id=item.organization_id,
         role=item.role or "client_user", read_only=bool(value.get("ro")), impersonated_by=value.get("agent"),
         session_key=key, expires_at=datetime.fromtimestamp(value["exp"], tz=now.tzinfo),

@@ -89,6 +89,19 @@ def allocate_number() -> int:
     return FIRST_NUMBER - 1 + int(answer["Attributes"]["next_number"]["N"])
 
 
+def allowed_category(category: str | None) -> str | None:
+    """When the settings list ticket categories, a category must be one of them (matched without
+    regard to case, stored as listed); with no list, any category goes."""
+    listed = get_settings().ticket_categories
+    if category is None or not listed:
+        return category
+    for name in listed:
+        if name.casefold() == category.casefold():
+            return name
+    raise InvalidInput("Choose one of the ticket categories.",
+                       fields={"category": "must be one of: " + ", ".join(listed)})
+
+
 def create(*, subject: str, description: str, priority: str | None, category: str | None, requester_id: str,
            created_by: str, assignees: dict[str, str] | None = None, status: str = TicketStatus.NEW,
            opened_by: ActingClient | None = None, upload_ids: list[str] | None = None) -> TicketModel:
@@ -98,6 +111,7 @@ def create(*, subject: str, description: str, priority: str | None, category: st
     whose session was read in this request (so active and current): no second read.
     `assignees` come from `assignees_for` (checked). `upload_ids`: the creator's uploads to
     attach (services/attachments.py), checked before a ticket number is taken."""
+    category = allowed_category(category)
     if opened_by is not None and opened_by.id == requester_id:
         requester = TicketRequester(opened_by.id, opened_by.email, ACTIVE, opened_by.name, opened_by.organization_id)
     else:
@@ -194,6 +208,8 @@ def update_by_agent(number: int | str, agent: ActingAgent, changes: dict[str, An
     version (optimistic locking): a stale one is 409."""
     changes = dict(changes)
     authorize_agent_changes(agent, changes)
+    if changes.get("category") is not None:
+        changes["category"] = allowed_category(changes["category"])
     assignee_emails = _agent_emails(changes.pop("assignees", None))
     version = changes.pop("version", None)
     item = load(number)

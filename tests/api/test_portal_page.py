@@ -39,7 +39,7 @@ def test_portal_script_never_touches_web_storage_and_never_writes_html():
 
 def test_portal_config_tells_the_page_the_public_switches(api, admin_token):
     config = api.get("/portal/config").json
-    assert set(config) == {"portal_enabled", "self_signup", "allow_client_rating"}
+    assert set(config) == {"portal_enabled", "self_signup", "allow_client_rating", "ticket_categories"}
     assert config["portal_enabled"] is True and config["self_signup"] is False  # private by default
     api.patch("/agent/settings", json={"self_signup": True}, token=admin_token)
     assert api.get("/portal/config").json["self_signup"] is True
