@@ -14,7 +14,7 @@ Four kinds of item share the table, told apart by their id:
 
 from __future__ import annotations
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -96,6 +96,13 @@ class UserModel(Model):
     # Sessions live on the client item: {sha256(secret)[:32]: {"exp": epoch, "ro": 0|1, "agent": str}}
     # so a portal request is authenticated with one GetItem, and ending every session is one write.
     sessions = MapAttribute(null=True)
+    # A copy of the organization's portal switch (True: switched off), written on every client of
+    # the organization when it changes: a session is refused with the one GetItem that reads it.
+    organization_portal_off = BooleanAttribute(null=True)
+    # An email change waiting for its verification link (the address it will become).
+    pending_email = UnicodeAttribute(null=True)
+    # Lowercased words of the name and the email, for the agents' directory search (term items).
+    search_terms = UnicodeAttribute(null=True)
     # The one activation / reset token currently valid (its hash): a new one replaces it.
     invite_token_hash = UnicodeAttribute(null=True)
     reset_token_hash = UnicodeAttribute(null=True)

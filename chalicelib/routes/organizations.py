@@ -21,7 +21,9 @@ def list_organizations(call: Call) -> dict:
               response="organizations.Organization", errors=(409,), idempotent=True)
 def create_organization(call: Call) -> dict:
     body = call.body
-    return service.create_organization(body.name, domain=body.domain, notes=body.notes).as_dict()
+    return service.create_organization(body.name, domain=body.domain, notes=body.notes,
+                                       portal_enabled=body.portal_enabled, join_by_domain=body.join_by_domain
+                                       ).as_dict()
 
 
 @routes.route("/agent/organizations/{organization_id}", "GET", summary="Get an organization",

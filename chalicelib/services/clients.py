@@ -24,14 +24,18 @@ from chalicelib.services.client_store import (
     to_client,
 )
 from chalicelib.services.invitations import prepare_invitation
-from chalicelib.services.organizations import organization_exists
+from chalicelib.services.organizations import portal_off
 
 
-def check_organization(organization_id: str | None) -> None:
+def check_organization(organization_id: str | None) -> bool:
+    """400 unless the organization exists; whether its portal access is switched off (which a
+    client joining it copies onto their item: sessions.authenticate reads it there)."""
     if organization_id is None:
-        return
-    if not organization_exists(organization_id):
+        return False
+    off = portal_off(organization_id)
+    if off is None:
         raise InvalidInput("This organization does not exist.", fields={"organization_id": "unknown organization"})
+    return off
 
 
 def create_client(email: str, *, name: str | None = None, phone: str | None = None,
@@ -40,9 +44,10 @@ def create_client(email: str, *, name: str | None = None, phone: str | None = No
     """A new client, `inactive` unless invited at once (then `invited`, with the welcome
     email queued in the same transaction). The email guard makes a concurrent create
     with the same address fail with 409."""
-    check_organization(organization_id)
+    organization_off = check_organization(organization_id)
     now = utcnow()
     item = new_client_item(email, name=name, phone=phone, organization_id=organization_id, role=role, now=now)
+    item.organization_portal_off = organization_off or None
     invitation_items: list[Any] = []
     if send_invitation:
         invitation_items = prepare_invitation(item, now, invited_by=invited_by)
@@ -106,9 +111,11 @@ def update_client(client_id: str, changes: dict[str, Any], *, changed_by: str = 
                 continue
             actions.append(getattr(UserModel, field).set(value) if value else getattr(UserModel, field).remove())
     if "organization_id" in changes:
-        check_organization(changes["organization_id"])
+        organization_off = check_organization(changes["organization_id"])
         actions.append(UserModel.organization_id.set(changes["organization_id"]) if changes["organization_id"]
                        else UserModel.organization_id.remove())
+        actions.append(UserModel.organization_portal_off.set(True) if organization_off
+                       else UserModel.organization_portal_off.remove())
     disabled = changes.get("disabled")
     if disabled is True and item.status != DISABLED:
         actions += disable_actions()
