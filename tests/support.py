@@ -53,6 +53,9 @@ class Api:
     def patch(self, path: str, json: Any = None, **kw: Any) -> Answer:
         return self.request("PATCH", path, json_body=json, **kw)
 
+    def put(self, path: str, json: Any = None, **kw: Any) -> Answer:
+        return self.request("PUT", path, json_body=json, **kw)
+
     def delete(self, path: str, **kw: Any) -> Answer:
         return self.request("DELETE", path, **kw)
 

@@ -52,6 +52,9 @@ class AgentTicketUpdate(Strict):
     category: Category | None = None
     assignees: list[Username] | None = Field(None, max_length=20, description="Agent usernames (manage-tickets).")
     block_client_view: bool | None = Field(None, description="Hide the ticket from clients (manage-tickets).")
+    cc: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] | None = Field(
+        None, max_length=10, description="Client ids of the requester's organization to CC (replaces the list): "
+                                         "they see the ticket in their list and get its mail.")
     version: int | None = Field(None, ge=0, description="The version you read; a stale one is 409.")
 
 
@@ -60,6 +63,19 @@ class AgentTicketListQuery(PageQuery):
     assignee: str | None = Field(None, max_length=128)
     organization_id: str | None = Field(None, max_length=64)
     requester_id: str | None = Field(None, max_length=64)
+
+
+WatchEvent = Literal["public_reply", "status", "resolved"]
+
+
+class WatchUpdate(Strict):
+    events: list[WatchEvent] = Field(min_length=1, max_length=3, description="Which events mail you: every "
+                                     "public reply, status changes, the resolution.")
+
+
+class Watching(BaseModel):
+    events: list[WatchEvent]
+    cc: bool = Field(description="An agent CC'd you: you also get the mail the requester gets.")
 
 
 class PortalNoteCreate(Strict):
@@ -112,11 +128,15 @@ class Ticket(BaseModel):
     resolved_at: str | None
     rating: Rating | None
     editable: bool
+    watching: Watching | None = Field(None, description="Yours (clients): what mails you; null when not "
+                                                        "watching (agents: always null).")
 
 
 class AgentTicket(Ticket):
     assignees: list[str]
     block_client_view: bool
+    cc: list[str] = Field(default_factory=list, description="CC'd client ids.")
+    watchers: dict[str, list[WatchEvent]] = Field(default_factory=dict, description="Client id -> events.")
     created_by: str | None
     version: int
 

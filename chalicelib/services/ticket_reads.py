@@ -12,7 +12,7 @@ from typing import Any
 from chalicelib.errors import Forbidden, NotFound
 from chalicelib.identity import ActingClient, Caller, TicketRequester
 from chalicelib.models.base import get_of_kind
-from chalicelib.models.tickets import TICKET_KIND, AssignmentModel, TicketModel, status_key
+from chalicelib.models.tickets import CC_KIND, TICKET_KIND, AssignmentModel, TicketModel, status_key
 from chalicelib.services import visibility
 from chalicelib.services.client_store import find_item
 
@@ -61,7 +61,12 @@ def list_for_client(client: ActingClient, *, scope: str, status: str | None, lim
     visible = TicketModel.block_client_view == False  # noqa: E712  (a DynamoDB condition, not a bool test)
     result = index.query(owner, scan_index_forward=False, filter_condition=visible, limit=limit,
                          last_evaluated_key=start_key)
-    return list(result), result.last_evaluated_key
+    items = list(result)
+    if scope != "organization" and any(item.kind == CC_KIND for item in items):
+        from chalicelib.services.watching import resolve_links
+
+        items = resolve_links(items, client)
+    return items, result.last_evaluated_key
 
 
 def list_for_agent(*, status: str | None, assignee: str | None, organization_id: str | None,
@@ -69,7 +74,8 @@ def list_for_agent(*, status: str | None, assignee: str | None, organization_id:
                    ) -> tuple[list[TicketModel], dict | None]:
     """The most selective index for the filters: a status is part of the requester's or the
     organization's index key, so the closed history is never paged through. The only filter
-    condition left is an organization on a requester's tickets (a requester has one).
+    conditions left are on a requester's index: an organization (a requester has one) and
+    tickets only (not the CC link items that index also holds).
     Filtered by requester or organization, the order is the one that client sees (the last
     change a client can see: those indexes are the clients'); unfiltered or by status, the
     last change of any kind."""
@@ -80,8 +86,10 @@ def list_for_agent(*, status: str | None, assignee: str | None, organization_id:
     if requester_id:
         index, hash_key = ((TicketModel.by_requester_status_client_activity, status_key(requester_id, status))
                            if status else (TicketModel.by_requester_client_activity, requester_id))
+        # The requester indexes also hold CC link items (models/tickets.py): a requester's own only.
+        condition = TicketModel.kind == TICKET_KIND
         if organization_id:
-            condition = TicketModel.organization_id == organization_id
+            condition &= TicketModel.organization_id == organization_id
     elif organization_id:
         index, hash_key = ((TicketModel.by_org_status_client_activity, status_key(organization_id, status))
                            if status else (TicketModel.by_organization_client_activity, organization_id))

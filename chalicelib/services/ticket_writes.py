@@ -29,7 +29,7 @@ from chalicelib.models.tickets import (
     status_key,
 )
 from chalicelib.models.users import ACTIVE
-from chalicelib.services import notifications, ticket_status
+from chalicelib.services import notifications, ticket_status, watching
 from chalicelib.services.agent_auth import require_permission
 from chalicelib.services.agent_directory import agent_emails
 from chalicelib.services.client_store import find_item
@@ -189,6 +189,7 @@ def update_by_agent(number: int | str, agent: ActingAgent, changes: dict[str, An
     authorize_agent_changes(agent, changes)
     assignee_emails = _agent_emails(changes.pop("assignees", None))
     version = changes.pop("version", None)
+    cc = changes.pop("cc", None)
     item = load(number)
     if version is not None and int(item.version or 0) != version:
         raise Conflict("The ticket changed since you read it; reload and try again.",
@@ -203,8 +204,15 @@ def update_by_agent(number: int | str, agent: ActingAgent, changes: dict[str, An
             setattr(item, field, changes[field])
     if assignee_emails is not None:
         _reassign(item, assignee_emails, plan)
+    if cc is not None:
+        stored = watching.check_cc(item, cc)
+        plan.deletes += watching.removed_links(int(item.number), list(item.cc or []), stored)
+        item.cc = stored or None
     if item.status != previous_status:
         _enter_status(item, now, plan)
+        if ticket_status.on_enter(item.status) != ticket_status.RESOLVES:
+            plan.messages += notifications.status_messages(item, previous_status, watching.watchers_of(item),
+                                                           author_id=agent.username)
     # Assignees and block_client_view are agents' business: they move the agents' lists only.
     return _save(item, now, plan, seen_by_client=_client_visible(item) != before)
 
@@ -229,7 +237,8 @@ def _enter_status(item: TicketModel, now: datetime, plan: TransactionPlan) -> No
         item.resolved_at = now
         item.rated_assignees = list(item.assignees or [])
         plan.messages += notifications.resolved_messages(
-            item, requester_state(item.requester_id), get_settings().allow_client_rating)
+            item, requester_state(item.requester_id), get_settings().allow_client_rating,
+            watching.watchers_of(item))
     elif effect == ticket_status.CLEARS_RESOLUTION:
         item.resolved_at = None
 
@@ -247,6 +256,8 @@ def _save(item: TicketModel, now: datetime, plan: TransactionPlan, *, seen_by_cl
     if seen_by_client:
         item.client_updated_at = now
         item.client_activity_at = activity_key(now, int(item.number))
+    # The CC'd clients' list entries follow the ticket (status, activity, block flag).
+    plan.saves += watching.cc_links(item)
     plan.saves.insert(0, item)
     try:
         plan.write(connection())
