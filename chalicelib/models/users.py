@@ -7,6 +7,10 @@ Four kinds of item share the table, told apart by their id:
                            condition it does not exist: two concurrent creates with the
                            same email cannot both win; login finds a client through it;
   - `token#<sha256>`       a single-use token, stored only as the hash of its secret;
+  - `term#<client>#<word>`  one per word of a client's normalized name and for their email
+                           (kind = "term"): the agents' directory search (`?q=`) reads the
+                           `by_term` index, keyed by the word's first two letters
+                           (services/client_directory.py);
   - `suppress#<lower email>` what SES feedback says about an address (bounces, complaints):
                            the mail delivery reads it with one GetItem before each send
                            (services/mail_feedback.py). Any address, client or not.
@@ -15,12 +19,13 @@ Four kinds of item share the table, told apart by their id:
 from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.models.base import UTCDateTime, table_meta
 
 CLIENT_KIND = "client"
+TERM_KIND = "term"
 TOKEN_KIND = "token"
 ADDRESS_KIND = "address"
 REMINDER_DUE = "due"
@@ -61,6 +66,18 @@ class ClientsByStatus(GlobalSecondaryIndex):
 
     status = UnicodeAttribute(hash_key=True)
     email_lower = UnicodeAttribute(range_key=True)
+
+
+class ClientsByTerm(GlobalSecondaryIndex):
+    """Term items only: hash the first two letters of a word (`term_shard`), range
+    "<word>#<client id>": a word-prefix search is one Query within one of ~1,300 keys."""
+
+    class Meta:
+        index_name = "by_term"
+        projection = KeysOnlyProjection()
+
+    term_shard = UnicodeAttribute(hash_key=True)
+    term_key = UnicodeAttribute(range_key=True)
 
 
 class RemindersDue(GlobalSecondaryIndex):
@@ -127,8 +144,12 @@ class UserModel(Model):
     last_feedback_at = UTCDateTime(null=True)
     cleared_by = UnicodeAttribute(null=True)
 
-    # guard: the client that owns this email
+    # guard: the client that owns this email (term: the client the word belongs to)
     owner_id = UnicodeAttribute(null=True)
+
+    # term
+    term_shard = UnicodeAttribute(null=True)
+    term_key = UnicodeAttribute(null=True)
 
     # token
     purpose = UnicodeAttribute(null=True)  # activation | verify | reset
@@ -141,6 +162,7 @@ class UserModel(Model):
     by_organization = ClientsByOrganization()
     by_status = ClientsByStatus()
     reminders_due = RemindersDue()
+    by_term = ClientsByTerm()
 
 
 def email_guard_id(email: str) -> str:

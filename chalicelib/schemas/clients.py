@@ -42,7 +42,9 @@ class ClientListQuery(PageQuery):
     organization_id: str | None = Field(None, max_length=64)
     status: Status | None = None
     email: str | None = Field(None, max_length=254, description="Exact email, any case.")
-    q: str | None = Field(None, max_length=254, description="Email prefix, case-insensitive.")
+    q: str | None = Field(None, max_length=254, description="The prefix of any word of the name, or of the email; "
+                          "case- and accent-insensitive (one letter: an email prefix). Combines with "
+                          "organization_id and status, not with email.")
 
 
 class Reminders(BaseModel):

@@ -20,6 +20,7 @@ from chalicelib.ids import utcnow
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.models.users import ACTIVE, CLIENT_USER, INACTIVE, INVITED, UserModel
 from chalicelib.services import (
+    client_directory,
     client_store,
     clients,
     invitations,
@@ -69,8 +70,9 @@ def signup(email: str, name: str, password: str, origin: portal_log.Origin | Non
     token = tokens.issue(item.id, tokens.VERIFY, timedelta(hours=ttl_hours), now)
     item.invite_token_hash = token.hash
     message = _verify_message(email, name, token, ttl_hours, reason=f"signup:{item.id}")
+    terms = client_directory.index_new(item)
     try:
-        _save_all(client_store.guard_item(item), item, token.item, message)
+        _save_all(client_store.guard_item(item), item, token.item, message, *terms)
     except TransactWriteError:
         # Someone signed up with this email a moment ago: they get the email, not a 409.
         winner = client_store.find_by_email(email)
@@ -158,6 +160,8 @@ def _verify_signup(secret: str, attempt: portal_log.Attempt) -> tuple[Client, se
                & _unverified_signup_condition())
     # What the transaction wrote: the answer needs no second read.
     item.status, item.activated_at, item.last_login_at, item.updated_at = ACTIVE, now, now, now
+    if token.name:
+        client_directory.reindex(item.id, item.name, item.email, client_directory.stored_terms(item))
     return client_store.to_client(item), session
 
 

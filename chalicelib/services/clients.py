@@ -12,7 +12,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.ids import utcnow
 from chalicelib.models.users import ACTIVE, CLIENT_KIND, CLIENT_USER, DISABLED, INACTIVE, UserModel, email_guard_id
-from chalicelib.services import mail_feedback
+from chalicelib.services import client_directory, mail_feedback
 from chalicelib.services.client_store import (
     Client,
     connection,
@@ -48,6 +48,7 @@ def create_client(email: str, *, name: str | None = None, phone: str | None = No
     now = utcnow()
     item = new_client_item(email, name=name, phone=phone, organization_id=organization_id, role=role, now=now)
     item.organization_portal_off = organization_off or None
+    terms = client_directory.index_new(item)
     invitation_items: list[Any] = []
     if send_invitation:
         invitation_items = prepare_invitation(item, now, invited_by=invited_by)
@@ -55,7 +56,7 @@ def create_client(email: str, *, name: str | None = None, phone: str | None = No
         with TransactWrite(connection=connection()) as tx:
             tx.save(guard_item(item), condition=UserModel.id.does_not_exist())
             tx.save(item, condition=UserModel.id.does_not_exist())
-            for other in invitation_items:
+            for other in [*invitation_items, *terms]:
                 tx.save(other, condition=other.__class__.id.does_not_exist())
     except TransactWriteError:
         raise email_taken() from None
@@ -69,7 +70,12 @@ def get_client(client_id: str) -> Client:
 def list_clients(*, limit: int, start_key: dict | None, organization_id: str | None = None,
                  status: str | None = None, email: str | None = None, email_prefix: str | None = None,
                  ) -> tuple[list[Client], dict | None]:
-    """One Query on the index that matches the filters (never a Scan)."""
+    """One Query on the index that matches the filters (never a Scan); `email_prefix` (`q`) of two
+    letters or more is the directory search by name words or email (client_directory)."""
+    if email_prefix and not email and client_directory.searchable(email_prefix):
+        found, last_key = client_directory.search(email_prefix, organization_id=organization_id, status=status,
+                                                  limit=limit, start_key=start_key)
+        return [to_client(item) for item in found], last_key
     if email:
         found = find_by_email(email)
         matches = found is not None and (organization_id in (None, found.organization_id)) and (
@@ -128,6 +134,8 @@ def update_client(client_id: str, changes: dict[str, Any], *, changed_by: str = 
         item.update(actions=actions, condition=UserModel.kind == CLIENT_KIND)
     except UpdateError:
         raise NotFound("Client not found.") from None
+    if "name" in changes:
+        client_directory.reindex(item.id, item.name, item.email, client_directory.stored_terms(item))
     return to_client(load_item(client_id))
 
 
@@ -144,6 +152,8 @@ def delete_client(client_id: str) -> None:
         with TransactWrite(connection=connection()) as tx:
             tx.delete(item, condition=UserModel.kind == CLIENT_KIND)
             tx.delete(UserModel(email_guard_id(item.email or "")), condition=UserModel.owner_id == item.id)
+            for term in client_directory.removal_items(item):
+                tx.delete(term)
     except TransactWriteError:
         raise NotFound("Client not found.") from None
 

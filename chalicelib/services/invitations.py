@@ -16,7 +16,7 @@ from chalicelib.errors import Conflict
 from chalicelib.ids import iso, utcnow
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.models.users import ACTIVE, DISABLED, INACTIVE, INVITED, REMINDER_DUE, UserModel
-from chalicelib.services import client_store, outbox, passwords, portal_log, sessions, throttle, tokens
+from chalicelib.services import client_directory, client_store, outbox, passwords, portal_log, sessions, throttle, tokens
 from chalicelib.services.client_store import Client
 from chalicelib.services.settings import get_settings
 
@@ -167,7 +167,9 @@ def _activate(secret: str, *, name: str, phone: str | None, password: str, attem
     actions.append(UserModel.phone.set(phone) if phone else UserModel.phone.remove())
     _finish(token, item, token_hash, actions, now, expected_status=item.status or INVITED)
     # What the transaction wrote: the answer needs no second read.
+    before = client_directory.stored_terms(item)
     item.status, item.name, item.phone = ACTIVE, name, phone or None
+    client_directory.reindex(item.id, item.name, item.email, before)
     item.activated_at = item.last_login_at = item.updated_at = now
     item.reminder_queue = item.next_reminder_at = None
     return client_store.to_client(item), session

@@ -1,0 +1,130 @@
+"""The agents' client directory search (product.md §12): `?q=` matches the prefix of any word
+of a client's normalized name, or of their email, case- and accent-insensitively, and combines
+with the organization and status filters. Never a Scan, never one hot index key.
+
+Each client has a term item per distinct word of their name and one for their email
+(models/users.py, `term#<client>#<word>`); the `by_term` index is keyed by a word's first two
+letters, its range is "<word>#<client id>". A search is one Query (`begins_with` the typed
+prefix) for a page of candidate words, then one BatchGet of their clients, kept when the
+client's current name or email still matches (a term item left behind by a failed re-index
+matches nothing) and the filters hold. A client matching through two words is answered at the
+first of them in index order only, so pages never repeat a client.
+
+Ceiling: one index key holds every word starting with the same two letters (the largest, a
+common first-name prefix, is a few percent of all words); DynamoDB splits hot keys on its own
+but a key is served at up to 3,000 reads/s, far above an agent team's searches. A filter
+that matches few of the candidates returns short pages (with a cursor), not slower ones.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from chalicelib.models.users import CLIENT_KIND, TERM_KIND, UserModel
+
+MAX_NAME_WORDS = 8
+MAX_TERM = 120
+SHARD = 2  # letters of a word that key the index
+_WORD = re.compile(r"[^\W_]+")
+
+
+def normalize(text: str) -> str:
+    """Lower case, accents removed ("Zoë Ångström" -> "zoe angstrom")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+def terms_of(name: str | None, email: str | None) -> list[str]:
+    """The words a client is found by: their name's words, then their email (whole)."""
+    words = list(dict.fromkeys(_WORD.findall(normalize(name or ""))))[:MAX_NAME_WORDS]
+    found = [w[:MAX_TERM] for w in words]
+    if email:
+        found.append(normalize(email)[:MAX_TERM])
+    return list(dict.fromkeys(found))
+
+
+def _term_id(client_id: str, term: str) -> str:
+    return f"term#{client_id}#{term}"
+
+
+def term_items(client_id: str, terms: list[str]) -> list[UserModel]:
+    return [UserModel(_term_id(client_id, term), kind=TERM_KIND, owner_id=client_id, term_shard=term[:SHARD],
+                      term_key=f"{term}#{client_id}") for term in terms]
+
+
+def stored_terms(item: UserModel) -> list[str]:
+    return [t for t in (item.search_terms or "").split("\n") if t]
+
+
+def index_new(item: UserModel) -> list[UserModel]:
+    """For a client being created: its term items (saved in the creating transaction) and
+    `search_terms` set on the item."""
+    terms = terms_of(item.name, item.email)
+    item.search_terms = "\n".join(terms) or None
+    return term_items(item.id, terms)
+
+
+def reindex(client_id: str, name: str | None, email: str | None, before: list[str]) -> None:
+    """After a name or email change: the term items follow (a BatchWrite; a failure leaves
+    stale candidates the search drops, and is retried by the next change)."""
+    terms = terms_of(name, email)
+    if terms == before:
+        return
+    with UserModel.batch_write() as batch:
+        for term in before:
+            if term not in terms:
+                batch.delete(UserModel(_term_id(client_id, term)))
+        for extra in term_items(client_id, [t for t in terms if t not in before]):
+            batch.save(extra)
+    UserModel(client_id).update(actions=[UserModel.search_terms.set("\n".join(terms)) if terms
+                                         else UserModel.search_terms.remove()],
+                                condition=UserModel.kind == CLIENT_KIND)
+
+
+def removal_items(item: UserModel) -> list[UserModel]:
+    return [UserModel(_term_id(item.id, term)) for term in stored_terms(item)]
+
+
+def searchable(query: str) -> bool:
+    """`q` is searched by words when the prefix it is read by has at least SHARD letters;
+    shorter, it is the email prefix of before (clients.list_clients)."""
+    return len(_query_words(query)[0]) >= SHARD
+
+
+def _query_words(query: str) -> tuple[str, list[str]]:
+    """The prefix the index is read by, and the other words every match must also start."""
+    normalized = normalize(query)
+    if "@" in normalized or not _WORD.match(normalized):
+        return normalized, []
+    words = _WORD.findall(normalized)
+    return words[0], words[1:]
+
+
+def _first_match(item: UserModel, prefix: str, others: list[str]) -> str | None:
+    terms = terms_of(item.name, item.email)
+    if any(not any(t.startswith(word) for t in terms) for word in others):
+        return None
+    matching = sorted(t for t in terms if t.startswith(prefix))
+    return matching[0] if matching else None
+
+
+def search(query: str, *, organization_id: str | None, status: str | None, limit: int, start_key: dict | None
+           ) -> tuple[list[UserModel], dict | None]:
+    """A page of clients matching `query` (see the module's docstring)."""
+    prefix, others = _query_words(query)
+    result = UserModel.by_term.query(prefix[:SHARD], UserModel.term_key.startswith(prefix), limit=limit,
+                                     last_evaluated_key=start_key)
+    candidates = [(item.term_key or "").rpartition("#") for item in result]
+    ids = list(dict.fromkeys(client_id for _, _, client_id in candidates if client_id))
+    accounts: dict[str, Any] = {item.id: item for item in UserModel.batch_get(ids)} if ids else {}
+    found: list[UserModel] = []
+    for term, _, client_id in candidates:
+        item = accounts.get(client_id)
+        if (item is None or item.kind != CLIENT_KIND or _first_match(item, prefix, others) != term
+                or (organization_id and item.organization_id != organization_id)
+                or (status and item.status != status)):
+            continue
+        found.append(item)
+    return found, result.last_evaluated_key
