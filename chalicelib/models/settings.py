@@ -22,6 +22,10 @@ class SettingsModel(Model):
     activation_ttl_hours = NumberAttribute()
     invitation_reminder_days = ListAttribute(of=NumberAttribute)
     agents_email = UnicodeAttribute(null=True)
+    # Branding (product.md §12): shown by the page and in every mail's template data.
+    portal_name = UnicodeAttribute(null=True)
+    logo_url = UnicodeAttribute(null=True)  # https only
+    accent_color = UnicodeAttribute(null=True)  # "#rrggbb"
     updated_at = UTCDateTime(null=True)
     updated_by = UnicodeAttribute(null=True)
     version = VersionAttribute()

@@ -26,6 +26,11 @@ class SettingsUpdate(Strict):
     activation_ttl_hours: int | None = Field(None, ge=1, le=24 * 90)
     invitation_reminder_days: list[int] | None = Field(None, max_length=10)
     agents_email: Email | None = None
+    portal_name: str | None = Field(None, max_length=80, pattern=r"^[^\x00-\x1f<>]*$",
+                                    description="Shown by the portal page and in mail; empty: the default.")
+    logo_url: str | None = Field(None, max_length=500, pattern=r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s\"'<>()\\]*)?$",
+                                 description="An https image URL; the page's CSP allows its origin for images only.")
+    accent_color: str | None = Field(None, pattern=r"^#[0-9A-Fa-f]{6}$", description="#rrggbb")
     version: int | None = Field(None, description="Optimistic lock: the version you read.")
 
     @field_validator("ip_allowlist")
@@ -52,6 +57,9 @@ class Settings(BaseModel):
     activation_ttl_hours: int
     invitation_reminder_days: list[int]
     agents_email: str | None
+    portal_name: str | None = None
+    logo_url: str | None = None
+    accent_color: str | None = None
     updated_at: str | None
     updated_by: str | None
     version: int

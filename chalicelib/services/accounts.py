@@ -24,6 +24,7 @@ from chalicelib.services import (
     client_store,
     clients,
     invitations,
+    organizations,
     outbox,
     passwords,
     portal_log,
@@ -153,15 +154,26 @@ def _verify_signup(secret: str, attempt: portal_log.Attempt) -> tuple[Client, se
     # A link from a repeated sign-up carries that sign-up's choices (see _verify_again).
     if token.password_hash:
         actions += [UserModel.password_hash.set(token.password_hash), UserModel.password_changed_at.set(now)]
+    if not item.organization_id:
+        # An organization that takes sign-ups from its domain (product.md §12): joined as a client user.
+        joined = organizations.joinable_by_domain(item.email or "")
+        if joined is not None:
+            actions += [UserModel.organization_id.set(joined.id), UserModel.role.set(CLIENT_USER)]
+            if not joined.portal_enabled:
+                actions.append(UserModel.organization_portal_off.set(True))
+            item.organization_id, item.role = joined.id, CLIENT_USER
+    terms = None
     if token.name:
         actions.append(UserModel.name.set(token.name))
+        terms = client_directory.term_change(item, name=token.name, email=item.email)
+        actions.append(terms.action)
         item.name = token.name
     _use_token(token, item, actions, condition=(UserModel.invite_token_hash == token_hash)
                & _unverified_signup_condition())
+    if terms is not None:
+        terms.write()
     # What the transaction wrote: the answer needs no second read.
     item.status, item.activated_at, item.last_login_at, item.updated_at = ACTIVE, now, now, now
-    if token.name:
-        client_directory.reindex(item.id, item.name, item.email, client_directory.stored_terms(item))
     return client_store.to_client(item), session
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.models.users import CLIENT_KIND, TERM_KIND, UserModel
@@ -66,21 +67,45 @@ def index_new(item: UserModel) -> list[UserModel]:
     return term_items(item.id, terms)
 
 
-def reindex(client_id: str, name: str | None, email: str | None, before: list[str]) -> None:
-    """After a name or email change: the term items follow (a BatchWrite; a failure leaves
-    stale candidates the search drops, and is retried by the next change)."""
-    terms = terms_of(name, email)
-    if terms == before:
+@dataclass(frozen=True)
+class TermChange:
+    """What a name or email change does to a client's term items: `action` goes into the update
+    that makes the change (the client's `search_terms`), then `write()` the term items."""
+
+    client_id: str
+    terms: list[str]
+    before: list[str]
+
+    @property
+    def action(self) -> Any:
+        return (UserModel.search_terms.set("\n".join(self.terms)) if self.terms
+                else UserModel.search_terms.remove())
+
+    def write(self) -> None:
+        """One BatchWrite; a failure leaves stale candidates that the search drops (it checks
+        the client's current name and email), and the next change retries it."""
+        stale = [t for t in self.before if t not in self.terms]
+        fresh = [t for t in self.terms if t not in self.before]
+        if not stale and not fresh:
+            return
+        with UserModel.batch_write() as batch:
+            for term in stale:
+                batch.delete(UserModel(_term_id(self.client_id, term)))
+            for extra in term_items(self.client_id, fresh):
+                batch.save(extra)
+
+
+def term_change(item: UserModel, *, name: str | None, email: str | None) -> TermChange:
+    return TermChange(item.id, terms_of(name, email), stored_terms(item))
+
+
+def reindex(item: UserModel, *, name: str | None, email: str | None) -> None:
+    """After a write that changed the name or email without `term_change`'s action."""
+    change = term_change(item, name=name, email=email)
+    if change.terms == change.before:
         return
-    with UserModel.batch_write() as batch:
-        for term in before:
-            if term not in terms:
-                batch.delete(UserModel(_term_id(client_id, term)))
-        for extra in term_items(client_id, [t for t in terms if t not in before]):
-            batch.save(extra)
-    UserModel(client_id).update(actions=[UserModel.search_terms.set("\n".join(terms)) if terms
-                                         else UserModel.search_terms.remove()],
-                                condition=UserModel.kind == CLIENT_KIND)
+    UserModel(item.id).update(actions=[change.action], condition=UserModel.kind == CLIENT_KIND)
+    change.write()
 
 
 def removal_items(item: UserModel) -> list[UserModel]:

@@ -130,12 +130,16 @@ def update_client(client_id: str, changes: dict[str, Any], *, changed_by: str = 
     if not actions:
         return to_client(item)
     actions.append(UserModel.updated_at.set(now))
+    terms = None
+    if "name" in changes:
+        terms = client_directory.term_change(item, name=changes["name"] or None, email=item.email)
+        actions.append(terms.action)
     try:
         item.update(actions=actions, condition=UserModel.kind == CLIENT_KIND)
     except UpdateError:
         raise NotFound("Client not found.") from None
-    if "name" in changes:
-        client_directory.reindex(item.id, item.name, item.email, client_directory.stored_terms(item))
+    if terms is not None:
+        terms.write()
     return to_client(load_item(client_id))
 
 

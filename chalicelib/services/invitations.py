@@ -165,11 +165,12 @@ def _activate(secret: str, *, name: str, phone: str | None, password: str, attem
         UserModel.reminder_queue.remove(), UserModel.next_reminder_at.remove(),
         UserModel.sessions.set({session.key: session.value})]
     actions.append(UserModel.phone.set(phone) if phone else UserModel.phone.remove())
+    terms = client_directory.term_change(item, name=name, email=item.email)
+    actions.append(terms.action)
     _finish(token, item, token_hash, actions, now, expected_status=item.status or INVITED)
+    terms.write()
     # What the transaction wrote: the answer needs no second read.
-    before = client_directory.stored_terms(item)
     item.status, item.name, item.phone = ACTIVE, name, phone or None
-    client_directory.reindex(item.id, item.name, item.email, before)
     item.activated_at = item.last_login_at = item.updated_at = now
     item.reminder_queue = item.next_reminder_at = None
     return client_store.to_client(item), session

@@ -91,14 +91,15 @@ def portal_off(organization_id: str) -> bool | None:
         return None
 
 
-def joinable_by_domain(email: str) -> str | None:
+def joinable_by_domain(email: str) -> Organization | None:
     """The organization a verified self-sign-up from this address joins (join_by_domain on and
-    its domain is the address's), one Query on the sparse by_join_domain index; None otherwise."""
+    its domain is the address's): one Query on the sparse by_join_domain index; None otherwise.
+    Two organizations may share a domain: the first by id joins."""
     domain = email.rpartition("@")[2].strip().lower()
     if not domain or len(domain) > 253:
         return None
-    for item in OrganizationModel.by_join_domain.query(domain, limit=2):
-        return item.id
+    for item in OrganizationModel.by_join_domain.query(domain, limit=1):
+        return _to_dc(item)
     return None
 
 

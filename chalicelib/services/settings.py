@@ -29,6 +29,9 @@ class PortalSettings:
     activation_ttl_hours: int = 168
     invitation_reminder_days: tuple[int, ...] = (1, 3, 7)
     agents_email: str | None = None
+    portal_name: str | None = None
+    logo_url: str | None = None
+    accent_color: str | None = None
     updated_at: str | None = None
     updated_by: str | None = None
     version: int = field(default=0)
@@ -47,7 +50,7 @@ class PortalSettings:
 
 EDITABLE = (
     "portal_enabled", "self_signup", "allow_all_ips", "ip_allowlist", "allow_client_rating",
-    "activation_ttl_hours", "invitation_reminder_days", "agents_email",
+    "activation_ttl_hours", "invitation_reminder_days", "agents_email", "portal_name", "logo_url", "accent_color",
 )
 
 _cache: tuple[float, PortalSettings] | None = None
@@ -63,6 +66,9 @@ def _from_item(item: SettingsModel) -> PortalSettings:
         activation_ttl_hours=int(item.activation_ttl_hours),
         invitation_reminder_days=tuple(int(d) for d in item.invitation_reminder_days or ()),
         agents_email=item.agents_email,
+        portal_name=item.portal_name,
+        logo_url=item.logo_url,
+        accent_color=item.accent_color,
         updated_at=iso(item.updated_at),
         updated_by=item.updated_by,
         version=int(item.version or 0),
@@ -107,6 +113,9 @@ def update_settings(changes: dict[str, Any], *, updated_by: str, expected_versio
         activation_ttl_hours=int(merged["activation_ttl_hours"]),
         invitation_reminder_days=[int(d) for d in merged["invitation_reminder_days"]],
         agents_email=merged["agents_email"] or None,
+        portal_name=merged["portal_name"] or None,
+        logo_url=merged["logo_url"] or None,
+        accent_color=merged["accent_color"] or None,
         updated_at=utcnow(),
         updated_by=updated_by,
     )

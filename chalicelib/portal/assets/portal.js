@@ -252,7 +252,25 @@
 
   function loadConfig() {
     if (state.config) return Promise.resolve(state.config);
-    return api("GET", "/config").then(function (c) { state.config = c; return c; });
+    return api("GET", "/config").then(function (c) {
+      state.config = c;
+      if (c.portal_name || c.logo_url || c.accent_color) extra().then(function (o) { o.brand(c); });
+      return c;
+    });
+  }
+  /* Branding and watching live in portal-org.js, fetched once, when first needed. */
+  var extraLoading = null;
+  function extra() {
+    if (!extraLoading) {
+      extraLoading = new Promise(function (resolve, reject) {
+        var s = document.createElement("script");
+        s.src = ROOT + "/assets/portal-org.js";
+        s.onload = function () { resolve(window.PorticoOrg); };
+        s.onerror = reject;
+        document.head.appendChild(s);
+      });
+    }
+    return extraLoading;
   }
   function loadMe() {
     if (state.me) return Promise.resolve(state.me);
@@ -660,6 +678,9 @@
         }
         if (open && requester && t.editable !== false) parts.push(editSection(t));
         if (canRate) parts.push(ratingSection(t));
+        var watchSlot = h("section", { "class": "panel", id: "watch", "aria-label": "Email me about" });
+        parts.push(watchSlot);
+        extra().then(function (o) { o.watchPanel(watchSlot, t, api); });
       }
       if (t.rating && !canRate) parts.push(ratingShown(t.rating));
       var heading = page("#" + t.number + " " + (t.subject || ""), parts);
