@@ -123,6 +123,7 @@ class UserModel(Model):
     # The one activation / reset token currently valid (its hash): a new one replaces it.
     invite_token_hash = UnicodeAttribute(null=True)
     reset_token_hash = UnicodeAttribute(null=True)
+    email_token_hash = UnicodeAttribute(null=True)  # the link that confirms `pending_email`
     invited_at = UTCDateTime(null=True)
     invited_by = UnicodeAttribute(null=True)
     activated_at = UTCDateTime(null=True)
@@ -152,7 +153,7 @@ class UserModel(Model):
     term_key = UnicodeAttribute(null=True)
 
     # token
-    purpose = UnicodeAttribute(null=True)  # activation | verify | reset
+    purpose = UnicodeAttribute(null=True)  # activation | verify | reset | email_change
     user_id = UnicodeAttribute(null=True)
     expires_at = UTCDateTime(null=True)
     used_at = UTCDateTime(null=True)

@@ -31,7 +31,7 @@ _ASSET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}\.(css|js|svg|png|ico|woff2
 # Client-side routes whose GET serves the page (their POST, if any, is an API route elsewhere).
 PAGE_PATHS = ("/portal", "/portal/activate", "/portal/verify", "/portal/reset", "/portal/signup",
               "/portal/forgot", "/portal/tickets/new", "/portal/profile", "/portal/colleagues",
-              "/portal/impersonate")
+              "/portal/impersonate", "/portal/verify-email")
 # Page paths that are also GET API routes: the page is served only to a browser navigation.
 SHARED_PAGE_ROUTES = frozenset({"/portal/tickets", "/portal/tickets/{number}"})
 

@@ -29,6 +29,8 @@ class ClientCreate(Strict):
 
 
 class ClientUpdate(Strict):
+    email: Email | None = Field(None, description="A new address: it gets a confirmation link and the old one is "
+                                                 "told; nothing changes until the link is followed.")
     name: Name | None = None
     phone: Phone | None = None
     organization_id: str | None = Field(None, max_length=64, description="null unlinks the organization.")
@@ -76,6 +78,7 @@ class Client(PortalUser):
     email_status: EmailStatus = Field(description="ok, or bouncing / complained: SES reported a hard bounce or a "
                                                   "complaint and no mail goes to the address until cleared.")
     email_status_since: str | None = Field(description="When email_status last changed (null: never).")
+    pending_email: str | None = Field(None, description="An email change waiting for its confirmation link.")
 
 
 class ClientPage(BaseModel):
@@ -128,6 +131,14 @@ class Activate(Strict):
 
 class VerifySignup(Strict):
     token: Token
+
+
+class VerifyEmail(Strict):
+    token: Token
+
+
+class EmailConfirmed(BaseModel):
+    email: str
 
 
 class ForgotPassword(Strict):

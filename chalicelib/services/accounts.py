@@ -169,16 +169,14 @@ def _verify_signup(secret: str, attempt: portal_log.Attempt) -> tuple[Client, se
         actions.append(terms.action)
         item.name = token.name
     _use_token(token, item, actions, condition=(UserModel.invite_token_hash == token_hash)
-               & _unverified_signup_condition())
-    if terms is not None:
-        terms.write()
+               & _unverified_signup_condition(), terms=terms)
     # What the transaction wrote: the answer needs no second read.
     item.status, item.activated_at, item.last_login_at, item.updated_at = ACTIVE, now, now, now
     return client_store.to_client(item), session
 
 
 def _use_token(token: UserModel, item: UserModel, actions: list, condition: object,
-               also_delete: tuple[Any, ...] = ()) -> None:
+               also_delete: tuple[Any, ...] = (), terms: client_directory.TermChange | None = None) -> None:
     now = utcnow()
     try:
         with TransactWrite(connection=client_store.connection()) as tx:
@@ -186,6 +184,8 @@ def _use_token(token: UserModel, item: UserModel, actions: list, condition: obje
             tx.update(item, actions=actions, condition=condition)
             for other in also_delete:
                 tx.delete(other)
+            if terms is not None:
+                terms.add_to(tx)
     except TransactWriteError:
         raise tokens.used() from None
 

@@ -81,6 +81,14 @@ class TermChange:
         return (UserModel.search_terms.set("\n".join(self.terms)) if self.terms
                 else UserModel.search_terms.remove())
 
+    def add_to(self, tx: Any) -> None:
+        """The term items' writes inside the transaction that makes the change (no extra call)."""
+        for term in self.before:
+            if term not in self.terms:
+                tx.delete(UserModel(_term_id(self.client_id, term)))
+        for extra in term_items(self.client_id, [t for t in self.terms if t not in self.before]):
+            tx.save(extra)
+
     def write(self) -> None:
         """One BatchWrite; a failure leaves stale candidates that the search drops (it checks
         the client's current name and email), and the next change retries it."""

@@ -43,6 +43,7 @@ class Client:
     next_reminder_at: str | None
     email_status: str = "ok"  # services/mail_feedback.py: ok | bouncing | complained
     email_status_since: str | None = None
+    pending_email: str | None = None  # an agent's change, waiting for its confirmation link
 
     def as_dict(self) -> dict[str, Any]:
         data = self.__dict__.copy()
@@ -70,7 +71,7 @@ def to_client(item: UserModel) -> Client:
         activated_at=iso(item.activated_at), last_login_at=iso(item.last_login_at),
         reminders_sent=int(item.reminders_sent or 0), last_reminder_at=iso(item.last_reminder_at),
         next_reminder_at=item.next_reminder_at if item.reminder_queue else None,
-        email_status=email_status, email_status_since=iso(email_status_since),
+        email_status=email_status, email_status_since=iso(email_status_since), pending_email=item.pending_email,
     )
 
 

@@ -167,8 +167,7 @@ def _activate(secret: str, *, name: str, phone: str | None, password: str, attem
     actions.append(UserModel.phone.set(phone) if phone else UserModel.phone.remove())
     terms = client_directory.term_change(item, name=name, email=item.email)
     actions.append(terms.action)
-    _finish(token, item, token_hash, actions, now, expected_status=item.status or INVITED)
-    terms.write()
+    _finish(token, item, token_hash, actions, now, expected_status=item.status or INVITED, terms=terms)
     # What the transaction wrote: the answer needs no second read.
     item.status, item.name, item.phone = ACTIVE, name, phone or None
     item.activated_at = item.last_login_at = item.updated_at = now
@@ -177,7 +176,7 @@ def _activate(secret: str, *, name: str, phone: str | None, password: str, attem
 
 
 def _finish(token: UserModel, item: UserModel, token_hash: str, actions: list[Any], now: datetime,
-            expected_status: str) -> None:
+            expected_status: str, terms: client_directory.TermChange | None = None) -> None:
     """Use the token and apply `actions` to its owner in one transaction: a concurrent
     second use, re-invitation or disabling makes it fail as a used/expired link."""
     try:
@@ -185,6 +184,8 @@ def _finish(token: UserModel, item: UserModel, token_hash: str, actions: list[An
             tx.update(token, actions=tokens.mark_used_action(now), condition=tokens.unused_condition())
             tx.update(item, actions=actions, condition=(UserModel.invite_token_hash == token_hash)
                       & (UserModel.status == expected_status))
+            if terms is not None:
+                terms.add_to(tx)
     except TransactWriteError:
         raise tokens.used() from None
 

@@ -78,5 +78,19 @@
     slot.appendChild(status);
   }
 
-  window.PorticoOrg = { brand: brand, watchPanel: watchPanel };
+  /* The link an agent's email change sends to the new address. Helpers are portal.js's. */
+  function verifyEmail(api, token, authPage, notice, link) {
+    var title = "Confirm your new email";
+    if (!token) { authPage(title, [notice("This confirmation link is incomplete. Open the link from the email again.", "error")]); return; }
+    return api("POST", "/email/verify", { token: token }).then(function (res) {
+      authPage(title, [notice("Your email address is now " + res.email + ". Use it to log in.", "success"), link("/", "Log in")]);
+    }, function (err) {
+      if (err.code === "portal_blocked") return;
+      var text = err.code === "token_used" ? "This link was already used." :
+        err.code === "token_expired" ? "This link has expired or was replaced. Ask your helpdesk for a new one." : err.message;
+      authPage(title, [notice(text, "error")]);
+    });
+  }
+
+  window.PorticoOrg = { brand: brand, watchPanel: watchPanel, verifyEmail: verifyEmail };
 })();

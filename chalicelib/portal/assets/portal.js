@@ -231,7 +231,8 @@
     [/^\/tickets\/(\d+)$/, viewTicket, true],
     [/^\/profile$/, viewProfile, true],
     [/^\/colleagues$/, viewColleagues, true],
-    [/^\/impersonate$/, viewImpersonate, false]
+    [/^\/impersonate$/, viewImpersonate, false],
+    [/^\/verify-email$/, function () { return extra().then(function (o) { o.verifyEmail(api, param("token"), authPage, notice, link); }); }, false]
   ];
 
   /* Replace the main area with a page; `narrow` pages (log in, activate...) sit in a card. */
