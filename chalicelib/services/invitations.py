@@ -16,7 +16,16 @@ from chalicelib.errors import Conflict
 from chalicelib.ids import iso, utcnow
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.models.users import ACTIVE, DISABLED, INACTIVE, INVITED, REMINDER_DUE, UserModel
-from chalicelib.services import client_directory, client_store, outbox, passwords, portal_log, sessions, throttle, tokens
+from chalicelib.services import (
+    client_directory,
+    client_store,
+    outbox,
+    passwords,
+    portal_log,
+    sessions,
+    throttle,
+    tokens,
+)
 from chalicelib.services.client_store import Client
 from chalicelib.services.settings import get_settings
 

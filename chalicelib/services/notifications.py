@@ -32,7 +32,6 @@ from chalicelib.models.outbox import OutboxModel
 from chalicelib.services import outbox
 from chalicelib.services.visibility import client_may_be_mailed
 
-
 PUBLIC_REPLY, STATUS, RESOLVED = "public_reply", "status", "resolved"
 WATCH_EVENTS = (PUBLIC_REPLY, STATUS, RESOLVED)
 
