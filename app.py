@@ -7,12 +7,15 @@ from chalicelib import config, jobs
 from chalicelib.routes import (
     agent_tickets,
     agents,
+    attachments,
     clients,
     impersonation,
+    kb,
     organizations,
     pipeline,
     portal_account,
     portal_log,
+    portal_mfa,
     portal_sign_in,
     portal_tickets,
     public,
@@ -24,7 +27,7 @@ from chalicelib.routes import (
 app = Chalice(app_name="portico", configure_logs=False)
 pipeline.install(app, [module.routes for module in (
     public, organizations, settings, clients, portal_sign_in, portal_account, agent_tickets, portal_tickets, agents,
-    portal_log, impersonation)])
+    portal_log, impersonation, attachments, portal_mfa, kb)])
 
 
 # Mail: the outbox table's stream sends what a request queued; the sweeper retries and

@@ -64,6 +64,7 @@ def main() -> int:
 
     stack.create_tables()
     stack.create_mail(os.environ["PORTICO_MAIL_SENDER"])
+    attachments_bucket = stack.create_attachments_bucket()
     pool = stack.create_cognito()
     stack.apply_environment(stack.environment(pool))
     agent_email = os.environ.get("PORTICO_AGENT_EMAIL", "admin@portico.local")
@@ -77,6 +78,7 @@ def main() -> int:
         "portal_url": f"{api_url}/portal",
         "aws_endpoint_url": os.environ["PORTICO_AWS_ENDPOINT_URL"],
         "region": os.environ["AWS_REGION"],
+        "attachments_bucket": attachments_bucket,
         "user_pool_id": pool.user_pool_id,
         "user_pool_client_id": pool.user_pool_client_id,
         "agent": {"email": agent_email, "password": agent_password},

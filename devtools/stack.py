@@ -34,6 +34,24 @@ def create_tables() -> None:
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute})
 
 
+def create_attachments_bucket() -> str:
+    """The files bucket (services/attachments.py), with the CORS rule infra gives it: the
+    portal's origin may POST uploads, nothing else. moto does not enforce a POST policy,
+    nor CORS; the rule is here so the local stack is configured as deployed."""
+    from urllib.parse import urlsplit
+
+    from chalicelib.config import attachments_bucket, get_config
+
+    s3 = aws.client("s3")
+    bucket = attachments_bucket()
+    s3.create_bucket(Bucket=bucket)  # us-east-1: no location constraint
+    portal = urlsplit(get_config().portal_url)
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": [f"{portal.scheme}://{portal.netloc}"], "AllowedMethods": ["POST"],
+        "AllowedHeaders": ["*"], "MaxAgeSeconds": 3600}]})
+    return bucket
+
+
 def create_mail(sender: str) -> None:
     from chalicelib.config import get_config
     from chalicelib.mail.templates import load_templates
@@ -127,7 +145,8 @@ def apply_environment(values: dict[str, str]) -> None:
 
 
 def fresh(endpoint: str, timeout: float = 30) -> CognitoPool:
-    """Empty the moto server and build the stack again: tables, mail templates, a new pool.
+    """Empty the moto server and build the stack again: tables, the attachments bucket, mail
+    templates, a new pool.
     The bench starts each case from here (the tests build once and restore a snapshot:
     `InProcessSnapshot`), with the app's caches cleared."""
     import requests
@@ -135,6 +154,7 @@ def fresh(endpoint: str, timeout: float = 30) -> CognitoPool:
     requests.post(f"{endpoint}/moto-api/reset", timeout=timeout)
     aws.reset()
     create_tables()
+    create_attachments_bucket()
     create_mail(os.environ["PORTICO_MAIL_SENDER"])
     pool = create_cognito()
     use(pool)
@@ -142,10 +162,12 @@ def fresh(endpoint: str, timeout: float = 30) -> CognitoPool:
 
 
 def use(pool: CognitoPool) -> None:
-    """Point the app at this pool and forget what it cached of AWS state (settings, keys)."""
-    from chalicelib.services import agent_auth, settings
+    """Point the app at this pool and forget what it cached of AWS state (settings, keys, the
+    attachments' S3 client)."""
+    from chalicelib.services import agent_auth, attachments, settings
 
     apply_environment(environment(pool))
+    attachments.reset()
     settings.clear_cache()
     agent_auth.jwks_cache.clear()
 
@@ -155,7 +177,11 @@ class InProcessSnapshot:
     (ThreadedMotoServer): `restore()` puts the state back as it was when taken, in a few
     milliseconds, where `fresh()` rebuilds it over HTTP in about a second. Backends created
     after the snapshot (a service or region first used later) are emptied, as moto's reset does.
-    Ids stay the same across restores: the pool's ids the app reads from the environment hold."""
+    Ids stay the same across restores: the pool's ids the app reads from the environment hold.
+
+    moto keeps its backends in process-wide registries that anything in the process may reset
+    (`mock_aws()` does on entry and exit, dropping every backend and the list of those in use),
+    so `restore()` starts from what was saved, not from what moto currently lists."""
 
     def __init__(self) -> None:
         import copy
@@ -175,17 +201,18 @@ class InProcessSnapshot:
         from moto.core.model_instances import reset_model_data
 
         with backend_lock:
+            for backends, pristine_by_place in self._saved.values():
+                for (account_id, region), pristine in pristine_by_place.items():
+                    # Indexing re-creates (and re-registers) a backend a reset dropped; one that
+                    # survived stays the same object (moto's handlers look it up by account and
+                    # region): only its state is replaced.
+                    backends[account_id][region].__dict__ = copy.deepcopy(pristine).__dict__
             for backends in BackendDict._instances:
                 saved = self._saved.get(id(backends), (None, {}))[1]
                 for account_id, regional in backends.items():
                     for region, backend in regional.items():
-                        pristine = saved.get((account_id, region))
-                        if pristine is None:
+                        if (account_id, region) not in saved:
                             backend.reset()
-                        else:
-                            # The backend object stays (moto's handlers look it up by account
-                            # and region); only its state is replaced.
-                            backend.__dict__ = copy.deepcopy(pristine).__dict__
             reset_model_data()  # /moto-api/data.json lists what was made since (e.g. sent mail)
 
 

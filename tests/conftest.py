@@ -4,7 +4,8 @@ stand-in `make run` uses), as fresh as new for every test, with the app's real w
 The stand-in is there only for tests that ask for it: the fixture `aws_stack`, directly or
 through `api`, `agents`, `mailbox`, `outbox`, `portal` (or the browser's `page`). A test that
 reaches moto without it fails and says so. Each test process builds the tables, templates and
-pool once, then restores that state in-process before every test that uses it."""
+pool once, then restores that state in-process before every test that uses it, and checks it
+is whole: a test that finds it broken fails at setup naming the tests that ran before it."""
 
 from __future__ import annotations
 
@@ -44,9 +45,14 @@ os.environ["MOTO_RECORDER_FILEPATH"] = os.path.join(tempfile.gettempdir(), f"por
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "portico-hypothesis"))
 MOTO_PORT = _free_port()
 os.environ["PORTICO_AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{MOTO_PORT}"
+# The stand-in is built from this environment, whichever test happens to need it first.
+SESSION_ENVIRONMENT = dict(os.environ)
 
+import collections  # noqa: E402
+import contextlib  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
@@ -108,11 +114,31 @@ from devtools import chalice_local, stack  # noqa: E402
 
 chalice_local.harden()
 
-from tests.support import AgentFactory, Api, Clock, Mailbox, Outbox, Portal  # noqa: E402
+from tests.support import AgentFactory, Api, Clock, Mailbox, Outbox, Portal, missing_from_stand_in  # noqa: E402
 
 
 def pytest_sessionfinish(session, exitstatus):
     _server.stop()
+
+
+@contextlib.contextmanager
+def _session_environment() -> Iterator[None]:
+    """The session's environment for a while, whatever the running test has set (a stage,
+    a table name, an endpoint), with the app's caches following it in and back out."""
+    from chalicelib import aws, config
+
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(SESSION_ENVIRONMENT)
+    config.reset()
+    aws.reset()
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        config.reset()
+        aws.reset()
 
 
 class _StandIn:
@@ -121,28 +147,42 @@ class _StandIn:
     def __init__(self) -> None:
         self.pool: stack.CognitoPool | None = None
         self.snapshot: stack.InProcessSnapshot | None = None
+        # Tests run in this process since the stand-in was last found whole: one of them broke it.
+        self.since_checked: collections.deque[str] = collections.deque(maxlen=10)
 
     def fresh(self) -> stack.CognitoPool:
         from chalicelib import aws
 
         if self.pool is None or self.snapshot is None:
-            self.pool = stack.fresh(os.environ["PORTICO_AWS_ENDPOINT_URL"], timeout=10)
-            self.snapshot = stack.InProcessSnapshot()
+            with _session_environment():
+                self.pool = stack.fresh(os.environ["PORTICO_AWS_ENDPOINT_URL"], timeout=10)
+                self.snapshot = stack.InProcessSnapshot()
         else:
             self.snapshot.restore()
-            aws.reset()  # new clients, as fresh() makes: nothing registered on them lingers
-            stack.use(self.pool)
+        aws.reset()  # new clients, as fresh() makes: nothing registered on them lingers
+        stack.use(self.pool)
+        self._check(self.pool)
         return self.pool
+
+    def _check(self, pool: stack.CognitoPool) -> None:
+        missing = missing_from_stand_in(pool)
+        if missing:
+            pytest.fail(f"the AWS stand-in was not restored: {', '.join(missing)} missing. Tests run in this "
+                        f"process since it was last whole: {list(self.since_checked) or 'none'}; look for one "
+                        "that resets moto (mock_aws(), /moto-api/reset) or changes the stage's names.",
+                        pytrace=False)
+        self.since_checked.clear()
 
 
 _stand_in = _StandIn()
 
 
 @pytest.fixture(autouse=True)
-def _aws_only_when_asked():
+def _aws_only_when_asked(request):
     """Fails a test that reached moto without the `aws_stack` fixture (see _StandInGuard)."""
     _guard.strays.clear()
     yield
+    _stand_in.since_checked.append(request.node.nodeid)
     strays, _guard.strays[:] = list(_guard.strays), []
     if strays:
         pytest.fail("this test uses AWS without asking for it: add the `aws_stack` fixture "

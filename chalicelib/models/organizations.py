@@ -44,6 +44,7 @@ class OrganizationModel(Model):
     portal_enabled = BooleanAttribute(null=True)  # None: on (the default)
     join_by_domain = BooleanAttribute(null=True)
     join_domain = UnicodeAttribute(null=True)  # lowercased domain, only while join_by_domain is on
+    require_2fa = BooleanAttribute(null=True)  # its clients need a second factor to log in
     created_at = UTCDateTime(null=True)
     updated_at = UTCDateTime(null=True)
     # Name guards are items `id = "name#<lowercased name>"` that make names unique:

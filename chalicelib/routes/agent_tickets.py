@@ -27,7 +27,8 @@ def create_ticket(call: Call) -> dict:
     assignees = ticket_writes.assignees_for(call.agent, body.assignees)
     item = ticket_writes.create(subject=body.subject, description=body.description, priority=body.priority,
                                 category=body.category, requester_id=body.requester_id, status=body.status,
-                                assignees=assignees, created_by=f"agent:{call.agent.username}")
+                                assignees=assignees, created_by=f"agent:{call.agent.username}",
+                                upload_ids=body.attachments)
     return ticket_views.view(item, call.agent)
 
 
@@ -59,7 +60,7 @@ def add_note(call: Call, number: str) -> dict:
     body, agent = call.body, call.agent
     item = ticket_reads.load_visible(number, agent)
     note = notes.add_note(item, agent, body.body, internal=body.internal, notify_contact=body.notify_contact,
-                          notify_assignees=body.notify_assignees)
+                          notify_assignees=body.notify_assignees, upload_ids=body.attachments)
     return notes.note_view(note, agent)
 
 

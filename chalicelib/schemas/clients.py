@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from chalicelib.schemas.common import Email, PageQuery, Strict, one_line
+from chalicelib.schemas.common import Email, Identifier, PageQuery, Strict, one_line
 
 Name = one_line(200)
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^[0-9+()./ -]*$")]
@@ -23,7 +23,7 @@ class ClientCreate(Strict):
     email: Email
     name: Name | None = None
     phone: Phone | None = None
-    organization_id: str | None = Field(None, max_length=64)
+    organization_id: Identifier | None = None
     role: Role = "client_user"
     send_invitation: bool = False
 
@@ -33,7 +33,7 @@ class ClientUpdate(Strict):
                                                  "told; nothing changes until the link is followed.")
     name: Name | None = None
     phone: Phone | None = None
-    organization_id: str | None = Field(None, max_length=64, description="null unlinks the organization.")
+    organization_id: Identifier | None = Field(None, description="null unlinks the organization.")
     role: Role | None = None
     disabled: bool | None = Field(None, description="true deactivates (ends every session); false re-enables.")
     email_status: Literal["ok"] | None = Field(
@@ -41,12 +41,12 @@ class ClientUpdate(Strict):
 
 
 class ClientListQuery(PageQuery):
-    organization_id: str | None = Field(None, max_length=64)
+    organization_id: Identifier | None = None
     status: Status | None = None
-    email: str | None = Field(None, max_length=254, description="Exact email, any case.")
-    q: str | None = Field(None, max_length=254, description="The prefix of any word of the name, or of the email; "
-                          "case- and accent-insensitive (one letter: an email prefix). Combines with "
-                          "organization_id and status, not with email.")
+    email: one_line(254, min_length=0) | None = Field(None, description="Exact email, any case.")
+    q: one_line(254, min_length=0) | None = Field(None, description=(
+        "The prefix of any word of the name, or of the email; case- and accent-insensitive (one letter: an "
+        "email prefix). Combines with organization_id and status, not with email."))
 
 
 class Reminders(BaseModel):

@@ -13,6 +13,7 @@ class OrganizationCreate(Strict):
     notes: str | None = Field(None, max_length=2000)
     portal_enabled: bool = Field(True, description="false: the organization's clients cannot use the portal.")
     join_by_domain: bool = Field(False, description="A verified self-sign-up from `domain` joins the organization.")
+    require_2fa: bool = Field(False, description="Its clients need a second factor to log in.")
 
 
 class OrganizationUpdate(Strict):
@@ -21,10 +22,11 @@ class OrganizationUpdate(Strict):
     notes: str | None = Field(None, max_length=2000)
     portal_enabled: bool | None = Field(None, description="false: refused at log-in and on every session route.")
     join_by_domain: bool | None = None
+    require_2fa: bool | None = None
 
 
 class OrganizationListQuery(PageQuery):
-    q: str | None = Field(None, max_length=200, description="Name prefix, case-insensitive.")
+    q: one_line(200, min_length=0) | None = Field(None, description="Name prefix, case-insensitive.")
 
 
 class Organization(BaseModel):
@@ -32,6 +34,7 @@ class Organization(BaseModel):
     name: str
     domain: str | None
     notes: str | None
+    require_2fa: bool
     created_at: str | None
     updated_at: str | None
     portal_enabled: bool

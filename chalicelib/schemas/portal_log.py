@@ -55,7 +55,7 @@ class PortalLogQuery(PageQuery):
 class PortalLogEntry(BaseModel):
     at: str
     event: Literal["login", "activation", "password_reset", "impersonation", "write_refused",
-                   "session_refused"] = Field(
+                   "session_refused", "mfa_sent", "mfa_passed", "mfa_failed", "mfa_locked"] = Field(
         description="`write_refused`: a change tried with a read-only session (an agent viewing as the client); "
                     "`session_refused`: a session's request refused because its organization's portal is off.")
     outcome: Literal["success", "failure"]

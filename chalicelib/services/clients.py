@@ -11,6 +11,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.ids import utcnow
+from chalicelib.models.base import key_after_returned
 from chalicelib.models.users import ACTIVE, CLIENT_KIND, CLIENT_USER, DISABLED, INACTIVE, UserModel, email_guard_id
 from chalicelib.services import client_directory, mail_feedback
 from chalicelib.services.client_store import (
@@ -83,9 +84,14 @@ def list_clients(*, limit: int, start_key: dict | None, organization_id: str | N
         return ([to_client(found)] if matches and found else []), None
     condition = UserModel.email_lower.startswith(email_prefix.lower()) if email_prefix else None
     if organization_id:
-        filters = UserModel.status == status if status else None
+        # The organization's index also holds its colleague invitations (services/colleagues.py).
+        filters = UserModel.kind == CLIENT_KIND
+        if status:
+            filters = filters & (UserModel.status == status)
         result = UserModel.by_organization.query(organization_id, condition, filter_condition=filters, limit=limit,
                                                  last_evaluated_key=start_key)
+        found = list(result)
+        return [to_client(item) for item in found], key_after_returned(result, found)
     elif status:
         result = UserModel.by_status.query(status, condition, limit=limit, last_evaluated_key=start_key)
     else:
@@ -144,8 +150,10 @@ def update_client(client_id: str, changes: dict[str, Any], *, changed_by: str = 
 
 
 def disable_actions() -> list[Any]:
+    # device_epoch: a disabled client's remembered devices are forgotten (services/devices.py).
     return [UserModel.status.set(DISABLED), UserModel.sessions.set({}), UserModel.reminder_queue.remove(),
-            UserModel.invite_token_hash.remove(), UserModel.reset_token_hash.remove()]
+            UserModel.invite_token_hash.remove(), UserModel.reset_token_hash.remove(),
+            UserModel.device_epoch.add(1)]
 
 
 def delete_client(client_id: str) -> None:

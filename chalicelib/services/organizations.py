@@ -21,6 +21,7 @@ class Organization:
     name: str
     domain: str | None
     notes: str | None
+    require_2fa: bool
     created_at: str | None
     updated_at: str | None
     portal_enabled: bool = True
@@ -31,7 +32,8 @@ class Organization:
 
 
 def _to_dc(item: OrganizationModel) -> Organization:
-    return Organization(item.id, item.name or "", item.domain, item.notes, iso(item.created_at), iso(item.updated_at),
+    return Organization(item.id, item.name or "", item.domain, item.notes, bool(item.require_2fa),
+                        iso(item.created_at), iso(item.updated_at),
                         portal_enabled=item.portal_enabled is not False, join_by_domain=bool(item.join_by_domain))
 
 
@@ -49,10 +51,11 @@ def _connection():
 
 
 def create_organization(name: str, *, domain: str | None = None, notes: str | None = None,
-                        portal_enabled: bool = True, join_by_domain: bool = False) -> Organization:
+                        require_2fa: bool = False, portal_enabled: bool = True,
+                        join_by_domain: bool = False) -> Organization:
     now = utcnow()
     org = OrganizationModel(new_id(), kind=ORGANIZATION_KIND, name=name, name_lower=name.lower(), domain=domain,
-                            notes=notes, created_at=now, updated_at=now,
+                            notes=notes, require_2fa=require_2fa or None, created_at=now, updated_at=now,
                             portal_enabled=None if portal_enabled else False, join_by_domain=join_by_domain or None)
     org.join_domain = _join_domain(org)
     guard = OrganizationModel(name_guard_id(name), owner_id=org.id)
@@ -76,6 +79,14 @@ def _get_item(organization_id: str) -> OrganizationModel:
 
 def get_organization(organization_id: str) -> Organization:
     return _to_dc(_get_item(organization_id))
+
+
+def requires_2fa(organization_id: str) -> bool:
+    """Whether the organization requires a second factor of its clients (one GetItem)."""
+    try:
+        return bool(_get_item(organization_id).require_2fa)
+    except NotFound:
+        return False
 
 
 def organization_exists(organization_id: str) -> bool:
@@ -116,6 +127,8 @@ def update_organization(organization_id: str, changes: dict[str, Any]) -> Organi
     if changes.get("join_by_domain") is not None:
         item.join_by_domain = changes["join_by_domain"] or None
     item.join_domain = _join_domain(item)
+    if changes.get("require_2fa") is not None:
+        item.require_2fa = bool(changes["require_2fa"])
     item.name, item.name_lower, item.updated_at = new_name, new_name.lower(), utcnow()
     try:
         with TransactWrite(connection=_connection()) as tx:

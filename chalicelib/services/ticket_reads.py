@@ -11,7 +11,7 @@ from typing import Any
 
 from chalicelib.errors import Forbidden, NotFound
 from chalicelib.identity import ActingClient, Caller, TicketRequester
-from chalicelib.models.base import get_of_kind
+from chalicelib.models.base import get_of_kind, key_after_returned
 from chalicelib.models.tickets import CC_KIND, TICKET_KIND, AssignmentModel, TicketModel, status_key
 from chalicelib.services import visibility
 from chalicelib.services.client_store import find_item
@@ -62,11 +62,12 @@ def list_for_client(client: ActingClient, *, scope: str, status: str | None, lim
     result = index.query(owner, scan_index_forward=False, filter_condition=visible, limit=limit,
                          last_evaluated_key=start_key)
     items = list(result)
+    last_key = key_after_returned(result, items)  # never the key of a blocked ticket
     if scope != "organization" and any(item.kind == CC_KIND for item in items):
         from chalicelib.services.watching import resolve_links
 
         items = resolve_links(items, client)
-    return items, result.last_evaluated_key
+    return items, last_key
 
 
 def list_for_agent(*, status: str | None, assignee: str | None, organization_id: str | None,

@@ -116,7 +116,7 @@ def test_the_agents_pool_signs_in_by_email_with_strong_passwords_and_admin_creat
 
 def test_the_pool_has_the_four_permission_groups(template):
     groups = {g["Properties"]["GroupName"] for g in resources(template, "AWS::Cognito::UserPoolGroup").values()}
-    assert groups == set(GROUPS) == {"admins", "manage-clients", "manage-tickets", "view-reports"}
+    assert groups == set(GROUPS) == {"admins", "manage-clients", "manage-tickets", "view-reports", "manage-knowledge"}
 
 
 def test_every_mail_template_file_is_an_ses_template_with_the_same_text(template):

@@ -139,13 +139,18 @@
   }
 
   /* A form that posts to the API. `submit(values)` returns a promise; API errors land next
-   * to the form (message) and next to each field named in `fields`. */
+   * to the form (message) and next to each field named in `fields`. With `opts.files` (see
+   * withFiles), files can be attached (values.attachments: the finished uploads' ids); their
+   * button comes after the submit button so the keyboard order of the fields stays as it was. */
   function form(opts) {
     var errorBox = h("div", { "class": "form-error", role: "alert" });
     var button = h("button", { type: "submit", "class": opts.secondary ? "secondary" : null, text: opts.button });
+    var files = opts.files ? Files.attacher() : null;
     var el = h("form", { "class": "form", novalidate: true, "aria-label": opts.label },
-      errorBox, opts.extra || null, opts.fields.map(field), h("div", { "class": "actions" }, button, opts.after || null),
+      errorBox, opts.extra || null, opts.fields.map(field), files && files.list,
+      h("div", { "class": "actions" }, button, files && files.controls, opts.after || null),
       h("p", { "class": "form-status", role: "status" }));
+    if (files) files.bind(el);
     el.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var values = {};
@@ -157,6 +162,7 @@
       say(el, "");
       var local = opts.check ? opts.check(values) : null;
       if (!local) local = requiredMissing(opts.fields, values);
+      if (!local && files) { local = files.problem(); values.attachments = files.ids(); }
       if (local) { showErrors(el, errorBox, local); return; }
       button.disabled = true;
       el.setAttribute("aria-busy", "true");
@@ -207,6 +213,48 @@
   }
   function notice(text, kind) { return h("p", { "class": "notice " + (kind || "info"), role: kind === "error" ? "alert" : "status", text: text }); }
 
+  /* ---------- attachments ---------- */
+  /* Their code is its own script (portal-files.js), fetched the first time a page needs it, so
+   * the log-in page's first load stays light; a page that needs it waits for `withFiles()`. */
+  var SCRIPT = document.currentScript ? document.currentScript.src : "";
+  var Files = null, filesLoading = null;
+  function withFiles() {
+    if (Files) return Promise.resolve(Files);
+    filesLoading = filesLoading || new Promise(function (resolve, reject) {
+      document.head.appendChild(h("script", { src: SCRIPT.replace(/portal\.js(\?.*)?$/, "portal-files.js"),
+        onload: function () {
+          Files = window.PorticoFiles({ h: h, clear: clear, api: api, ApiError: ApiError, state: state, readOnly: readOnly,
+            ROOT: ROOT, newId: function () { return "f" + (++uid); } });
+          resolve(Files);
+        },
+        onerror: function () { filesLoading = null; reject(new ApiError(0, null)); } }));
+    });
+    return filesLoading;
+  }
+  /* ---------- features in their own files (portal-mfa.js), loaded when first needed ----------
+   * The file registers window.PorticoFeatures[name] = function (kit) { return {...}; }. */
+  var features = {};
+  function feature(name) {
+    if (!features[name]) {
+      features[name] = new Promise(function (resolve, reject) {
+        var script = h("script", { src: SCRIPT.replace(/portal\.js(\?.*)?$/, name + ".js") });
+        script.addEventListener("load", function () { resolve(window.PorticoFeatures[name](kit())); });
+        script.addEventListener("error", function () { delete features[name]; reject(new ApiError(0, null)); });
+        document.head.appendChild(script);
+      });
+    }
+    return features[name];
+  }
+  function kit() {
+    return { h: h, add: add, clear: clear, link: link, api: api, form: form, say: say, notice: notice,
+      authPage: authPage, ApiError: ApiError };
+  }
+  /* A log-in, activation or confirmation that answers `mfa_required` asks for the code first. */
+  function secondFactor(answer, done) {
+    if (!answer || !answer.mfa_required) { done(); return null; }
+    return feature("portal-mfa").then(function (mfa) { mfa.codeStep(answer, done); });
+  }
+
   /* ---------- router ---------- */
   /* Where we are, to come back after logging in; a plain #anchor (an email's "#rate") is kept. */
   function here() {
@@ -232,7 +280,8 @@
     [/^\/profile$/, viewProfile, true],
     [/^\/colleagues$/, viewColleagues, true],
     [/^\/impersonate$/, viewImpersonate, false],
-    [/^\/verify-email$/, function () { return extra().then(function (o) { o.verifyEmail(api, param("token"), authPage, notice, link); }); }, false]
+    [/^\/verify-email$/, function () { return extra().then(function (o) { o.verifyEmail(api, param("token"), authPage, notice, link); }); }, false],
+    [/^\/help$/, viewHelp, false]
   ];
 
   /* Replace the main area with a page; `narrow` pages (log in, activate...) sit in a card. */
@@ -333,9 +382,10 @@
   /* The header: navigation when logged in, and the impersonation banner. */
   function chrome(me) {
     clear(nav); clear(banner);
-    if (!me) return;
+    if (!me) { helpLinkWhenPublic(); return; }
     var list = h("ul", null,
       h("li", null, link("/tickets", "My tickets")),
+      h("li", null, link("/help", "Help")),
       readOnly() ? null : h("li", null, link("/tickets/new", "New ticket")),
       isAdmin(me) ? h("li", null, link("/colleagues", "Colleagues")) : null,
       h("li", null, link("/profile", "Profile")),
@@ -384,11 +434,13 @@
         { name: "password", label: "Password", type: "password", required: true, autocomplete: "current-password" }
       ],
       submit: function (v) {
-        return api("POST", "/login", { email: v.email, password: v.password }).then(function () {
-          state.me = null;
-          var target = next && /^\/[a-z]/.test(next) ? next : "/tickets";
-          history.pushState(null, "", ROOT + target);
-          render();
+        return api("POST", "/login", { email: v.email, password: v.password }).then(function (answer) {
+          return secondFactor(answer, function () {
+            state.me = null;
+            var target = next && /^\/[a-z]/.test(next) ? next : "/tickets";
+            history.pushState(null, "", ROOT + target);
+            render();
+          });
         });
       }
     });
@@ -425,10 +477,12 @@
           submit: function (v) {
             var body = { token: token, name: v.name, password: v.password };
             if (v.phone) body.phone = v.phone;
-            return api("POST", "/activate", body).then(function () {
-              state.me = null;
-              state.flash = { text: "Your account is active. Welcome!", kind: "success" };
-              go("/tickets");
+            return api("POST", "/activate", body).then(function (answer) {
+              return secondFactor(answer, function () {
+                state.me = null;
+                state.flash = { text: "Your account is active. Welcome!", kind: "success" };
+                go("/tickets");
+              });
             });
           }
         })
@@ -450,10 +504,12 @@
   function viewVerify() {
     var token = param("token");
     if (!token) { authPage("Confirm your email", [notice("This confirmation link is incomplete. Open the link from the email again.", "error")]); return; }
-    return api("POST", "/signup/verify", { token: token }).then(function () {
-      state.me = null;
-      state.flash = { text: "Your email address is confirmed. Welcome!", kind: "success" };
-      go("/tickets", null, true);
+    return api("POST", "/signup/verify", { token: token }).then(function (answer) {
+      return secondFactor(answer, function () {
+        state.me = null;
+        state.flash = { text: "Your email address is confirmed. Welcome!", kind: "success" };
+        go("/tickets", null, true);
+      });
     }, function (err) {
       if (err.code === "token_used") { alreadyActive(); return; }
       if (err.code === "portal_blocked") return;
@@ -612,6 +668,31 @@
     ]);
     return load().catch(listError);
   }
+  /* ---------- modules in their own files, loaded when first needed ---------- */
+  var modules = {};
+  function loadModule(name) {
+    if (!modules[name]) {
+      modules[name] = new Promise(function (resolve, reject) {
+        var script = h("script", { src: SCRIPT.replace(/portal\.js(\?.*)?$/, name + ".js") });
+        script.onload = function () { resolve(window.PorticoModules[name](moduleKit)); };
+        script.onerror = function () { delete modules[name]; reject(new ApiError(0, { message: "Part of the page could not be loaded." })); };
+        document.head.appendChild(script);
+      });
+    }
+    return modules[name];
+  }
+  var moduleKit = { h: h, add: add, clear: clear, link: link, when: when, page: page, notice: notice, api: api, qs: qs,
+    go: go, param: param };
+  function viewHelp() { return loadModule("portal-kb").then(function (kb) { return kb.view(); }); }
+  /* Visitors without a session see "Help" when there are public articles to read. */
+  var publicHelp = null;
+  function helpLinkWhenPublic() {
+    if (publicHelp === null) publicHelp = api("GET", "/kb/articles?limit=1").then(function (r) { return !!(r && r.items && r.items.length); }, function () { return false; });
+    publicHelp.then(function (any) {
+      if (any && !state.me && !nav.firstChild) add(nav, h("ul", null, h("li", null, link("/help", "Help"))));
+    });
+  }
+
   function requesterName(t) {
     var r = t.requester || {};
     return t.requester_name || r.name || r.email || t.requester_email || "";
@@ -620,8 +701,8 @@
   function viewNewTicket() {
     if (readOnly()) { page("New ticket", [notice("This session is read-only.", "info")]); return; }
     var keyFor = idempotency();
-    page("New ticket", [h("p", { "class": "lead", text: "Tell us what you need; we will reply by email and here." }), form({
-      label: "New ticket", button: "Create ticket",
+    return withFiles().then(function () { page("New ticket", [h("p", { "class": "lead", text: "Tell us what you need; we will reply by email and here." }), form({
+      label: "New ticket", button: "Create ticket", files: true,
       fields: [
         { name: "subject", label: "Subject", required: true, maxlength: 200 },
         { name: "description", label: "Description", type: "textarea", required: true, rows: 8, maxlength: 20000 },
@@ -631,12 +712,16 @@
       submit: function (v) {
         var body = { subject: v.subject, description: v.description };
         if (v.priority) body.priority = v.priority;
+        if (v.attachments.length) body.attachments = v.attachments;
         return api("POST", "/tickets", body, keyFor(body)).then(function (t) {
           state.flash = { text: "Ticket #" + t.number + " was created.", kind: "success" };
           go("/tickets/" + t.number);
         });
       }
     })]);
+    var subject = main.querySelector("[name=subject]");
+    if (subject) loadModule("portal-kb").then(function (kb) { kb.suggest(subject, subject.closest(".field") || subject); }, function () { return null; });
+    });
   }
 
   /* The ticket carries the first notes; a long conversation goes on behind next_notes_cursor.
@@ -653,7 +738,8 @@
 
   function viewTicket(me, m) {
     var number = m[1];
-    return api("GET", "/tickets/" + number).then(withAllNotes).then(function (t) {
+    return Promise.all([api("GET", "/tickets/" + number).then(withAllNotes), withFiles()]).then(function (got) {
+      var t = got[0];
       var open = ["resolved", "closed"].indexOf(t.status) < 0;
       var notes = t.notes || (t.conversation || []);
       var details = h("section", { "class": "ticket-head", "aria-label": "Ticket details" },
@@ -664,8 +750,8 @@
           requesterName(t) ? [h("dt", { text: "Requester" }), h("dd", { text: requesterName(t) })] : null));
       var description = h("div", { "class": "message" },
         h("div", { "class": "message-meta" }, h("strong", { text: requesterName(t) || "You" }), " · ", when(t.created_at)),
-        h("p", { "class": "message-body", text: t.description || "" }));
-      var conversation = h("ol", { "class": "conversation", "aria-label": "Conversation" }, notes.map(noteItem));
+        h("p", { "class": "message-body", text: t.description || "" }), Files.list(t, t.attachments));
+      var conversation = h("ol", { "class": "conversation", "aria-label": "Conversation" }, notes.map(function (n) { return noteItem(n, t); }));
       var parts = [details, h("h2", { text: "Description" }), description,
         h("h2", { text: "Conversation" }), notes.length ? conversation : h("p", { "class": "empty", text: "No replies yet." })];
       /* Editing and rating are the requester's; a client admin reading a colleague's ticket may reply. */
@@ -696,14 +782,14 @@
         h("p", null, link("/tickets", "Back to my tickets"))]);
     });
   }
-  function noteItem(n) {
+  function noteItem(n, t) {
     var kind = (n.author && n.author.kind) || "client";
     var author = (n.author && n.author.name) || (kind === "agent" ? "Support" : "You");
     var mine = kind !== "agent";
     return h("li", { "class": "message" + (mine ? " mine" : " theirs") },
       h("div", { "class": "message-meta" }, h("strong", { text: author }), " · ",
         h("time", { datetime: n.created_at, text: when(n.created_at) })),
-      h("p", { "class": "message-body", text: n.body || "" }));
+      h("p", { "class": "message-body", text: n.body || "" }), Files.list(t, n.attachments));
   }
   function replyForm(t, conversation) {
     /* A client's reply reopens a resolved or pending ticket: then the whole page changes. */
@@ -711,11 +797,13 @@
     var keyFor = idempotency();
     var section = h("section", { "class": "panel", "aria-labelledby": "reply-h" }, h("h2", { id: "reply-h", text: "Reply" }));
     section.appendChild(form({
-      label: "Reply", button: "Send reply",
+      label: "Reply", button: "Send reply", files: true,
       fields: [{ name: "body", label: "Your reply", type: "textarea", required: true, rows: 5, maxlength: 20000,
         hint: t.status === "resolved" ? "Replying reopens this ticket." : null }],
       submit: function (v, el) {
-        return api("POST", "/tickets/" + t.number + "/notes", { body: v.body }, keyFor({ body: v.body })).then(function (note) {
+        var body = { body: v.body };
+        if (v.attachments.length) body.attachments = v.attachments;
+        return api("POST", "/tickets/" + t.number + "/notes", body, keyFor(body)).then(function (note) {
           keyFor(null); /* sent: the same words again are a new reply */
           if (reopens) {
             state.flash = { text: "Your reply was sent.", kind: "success" };
@@ -726,7 +814,7 @@
             var empty = main.querySelector(".empty");
             if (empty) empty.replaceWith(conversation);
           }
-          conversation.appendChild(noteItem(note || { body: v.body }));
+          conversation.appendChild(noteItem(note || { body: v.body }, t));
           el.reset();
           say(el, "Your reply was sent.");
         });
@@ -835,6 +923,9 @@
         });
       }
     })));
+    var twoStep = h("section", { "class": "panel", id: "mfa", "aria-labelledby": "mfa-h", hidden: true });
+    parts.push(twoStep);
+    feature("portal-mfa").then(function (mfa) { mfa.profile(twoStep); }).catch(function () { return null; });
     page("Profile", parts);
   }
 
@@ -901,10 +992,13 @@
         submit: function (v, el) {
           var body = { email: v.email };
           if (v.name) body.name = v.name;
-          return api("POST", "/organization/clients", body).then(function (c) {
-            tbody.appendChild(row(c && c.email ? c : { email: v.email, name: v.name, status: "invited" }));
+          /* 202 and the same answer for any address: the list, read again, shows the invitation. */
+          return api("POST", "/organization/clients", body).then(function () {
             el.reset();
             say(el, "Invitation sent to " + v.email + ".");
+            clear(tbody);
+            cursor = null;
+            return load();
           });
         }
       })));
