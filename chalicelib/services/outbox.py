@@ -28,9 +28,7 @@ PRIORITY_DUE = "2000-01-01T00:00:00Z"
 
 def message(template: str, recipient: str, data: dict[str, Any], *, reason: str | None = None,
             priority: bool = False) -> OutboxModel:
-    """An unsaved outbox item; the caller saves it in its own transaction. Its data carries the
-    branding `portal_name` when one is set (the templates sign with it)."""
-    data = _branded(data)
+    """An unsaved outbox item; the caller saves it in its own transaction."""
     now = utcnow()
     if reason:
         digest = hashlib.sha256(f"{reason}\0{template}\0{recipient.lower()}".encode()).hexdigest()[:32]
@@ -42,15 +40,6 @@ def message(template: str, recipient: str, data: dict[str, Any], *, reason: str 
         status=PENDING, pending=PENDING, next_attempt_at=PRIORITY_DUE if priority else iso(now), attempts=0,
         created_at=now, reason=reason, deliver_by=iso(deliver_by(template, now, data)),
     )
-
-
-def _branded(data: dict[str, Any]) -> dict[str, Any]:
-    if "portal_name" in data:
-        return data
-    from chalicelib.services.settings import get_settings  # cached per container
-
-    name = get_settings().portal_name
-    return {**data, "portal_name": name} if name else data
 
 
 def unique_addresses(addresses: Iterable[str | None]) -> list[str]:

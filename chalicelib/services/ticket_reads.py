@@ -64,10 +64,21 @@ def list_for_client(client: ActingClient, *, scope: str, status: str | None, lim
     items = list(result)
     last_key = key_after_returned(result, items)  # never the key of a blocked ticket
     if scope != "organization" and any(item.kind == CC_KIND for item in items):
-        from chalicelib.services.watching import resolve_links
-
-        items = resolve_links(items, client)
+        items = _resolve_cc_links(items, client)
     return items, last_key
+
+
+def _resolve_cc_links(items: list[Any], client: ActingClient) -> list[TicketModel]:
+    """A client's list page with its CC link items replaced by their tickets (one BatchGet),
+    in the page's order; a ticket the client may no longer see is left out."""
+    numbers = [str(int(item.ticket_number)) for item in items if item.kind == CC_KIND]
+    loaded = {t.id: t for t in TicketModel.batch_get(numbers)} if numbers else {}
+    found = []
+    for item in items:
+        ticket = loaded.get(str(int(item.ticket_number))) if item.kind == CC_KIND else item
+        if ticket is not None and visibility.ticket_visible(client, ticket):
+            found.append(ticket)
+    return found
 
 
 def list_for_agent(*, status: str | None, assignee: str | None, organization_id: str | None,

@@ -121,19 +121,6 @@ def removed_links(number: int, before: list[str], after: list[str]) -> list[CcLi
     return [CcLinkModel(cc_link_id(number, client_id)) for client_id in before if client_id not in after]
 
 
-def resolve_links(items: list[Any], client: ActingClient) -> list[TicketModel]:
-    """A client's list page with its CC link items replaced by their tickets (one BatchGet),
-    in the page's order; a ticket the client may no longer see is left out."""
-    numbers = [str(int(item.ticket_number)) for item in items if item.kind == CC_KIND]
-    loaded = {t.id: t for t in TicketModel.batch_get(numbers)} if numbers else {}
-    found = []
-    for item in items:
-        ticket = loaded.get(str(int(item.ticket_number))) if item.kind == CC_KIND else item
-        if ticket is not None and visibility.ticket_visible(client, ticket):
-            found.append(ticket)
-    return found
-
-
 # --- mail -------------------------------------------------------------------------------
 
 def _still_sees(item: UserModel, ticket: TicketModel, cc: set[str]) -> bool:
