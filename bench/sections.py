@@ -181,6 +181,9 @@ def timing_rows(local: Any, sizes: list[int]) -> list[Row]:
                   f"({len(result.existing_ms)} tries each, alternating)")
         rows.append(Row("anonymous door timing", result.route, f"{result.ratio:.2f}x", f"≤ {limit:g}x",
                         verdict(result.ratio <= limit), detail, result.as_dict()))
+    return rows
+
+
 def search_rows(local: Any, sizes: list[int]) -> list[Row]:
     """The knowledge base's search engine at 500 and 5,000 articles of ~1,000 words."""
     from bench.budgets import budgets

@@ -19,11 +19,12 @@ VISITOR_HEADER = "x-portico-visitor"
 _VISITOR = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
-@routes.route("/agent/kb/articles", "GET", summary="Every article, drafts included, most recently updated first",
-              query="kb.ArticleListQuery", response="kb.ArticlePage")
+@routes.route("/agent/kb/articles", "GET", summary="Every article, drafts included, most recently updated first "
+              "(without body and HTML: GET one for those)",
+              query="kb.ArticleListQuery", response="kb.ArticleListPage")
 def list_articles(call: Call) -> dict:
     items, last_key = service.list_for_agent(limit=call.query.limit, start_key=start_key(call))
-    return page(call, [service.agent_view(item) for item in items], last_key)
+    return page(call, [service.agent_summary(item) for item in items], last_key)
 
 
 @routes.route("/agent/kb/articles", "POST", status=201, summary="Write an article", permission=PERMISSION,

@@ -45,11 +45,9 @@ class Helpful(BaseModel):
     no: int
 
 
-class Article(BaseModel):
+class ArticleListItem(BaseModel):
     id: str
     title: str
-    body: str
-    html: str
     category: str | None
     status: str
     visibility: str
@@ -63,8 +61,13 @@ class Article(BaseModel):
     deflections: int
 
 
-class ArticlePage(BaseModel):
-    items: list[Article]
+class Article(ArticleListItem):
+    body: str
+    html: str
+
+
+class ArticleListPage(BaseModel):
+    items: list[ArticleListItem]
     next_cursor: str | None
 
 

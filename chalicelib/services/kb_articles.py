@@ -52,6 +52,14 @@ def agent_view(item: ArticleModel) -> dict[str, Any]:
             "deflections": int(item.deflections or 0)}
 
 
+def agent_summary(item: ArticleModel) -> dict[str, Any]:
+    """An article in the agents' list: everything but the body and its HTML (a page of 100
+    long articles would not fit one answer)."""
+    view = agent_view(item)
+    del view["body"], view["html"]
+    return view
+
+
 def portal_view(item: ArticleModel) -> dict[str, Any]:
     return {"id": item.id, "title": item.title, "html": item.html, "category": item.category,
             "updated_at": iso(item.updated_at)}

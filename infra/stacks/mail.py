@@ -107,4 +107,4 @@ class MailFeedback(Construct):
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
             alarm.add_alarm_action(actions.SnsAction(alarms.topic))
-            alarms.alarms.append(alarm)
+            alarms.alarms[construct_id] = alarm

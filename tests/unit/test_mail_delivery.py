@@ -105,8 +105,8 @@ def test_a_missing_template_is_retried_until_ops_restore_it_then_sent_once(mailb
     item = stored(message)
     assert item.status == "pending" and item.pending == "pending"
     assert "TemplateDoesNotExist" in item.last_error and "template missing" in item.last_error
-    aws.client("ses").create_template(Template={"TemplateName": "late-template", "SubjectPart": "Hi",
-                                                "TextPart": "Hi", "HtmlPart": "<p>Hi</p>"})
+    aws.client("ses").create_template(Template={"TemplateName": ses_template_name("late-template", get_config().stage),
+                                                "SubjectPart": "Hi", "TextPart": "Hi", "HtmlPart": "<p>Hi</p>"})
 
     mailbox.deliver_all()
 

@@ -218,6 +218,7 @@ def test_each_kind_of_feedback_changes_what_is_sent_next(mailbox, kind, stops, s
     assert mail_feedback.stopped_status("ANA@acme.test") == (stored_status if stops else None)
 
 
+@pytest.mark.usefixtures("aws_stack")
 def test_soft_bounces_are_counted_and_a_complaint_outranks_a_bounce():
     from chalicelib.models.users import UserModel, address_item_id
 

@@ -213,37 +213,35 @@
   }
   function notice(text, kind) { return h("p", { "class": "notice " + (kind || "info"), role: kind === "error" ? "alert" : "status", text: text }); }
 
-  /* ---------- attachments ---------- */
-  /* Their code is its own script (portal-files.js), fetched the first time a page needs it, so
-   * the log-in page's first load stays light; a page that needs it waits for `withFiles()`. */
+  /* ---------- parts of the page in their own files, fetched the first time they are needed ----------
+   * So the log-in page's first load stays light. Each file sits beside portal.js (wherever that is
+   * served) and registers itself on `window`; `start` hands it its kit once the file has run. */
   var SCRIPT = document.currentScript ? document.currentScript.src : "";
-  var Files = null, filesLoading = null;
-  function withFiles() {
-    if (Files) return Promise.resolve(Files);
-    filesLoading = filesLoading || new Promise(function (resolve, reject) {
-      document.head.appendChild(h("script", { src: SCRIPT.replace(/portal\.js(\?.*)?$/, "portal-files.js"),
-        onload: function () {
-          Files = window.PorticoFiles({ h: h, clear: clear, api: api, ApiError: ApiError, state: state, readOnly: readOnly,
-            ROOT: ROOT, newId: function () { return "f" + (++uid); } });
-          resolve(Files);
-        },
-        onerror: function () { filesLoading = null; reject(new ApiError(0, null)); } }));
-    });
-    return filesLoading;
-  }
-  /* ---------- features in their own files (portal-mfa.js), loaded when first needed ----------
-   * The file registers window.PorticoFeatures[name] = function (kit) { return {...}; }. */
-  var features = {};
-  function feature(name) {
-    if (!features[name]) {
-      features[name] = new Promise(function (resolve, reject) {
+  var parts = {};
+  function loadPart(name, start, failure) {
+    if (!parts[name]) {
+      parts[name] = new Promise(function (resolve, reject) {
         var script = h("script", { src: SCRIPT.replace(/portal\.js(\?.*)?$/, name + ".js") });
-        script.addEventListener("load", function () { resolve(window.PorticoFeatures[name](kit())); });
-        script.addEventListener("error", function () { delete features[name]; reject(new ApiError(0, null)); });
+        script.addEventListener("load", function () { resolve(start()); });
+        script.addEventListener("error", function () { delete parts[name]; reject(failure); });
         document.head.appendChild(script);
       });
     }
-    return features[name];
+    return parts[name];
+  }
+
+  /* Attachments (portal-files.js): a page that attaches or lists files waits for `withFiles()`. */
+  var Files = null;
+  function withFiles() {
+    return loadPart("portal-files", function () {
+      Files = window.PorticoFiles({ h: h, clear: clear, api: api, ApiError: ApiError, state: state, readOnly: readOnly,
+        ROOT: ROOT, newId: function () { return "f" + (++uid); } });
+      return Files;
+    }, new ApiError(0, null));
+  }
+  /* Features (portal-mfa.js) register window.PorticoFeatures[name] = function (kit) { return {...}; }. */
+  function feature(name) {
+    return loadPart(name, function () { return window.PorticoFeatures[name](kit()); }, new ApiError(0, null));
   }
   function kit() {
     return { h: h, add: add, clear: clear, link: link, api: api, form: form, say: say, notice: notice,
@@ -669,17 +667,9 @@
     return load().catch(listError);
   }
   /* ---------- modules in their own files, loaded when first needed ---------- */
-  var modules = {};
   function loadModule(name) {
-    if (!modules[name]) {
-      modules[name] = new Promise(function (resolve, reject) {
-        var script = h("script", { src: SCRIPT.replace(/portal\.js(\?.*)?$/, name + ".js") });
-        script.onload = function () { resolve(window.PorticoModules[name](moduleKit)); };
-        script.onerror = function () { delete modules[name]; reject(new ApiError(0, { message: "Part of the page could not be loaded." })); };
-        document.head.appendChild(script);
-      });
-    }
-    return modules[name];
+    return loadPart(name, function () { return window.PorticoModules[name](moduleKit); },
+      new ApiError(0, { message: "Part of the page could not be loaded." }));
   }
   var moduleKit = { h: h, add: add, clear: clear, link: link, when: when, page: page, notice: notice, api: api, qs: qs,
     go: go, param: param };
