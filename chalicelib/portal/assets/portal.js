@@ -306,19 +306,9 @@
       return c;
     });
   }
-  /* Branding and watching live in portal-org.js, fetched once, when first needed. */
-  var extraLoading = null;
+  /* Branding and watching (portal-org.js, which sets window.PorticoOrg), fetched when first needed. */
   function extra() {
-    if (!extraLoading) {
-      extraLoading = new Promise(function (resolve, reject) {
-        var s = document.createElement("script");
-        s.src = ROOT + "/assets/portal-org.js";
-        s.onload = function () { resolve(window.PorticoOrg); };
-        s.onerror = reject;
-        document.head.appendChild(s);
-      });
-    }
-    return extraLoading;
+    return loadPart("portal-org", function () { return window.PorticoOrg; }, new ApiError(0, null));
   }
   function loadMe() {
     if (state.me) return Promise.resolve(state.me);
