@@ -11,8 +11,6 @@ organization an hour (throttle.colleague_invitation).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -68,7 +66,7 @@ def invite_colleague(admin: ActingClient, email: str, name: str | None) -> None:
     invitation again (at most once an hour), anyone else nothing. A client elsewhere (another
     organization or none): a pending invitation here and a mail asking them whether to move."""
     organization_id = _organization_of(admin)
-    throttle.colleague_invitation(admin.id, organization_id, per_admin=get_settings().client_admin_invites_per_hour)
+    count_invitation(admin, organization_id)
     existing = client_store.find_by_email(email)
     if existing is None:
         try:
@@ -137,15 +135,10 @@ def disable_colleague(admin: ActingClient, client_id: str) -> Client:
     return clients.update_client(item.id, {"disabled": True})
 
 
-# Invitations a client admin sends (new colleagues and resends alike) in an hour: per admin, and
-# per organization (counted as the counter's second subject). The same counters as inviting.
-CLIENT_ADMIN_INVITES = throttle.Limit("client_admin_invites_per_hour", per_account=20, per_ip=50,
-                                      window=timedelta(hours=1))
-
-
 def count_invitation(admin: ActingClient, organization_id: str) -> None:
-    """429 once the admin or the organization sent its hourly allowance of invitations."""
-    throttle.attempt(CLIENT_ADMIN_INVITES, ip=f"organization:{organization_id}", account=f"client:{admin.id}")
+    """Count one invitation a client admin sends (a new colleague or a resend alike) against the
+    one hourly invitation limit, per admin and per organization; 429 once either is used up."""
+    throttle.colleague_invitation(admin.id, organization_id, per_admin=get_settings().client_admin_invites_per_hour)
 
 
 def enable_colleague(admin: ActingClient, client_id: str) -> Client:
@@ -159,9 +152,7 @@ def enable_colleague(admin: ActingClient, client_id: str) -> Client:
 
 def resend_invitation(admin: ActingClient, client_id: str) -> Client:
     """Send a colleague's invitation again (a new link; the old one stops working): only while
-    they have not activated; counted against the hourly invitation limit."""
-    from chalicelib.services import invitations
-
+    they have not activated; counted against the hourly invitation limit, as inviting is."""
     item = _colleague(admin, client_id)
     count_invitation(admin, item.organization_id or "")
     return invitations.send_invitation(item.id, invited_by=f"client:{admin.id}")
