@@ -14,6 +14,9 @@ Ceiling: one index key holds every word starting with the same two letters (the 
 common first-name prefix, is a few percent of all words); DynamoDB splits hot keys on its own
 but a key is served at up to 3,000 reads/s, far above an agent team's searches. A filter
 that matches few of the candidates returns short pages (with a cursor), not slower ones.
+
+Clients written before the directory existed have no term items: `reindex_all` (the ops
+command `make reindex-clients`, docs/operations.md) writes them once after deploying.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
+
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.models.users import CLIENT_KIND, TERM_KIND, UserModel
 
@@ -114,6 +119,54 @@ def reindex(item: UserModel, *, name: str | None, email: str | None) -> None:
         return
     UserModel(item.id).update(actions=[change.action], condition=UserModel.kind == CLIENT_KIND)
     change.write()
+
+
+@dataclass(frozen=True)
+class ReindexReport:
+    examined: int  # clients read
+    updated: int  # clients whose stored `search_terms` changed (0 on a second run)
+    skipped: int  # clients changed meanwhile: their own write indexed them
+
+
+def reindex_all(*, page_size: int = 100, start_key: dict | None = None) -> ReindexReport:
+    """Backfill the term items of every client (the ops command after deploying the directory).
+    Walks the clients through the `by_kind_email` index a page at a time (Queries, never a Scan);
+    per page one BatchWrite puts each client's current term items (a PutItem of an existing term
+    item rewrites it unchanged: running it again changes nothing) and deletes the ones its stored
+    `search_terms` lists but its name and email no longer give. Then `search_terms` is set on
+    the clients whose list differs, on condition that it is still the one read: a client renamed
+    meanwhile was indexed by the rename itself, and the term items written here for the old name
+    are stale candidates the search drops."""
+    examined = updated = skipped = 0
+    while True:
+        result = UserModel.by_kind_email.query(CLIENT_KIND, limit=page_size, last_evaluated_key=start_key)
+        page = list(result)
+        changes = [term_change(item, name=item.name, email=item.email) for item in page]
+        with UserModel.batch_write() as batch:
+            for change in changes:
+                for term in change.before:
+                    if term not in change.terms:
+                        batch.delete(UserModel(_term_id(change.client_id, term)))
+                for term_item in term_items(change.client_id, change.terms):
+                    batch.save(term_item)
+        for item, change in zip(page, changes, strict=True):
+            if change.terms == change.before:
+                continue
+            read = item.search_terms
+            unchanged = (UserModel.search_terms.does_not_exist() if read is None
+                         else UserModel.search_terms == read)
+            try:
+                UserModel(item.id).update(actions=[change.action],
+                                          condition=(UserModel.kind == CLIENT_KIND) & unchanged)
+                updated += 1
+            except UpdateError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                skipped += 1
+        examined += len(page)
+        start_key = result.last_evaluated_key
+        if not start_key:
+            return ReindexReport(examined, updated, skipped)
 
 
 def removal_items(item: UserModel) -> list[UserModel]:

@@ -51,3 +51,49 @@ def test_a_client_matching_by_two_words_is_listed_once_across_pages(api, portal)
         if not cursor:
             break
     assert sorted(seen) == ["rita0@acme.test", "rita1@acme.test", "rita2@acme.test"]
+
+
+def test_the_reindex_makes_clients_written_before_the_directory_searchable(api, portal):
+    from chalicelib.models.users import UserModel
+    from chalicelib.services import client_directory
+
+    token = portal.agent_token
+    api.post("/agent/clients", {"email": "olga@acme.test", "name": "Olga Petrova"}, token=token)
+    api.post("/agent/clients", {"email": "nils@acme.test", "name": "Nils Holm"}, token=token)
+    olga = api.get("/agent/clients?q=olga@", token=token).json["items"][0]
+    # Olga as a client written before this version: no term items, no search_terms.
+    stored = UserModel.get(olga["id"])
+    for term in client_directory.stored_terms(stored):
+        UserModel(f"term#{olga['id']}#{term}").delete()
+    UserModel(olga["id"]).update(actions=[UserModel.search_terms.remove()])
+    assert _names(api, token, "q=petr") == []
+
+    report = client_directory.reindex_all(page_size=1)  # one client a page: the walk pages
+    assert (report.examined, report.updated, report.skipped) == (2, 1, 0)
+    assert _names(api, token, "q=petr") == ["olga@acme.test"]
+    assert _names(api, token, "q=olg") == ["olga@acme.test"]
+    assert _names(api, token, "q=hol") == ["nils@acme.test"]  # the others as they were
+
+    def term_items():
+        return sorted(item.id for item in UserModel.by_term.query("pe"))  # keys only: term items alone
+
+    before = term_items()
+    assert before == [f"term#{olga['id']}#petrova"]
+    again = client_directory.reindex_all()  # idempotent: nothing more to change
+    assert (again.examined, again.updated) == (2, 0) and term_items() == before
+    assert _names(api, token, "q=petr") == ["olga@acme.test"]
+
+
+def test_the_reindex_command_runs_on_queries_only(api, portal, monkeypatch):
+    from pynamodb.models import Model
+
+    from devtools import reindex_clients
+
+    api.post("/agent/clients", {"email": "olga@acme.test", "name": "Olga Petrova"}, token=portal.agent_token)
+    monkeypatch.setattr(reindex_clients, "use_stage", lambda stage: None)  # the test's AWS stand-in
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("the reindex must never Scan")
+
+    monkeypatch.setattr(Model, "scan", classmethod(no_scan))
+    assert reindex_clients.main([]) == 0
