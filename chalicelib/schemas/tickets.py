@@ -61,8 +61,8 @@ class AgentTicketUpdate(Strict):
     assignees: list[Username] | None = Field(None, max_length=20, description="Agent usernames (manage-tickets).")
     block_client_view: bool | None = Field(None, description="Hide the ticket from clients (manage-tickets).")
     cc: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] | None = Field(
-        None, max_length=10, description="Client ids of the requester's organization to CC (replaces the list): "
-                                         "they see the ticket in their list and get its mail.")
+        None, max_length=10, description="Client ids of the requester's organization to CC (replaces the list; "
+                                         "manage-tickets): they see the ticket in their list and get its mail.")
     version: int | None = Field(None, ge=0, description="The version you read; a stale one is 409.")
 
 

@@ -38,8 +38,10 @@ from chalicelib.services.ticket_reads import load, load_visible, requester_state
 from chalicelib.services.transaction_plan import TransactionPlan
 
 # Every agent changes status, priority and category and writes notes; these changes need a
-# permission besides (checked before the ticket is read).
-AGENT_CHANGE_PERMISSIONS = {"block_client_view": "manage-tickets", "assignees": "manage-tickets"}
+# permission besides (checked before the ticket is read). CC is with blocking client view: both
+# decide which clients see the ticket and get its mail, beyond the requester.
+AGENT_CHANGE_PERMISSIONS = {"block_client_view": "manage-tickets", "assignees": "manage-tickets",
+                            "cc": "manage-tickets"}
 
 # What a client sees change on a ticket: a change to any of these moves it in the client's lists.
 CLIENT_VISIBLE = ("subject", "description", "status", "priority", "category")
@@ -189,8 +191,8 @@ def update_by_client(number: int | str, client: ActingClient, changes: dict[str,
 
 
 def update_by_agent(number: int | str, agent: ActingAgent, changes: dict[str, Any]) -> TicketModel:
-    """Status, priority, category, assignees (usernames), block_client_view, as far as `agent`
-    may (AGENT_CHANGE_PERMISSIONS). `version`, when given, must be the ticket's current
+    """Status, priority, category, assignees (usernames), block_client_view, cc (client ids), as
+    far as `agent` may (AGENT_CHANGE_PERMISSIONS). `version`, when given, must be the ticket's current
     version (optimistic locking): a stale one is 409."""
     changes = dict(changes)
     authorize_agent_changes(agent, changes)

@@ -70,6 +70,10 @@ def test_agents_cc_colleagues_who_then_see_the_ticket_in_their_list_and_get_its_
     mine = api.post("/portal/tickets", {"subject": "Carl's own", "description": "x"}, token=carl_token).json
     n = helpdesk.open_ticket()["number"]
     assert api.get(f"/portal/tickets/{n}", token=carl_token).status == 404
+    # CC needs manage-tickets, like assigning and blocking client view (ticket_writes)
+    refused = helpdesk.agent_patch(n, token=helpdesk.agent, cc=[carl["id"]])
+    assert refused.status == 403
+    assert api.get(f"/portal/tickets/{n}", token=carl_token).status == 404
     # only colleagues of the requester's organization
     assert helpdesk.agent_patch(n, cc=[helpdesk.stranger_id]).status == 400
     assert helpdesk.agent_patch(n, cc=[helpdesk.requester_id]).status == 400
