@@ -177,6 +177,22 @@ def rate(stage: Stage) -> Request:
                    json={"score": 5, "comment": "Quick and kind."})
 
 
+@scenario("PUT", "/portal/tickets/{number}/watch")
+def watch(stage: Stage) -> Request:
+    ticket = open_ticket(stage)
+    return Request("PUT", f"/portal/tickets/{ticket['number']}/watch", token=stage.shared_client[1],
+                   json={"events": ["public_reply", "status"]}, note="one conditional update of the ticket")
+
+
+@scenario("DELETE", "/portal/tickets/{number}/watch")
+def unwatch(stage: Stage) -> Request:
+    ticket = open_ticket(stage)
+    answer = stage.api.request("PUT", f"/portal/tickets/{ticket['number']}/watch", token=stage.shared_client[1],
+                               json_body={"events": ["resolved"]})
+    stage.expect(answer, 200, "watch")
+    return Request("DELETE", f"/portal/tickets/{ticket['number']}/watch", token=stage.shared_client[1])
+
+
 # --- against table size ----------------------------------------------------------------------
 #
 # Seeded rows n = 0, 1, ... are tickets, one second apart: 1 in 10 is the growth client's own

@@ -1,5 +1,5 @@
 """Agent API: tickets and notes (product.md §3). Every agent reads tickets, writes notes
-and changes status or priority; assigning and blocking client view need manage-tickets
+and changes status or priority; assigning, blocking client view and CC need manage-tickets
 (ticket_writes.AGENT_CHANGE_PERMISSIONS)."""
 
 from __future__ import annotations

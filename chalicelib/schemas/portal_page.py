@@ -13,6 +13,9 @@ class PortalConfig(BaseModel):
     self_signup: bool
     allow_client_rating: bool
     ticket_categories: list[str]  # empty: a ticket's category is free text
+    portal_name: str | None = Field(None, description="Branding: the portal's name (absent: the default).")
+    logo_url: str | None = Field(None, description="Branding: an https logo URL (absent: none).")
+    accent_color: str | None = Field(None, description="Branding: #rrggbb (absent: the default).")
 
 
 class SessionState(BaseModel):

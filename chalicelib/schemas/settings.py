@@ -44,6 +44,11 @@ class SettingsUpdate(Strict):
         None, description="Two-factor sign-in for clients: off, optional (a client may turn it on) or required.")
     ticket_categories: list[CategoryName] | None = Field(
         None, max_length=100, description="The categories a ticket may have; empty: any category (free text).")
+    portal_name: str | None = Field(None, max_length=80, pattern=r"^[^\x00-\x1f<>]*$",
+                                    description="Shown by the portal page and in mail; empty: the default.")
+    logo_url: str | None = Field(None, max_length=500, pattern=r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s\"'<>()\\]*)?$",
+                                 description="An https image URL; the page's CSP allows its origin for images only.")
+    accent_color: str | None = Field(None, pattern=r"^#[0-9A-Fa-f]{6}$", description="#rrggbb")
     version: int | None = Field(None, description="Optimistic lock: the version you read.")
 
     @field_validator("ip_allowlist")
@@ -93,6 +98,9 @@ class Settings(BaseModel):
     upload_types: list[str]
     client_2fa: str
     ticket_categories: list[str]
+    portal_name: str | None = None
+    logo_url: str | None = None
+    accent_color: str | None = None
     updated_at: str | None
     updated_by: str | None
     version: int

@@ -60,6 +60,9 @@ class AgentTicketUpdate(Strict):
     category: Category | None = None
     assignees: list[Username] | None = Field(None, max_length=20, description="Agent usernames (manage-tickets).")
     block_client_view: bool | None = Field(None, description="Hide the ticket from clients (manage-tickets).")
+    cc: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] | None = Field(
+        None, max_length=10, description="Client ids of the requester's organization to CC (replaces the list; "
+                                         "manage-tickets): they see the ticket in their list and get its mail.")
     version: int | None = Field(None, ge=0, description="The version you read; a stale one is 409.")
 
 
@@ -68,6 +71,19 @@ class AgentTicketListQuery(PageQuery):
     assignee: one_line(128, min_length=0) | None = None
     organization_id: Identifier | None = None
     requester_id: Identifier | None = None
+
+
+WatchEvent = Literal["public_reply", "status", "resolved"]
+
+
+class WatchUpdate(Strict):
+    events: list[WatchEvent] = Field(min_length=1, max_length=3, description="Which events mail you: every "
+                                     "public reply, status changes, the resolution.")
+
+
+class Watching(BaseModel):
+    events: list[WatchEvent]
+    cc: bool = Field(description="An agent CC'd you: you also get the mail the requester gets.")
 
 
 class PortalNoteCreate(Strict):
@@ -123,11 +139,15 @@ class Ticket(BaseModel):
     rating: Rating | None
     editable: bool
     attachments: list[Attachment] = []
+    watching: Watching | None = Field(None, description="Yours (clients): what mails you; null when not "
+                                                        "watching (agents: always null).")
 
 
 class AgentTicket(Ticket):
     assignees: list[str]
     block_client_view: bool
+    cc: list[str] = Field(default_factory=list, description="CC'd client ids.")
+    watchers: dict[str, list[WatchEvent]] = Field(default_factory=dict, description="Client id -> events.")
     created_by: str | None
     version: int
 

@@ -25,6 +25,7 @@ from chalicelib.models.users import ACTIVE, DISABLED, INACTIVE, UserModel
 from chalicelib.observability import logger
 from chalicelib.services import client_store, passwords, portal_log, throttle
 from chalicelib.services.client_store import Client
+from chalicelib.services.portal_access import PortalBlocked
 from chalicelib.services.portal_log import Origin
 
 IMPERSONATION_TTL = timedelta(minutes=15)
@@ -57,6 +58,14 @@ class AccountBlocked(InvalidCredentials):
     def __init__(self, message: str, reason: str, client_id: str) -> None:
         super().__init__(message)
         self.reason, self.client_id = reason, client_id
+
+
+class OrganizationPortalBlocked(PortalBlocked):
+    """403 portal_blocked: the client's organization has its portal access switched off."""
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__()
+        self.reason, self.client_id = "portal_blocked", client_id
 
 
 def _key(secret: str) -> str:
@@ -171,6 +180,9 @@ def _login(email: str, password: str, second_factor: SecondFactor | None = None)
                              "email_not_verified", item.id)
     if item.status != ACTIVE:
         raise LoginRefused("not_active", item.id)
+    if item.organization_portal_off:
+        # After the right password only, like the global switch's answer: it tells a guesser nothing.
+        raise OrganizationPortalBlocked(item.id)
     challenge = second_factor(item) if second_factor else None
     if challenge is not None:
         return client_store.to_client(item), challenge
@@ -247,6 +259,12 @@ def _authenticated(token: str | None) -> tuple[UserModel, ActingClient]:
     now = utcnow()
     if not value or value.get("exp", 0) <= now.timestamp():
         raise Unauthorized("Your session has ended. Log in again.")
+    if item.organization_portal_off:
+        # The organization was switched off after this session began (the flag is copied onto
+        # each client item): refused like the global switch, and on record.
+        portal_log.record(portal_log.SESSION_REFUSED, portal_log.FAILURE, client_id=item.id, email=item.email,
+                          reason="portal_blocked", agent=value.get("agent"))
+        raise OrganizationPortalBlocked(item.id)
     return item, ActingClient(
         id=item.id, email=item.email or "", name=item.name, phone=item.phone, organization_id=item.organization_id,
         role=item.role or "client_user", read_only=bool(value.get("ro")), impersonated_by=value.get("agent"),

@@ -50,6 +50,9 @@ class PortalSettings:
     client_2fa: str = "off"  # off | optional | required (product.md §11)
     # The categories a ticket may have; empty: any category (free text).
     ticket_categories: tuple[str, ...] = ()
+    portal_name: str | None = None
+    logo_url: str | None = None
+    accent_color: str | None = None
     updated_at: str | None = None
     updated_by: str | None = None
     version: int = field(default=0)
@@ -72,6 +75,7 @@ EDITABLE = (
     "portal_enabled", "self_signup", "allow_all_ips", "ip_allowlist", "allow_client_rating",
     "activation_ttl_hours", "invitation_reminder_days", "agents_email", "client_admin_invites_per_hour",
     "upload_max_mb", "upload_max_files", "upload_types", "client_2fa", "ticket_categories",
+    "portal_name", "logo_url", "accent_color",
 )
 
 _cache: tuple[float, PortalSettings] | None = None
@@ -96,6 +100,9 @@ def _from_item(item: SettingsModel) -> PortalSettings:
         upload_types=tuple(item.upload_types) if item.upload_types is not None else DEFAULT_UPLOAD_TYPES,
         client_2fa=item.client_2fa or "off",
         ticket_categories=tuple(item.ticket_categories or ()),
+        portal_name=item.portal_name,
+        logo_url=item.logo_url,
+        accent_color=item.accent_color,
         updated_at=iso(item.updated_at),
         updated_by=item.updated_by,
         version=int(item.version or 0),
@@ -146,6 +153,9 @@ def update_settings(changes: dict[str, Any], *, updated_by: str, expected_versio
         upload_types=list(merged["upload_types"]),
         client_2fa=merged["client_2fa"],
         ticket_categories=list(merged["ticket_categories"]) or None,
+        portal_name=merged["portal_name"] or None,
+        logo_url=merged["logo_url"] or None,
+        accent_color=merged["accent_color"] or None,
         updated_at=utcnow(),
         updated_by=updated_by,
     )

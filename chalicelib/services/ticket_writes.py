@@ -29,7 +29,7 @@ from chalicelib.models.tickets import (
     status_key,
 )
 from chalicelib.models.users import ACTIVE
-from chalicelib.services import attachments, notifications, ticket_status
+from chalicelib.services import attachments, notifications, ticket_status, watching
 from chalicelib.services.agent_auth import require_permission
 from chalicelib.services.agent_directory import agent_emails
 from chalicelib.services.client_store import find_item
@@ -38,8 +38,10 @@ from chalicelib.services.ticket_reads import load, load_visible, requester_state
 from chalicelib.services.transaction_plan import TransactionPlan
 
 # Every agent changes status, priority and category and writes notes; these changes need a
-# permission besides (checked before the ticket is read).
-AGENT_CHANGE_PERMISSIONS = {"block_client_view": "manage-tickets", "assignees": "manage-tickets"}
+# permission besides (checked before the ticket is read). CC is with blocking client view: both
+# decide which clients see the ticket and get its mail, beyond the requester.
+AGENT_CHANGE_PERMISSIONS = {"block_client_view": "manage-tickets", "assignees": "manage-tickets",
+                            "cc": "manage-tickets"}
 
 # What a client sees change on a ticket: a change to any of these moves it in the client's lists.
 CLIENT_VISIBLE = ("subject", "description", "status", "priority", "category")
@@ -203,8 +205,8 @@ def update_by_client(number: int | str, client: ActingClient, changes: dict[str,
 
 
 def update_by_agent(number: int | str, agent: ActingAgent, changes: dict[str, Any]) -> TicketModel:
-    """Status, priority, category, assignees (usernames), block_client_view, as far as `agent`
-    may (AGENT_CHANGE_PERMISSIONS). `version`, when given, must be the ticket's current
+    """Status, priority, category, assignees (usernames), block_client_view, cc (client ids), as
+    far as `agent` may (AGENT_CHANGE_PERMISSIONS). `version`, when given, must be the ticket's current
     version (optimistic locking): a stale one is 409."""
     changes = dict(changes)
     authorize_agent_changes(agent, changes)
@@ -212,6 +214,7 @@ def update_by_agent(number: int | str, agent: ActingAgent, changes: dict[str, An
         changes["category"] = allowed_category(changes["category"])
     assignee_emails = _agent_emails(changes.pop("assignees", None))
     version = changes.pop("version", None)
+    cc = changes.pop("cc", None)
     item = load(number)
     if version is not None and int(item.version or 0) != version:
         raise Conflict("The ticket changed since you read it; reload and try again.",
@@ -226,8 +229,15 @@ def update_by_agent(number: int | str, agent: ActingAgent, changes: dict[str, An
             setattr(item, field, changes[field])
     if assignee_emails is not None:
         _reassign(item, assignee_emails, plan)
+    if cc is not None:
+        stored = watching.check_cc(item, cc)
+        plan.deletes += watching.removed_links(int(item.number), list(item.cc or []), stored)
+        item.cc = stored or None
     if item.status != previous_status:
         _enter_status(item, now, plan)
+        if ticket_status.on_enter(item.status) != ticket_status.RESOLVES:
+            plan.messages += notifications.status_messages(item, previous_status, watching.watchers_of(item),
+                                                           author_id=agent.username)
     # Assignees and block_client_view are agents' business: they move the agents' lists only.
     return _save(item, now, plan, seen_by_client=_client_visible(item) != before)
 
@@ -252,7 +262,8 @@ def _enter_status(item: TicketModel, now: datetime, plan: TransactionPlan) -> No
         item.resolved_at = now
         item.rated_assignees = list(item.assignees or [])
         plan.messages += notifications.resolved_messages(
-            item, requester_state(item.requester_id), get_settings().allow_client_rating)
+            item, requester_state(item.requester_id), get_settings().allow_client_rating,
+            watching.watchers_of(item))
     elif effect == ticket_status.CLEARS_RESOLUTION:
         item.resolved_at = None
 
@@ -270,6 +281,8 @@ def _save(item: TicketModel, now: datetime, plan: TransactionPlan, *, seen_by_cl
     if seen_by_client:
         item.client_updated_at = now
         item.client_activity_at = activity_key(now, int(item.number))
+    # The CC'd clients' list entries follow the ticket (status, activity, block flag).
+    plan.saves += watching.cc_links(item)
     plan.saves.insert(0, item)
     try:
         plan.write(connection())

@@ -4,8 +4,8 @@ small pure functions of the caller and the item. Agents see everything; for a cl
 
   item          a client sees it when
   ------------  ------------------------------------------------------------------------------
-  ticket        it is not blocked from client view, and it is theirs (the requester) or, for a
-                client admin, their organization's
+  ticket        it is not blocked from client view, and it is theirs (the requester), they are
+                CC'd on it, or, for a client admin, it is their organization's
   note          its ticket is visible (checked first) and the note is not internal
   file          its ticket is visible and, on a note, the note is (`file.internal` is its note's
                 flag, copied when the file was bound): never a file of an internal note or of a
@@ -41,7 +41,7 @@ def ticket_visible(caller: Caller, ticket: TicketModel) -> bool:
         return True
     if ticket.block_client_view:
         return False
-    if ticket.requester_id == caller.id:
+    if ticket.requester_id == caller.id or caller.id in (getattr(ticket, "cc", None) or []):
         return True
     return caller.is_client_admin and bool(caller.organization_id) and ticket.organization_id == caller.organization_id
 

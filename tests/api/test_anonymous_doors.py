@@ -111,6 +111,7 @@ SAME_SITE_POSTS = [
     ("/portal/activate", {"token": "x", "name": "A", "password": NEW_PASSWORD}),
     ("/portal/password/forgot", {"email": "a@example.com"}),
     ("/portal/password/reset", {"token": "x", "password": NEW_PASSWORD}),
+    ("/portal/email/verify", {"token": "x"}),
     ("/portal/logout", None),
 ]
 

@@ -46,6 +46,9 @@ ADMIN = ActingAgent("ada", None, frozenset({"admins"}))
     ({"assignees": []}, False, True),  # unassigning is assigning
     ({"block_client_view": True}, False, True),
     ({"block_client_view": False}, False, True),
+    ({"cc": ["c1"]}, False, True),  # who sees the ticket beyond the requester, as blocking
+    ({"cc": []}, False, True),  # removing every CC is setting it
+    ({"cc": None}, True, True),
 ])
 def test_which_agent_may_change_what(changes, agent_may, manager_may):
     from chalicelib.services.ticket_writes import authorize_agent_changes

@@ -278,6 +278,7 @@
     [/^\/profile$/, viewProfile, true],
     [/^\/colleagues$/, viewColleagues, true],
     [/^\/impersonate$/, viewImpersonate, false],
+    [/^\/verify-email$/, function () { return extra().then(function (o) { o.verifyEmail(api, param("token"), authPage, notice, link); }); }, false],
     [/^\/help$/, viewHelp, false]
   ];
 
@@ -299,7 +300,15 @@
 
   function loadConfig() {
     if (state.config) return Promise.resolve(state.config);
-    return api("GET", "/config").then(function (c) { state.config = c; return c; });
+    return api("GET", "/config").then(function (c) {
+      state.config = c;
+      if (c.portal_name || c.logo_url || c.accent_color) extra().then(function (o) { o.brand(c); });
+      return c;
+    });
+  }
+  /* Branding and watching (portal-org.js, which sets window.PorticoOrg), fetched when first needed. */
+  function extra() {
+    return loadPart("portal-org", function () { return window.PorticoOrg; }, new ApiError(0, null));
   }
   function loadMe() {
     if (state.me) return Promise.resolve(state.me);
@@ -763,6 +772,9 @@
         }
         if (open && requester && t.editable !== false) parts.push(editSection(t));
         if (canRate) parts.push(ratingSection(t));
+        var watchSlot = h("section", { "class": "panel", id: "watch", "aria-label": "Email me about" });
+        parts.push(watchSlot);
+        extra().then(function (o) { o.watchPanel(watchSlot, t, api); });
       }
       if (t.rating && !canRate) parts.push(ratingShown(t.rating));
       var heading = page("#" + t.number + " " + (t.subject || ""), parts);
