@@ -7,11 +7,13 @@ from chalicelib import config, jobs
 from chalicelib.routes import (
     agent_tickets,
     agents,
+    assets,
     clients,
     impersonation,
     organizations,
     pipeline,
     portal_account,
+    portal_assets,
     portal_log,
     portal_sign_in,
     portal_tickets,
@@ -24,7 +26,7 @@ from chalicelib.routes import (
 app = Chalice(app_name="portico", configure_logs=False)
 pipeline.install(app, [module.routes for module in (
     public, organizations, settings, clients, portal_sign_in, portal_account, agent_tickets, portal_tickets, agents,
-    portal_log, impersonation)])
+    portal_log, impersonation, assets, portal_assets)])
 
 
 # Mail: the outbox table's stream sends what a request queued; the sweeper retries and

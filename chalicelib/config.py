@@ -18,7 +18,8 @@ from functools import lru_cache
 
 # Every table the app uses, by logical name. The environment variable that carries the
 # physical name is PORTICO_<NAME>_TABLE; the default keeps local runs and tests simple.
-TABLES = ("settings", "organizations", "users", "tickets", "notes", "outbox", "portal_log", "throttle", "idempotency")
+TABLES = ("settings", "organizations", "users", "tickets", "notes", "outbox", "portal_log", "throttle", "idempotency",
+          "assets", "imports")
 
 ARGON2_PROFILES = ("default", "fast")  # fast: tests only, the same algorithm with cheap parameters
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

@@ -20,6 +20,8 @@ TABLE_OWNERS: dict[str, str] = {
     "idempotency": "chalicelib.models.idempotency:IdempotencyRecord",
     "portal_log": "chalicelib.models.portal_log:PortalLogModel",
     "throttle": "chalicelib.models.throttle:ThrottleModel",
+    "assets": "chalicelib.models.assets:AssetModel",
+    "imports": "chalicelib.models.imports:ImportModel",
 }
 
 

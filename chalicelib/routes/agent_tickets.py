@@ -27,7 +27,8 @@ def create_ticket(call: Call) -> dict:
     assignees = ticket_writes.assignees_for(call.agent, body.assignees)
     item = ticket_writes.create(subject=body.subject, description=body.description, priority=body.priority,
                                 category=body.category, requester_id=body.requester_id, status=body.status,
-                                assignees=assignees, created_by=f"agent:{call.agent.username}")
+                                assignees=assignees, created_by=f"agent:{call.agent.username}",
+                                asset_id=body.asset_id)
     return ticket_views.view(item, call.agent)
 
 

@@ -28,7 +28,8 @@ def create_ticket(call: Call) -> dict:
     body = call.body
     item = ticket_writes.create(subject=body.subject, description=body.description, priority=body.priority,
                                 category=body.category, requester_id=call.client.id,
-                                created_by=f"client:{call.client.id}", opened_by=call.client)
+                                created_by=f"client:{call.client.id}", opened_by=call.client,
+                                asset_id=body.asset_id)
     return ticket_views.view(item, call.client)
 
 

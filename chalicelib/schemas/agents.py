@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from chalicelib.schemas.common import PageQuery, Strict
 
 # The permissions Portico knows (services/agent_auth.py: GROUPS).
-GroupName = Literal["admins", "manage-clients", "manage-tickets", "view-reports"]
+GroupName = Literal["admins", "manage-clients", "manage-tickets", "view-reports", "manage-assets"]
 
 
 class AgentListQuery(PageQuery):
@@ -15,7 +15,7 @@ class AgentListQuery(PageQuery):
 
 
 class AgentGroupsUpdate(Strict):
-    groups: list[GroupName] = Field(max_length=4, description=(
+    groups: list[GroupName] = Field(max_length=5, description=(
         "Exactly the Portico groups the agent is in afterwards; other Cognito groups are left alone. "
         "Takes effect with the agent's next ID token."))
 

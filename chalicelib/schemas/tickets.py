@@ -18,11 +18,15 @@ Status = Literal[STATUSES]
 Priority = Literal[PRIORITIES]
 
 
+AssetId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
 class PortalTicketCreate(Strict):
     subject: Subject
     description: Text
     priority: Priority | None = None
     category: Category | None = None
+    asset_id: AssetId | None = Field(None, description="One of my assets (GET /portal/assets).")
 
 
 class PortalTicketUpdate(Strict):
@@ -44,6 +48,7 @@ class AgentTicketCreate(Strict):
     category: Category | None = None
     status: Status = TicketStatus.NEW
     assignees: list[Username] | None = Field(None, max_length=20, description="Agent usernames.")
+    asset_id: AssetId | None = Field(None, description="An asset of the requester's organization.")
 
 
 class AgentTicketUpdate(Strict):
@@ -97,6 +102,11 @@ class Rating(BaseModel):
     rated_at: str | None
 
 
+class TicketAsset(BaseModel):
+    id: str
+    name: str | None = Field(description="The asset's name when the ticket was opened.")
+
+
 class Ticket(BaseModel):
     number: int
     subject: str
@@ -112,6 +122,7 @@ class Ticket(BaseModel):
     resolved_at: str | None
     rating: Rating | None
     editable: bool
+    asset: TicketAsset | None = None
 
 
 class AgentTicket(Ticket):

@@ -12,6 +12,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.ids import utcnow
 from chalicelib.models.users import ACTIVE, CLIENT_KIND, CLIENT_USER, DISABLED, INACTIVE, UserModel, email_guard_id
+from chalicelib.services.assets import unassign_client
 from chalicelib.services.client_store import (
     Client,
     connection,
@@ -126,7 +127,8 @@ def disable_actions() -> list[Any]:
 
 def delete_client(client_id: str) -> None:
     """Remove the portal account and its email guard. Tickets keep the requester's name
-    and email (they are copied onto the ticket), so nothing else changes."""
+    and email (they are copied onto the ticket); the client's assets stay with the
+    organization, unassigned."""
     item = load_item(client_id)
     try:
         with TransactWrite(connection=connection()) as tx:
@@ -134,4 +136,5 @@ def delete_client(client_id: str) -> None:
             tx.delete(UserModel(email_guard_id(item.email or "")), condition=UserModel.owner_id == item.id)
     except TransactWriteError:
         raise NotFound("Client not found.") from None
+    unassign_client(item.id)
 

@@ -28,6 +28,7 @@ def _client_view(item: TicketModel) -> dict[str, Any]:
         "created_at": iso(item.created_at), "updated_at": iso(item.client_updated_at or item.updated_at),
         "resolved_at": iso(item.resolved_at),
         "rating": _rating(item), "editable": client_may_edit(item.status),
+        "asset": {"id": item.asset_id, "name": item.asset_name} if item.asset_id else None,
     }
 
 

@@ -29,7 +29,7 @@ from chalicelib.models.tickets import (
     status_key,
 )
 from chalicelib.models.users import ACTIVE
-from chalicelib.services import notifications, ticket_status
+from chalicelib.services import assets, notifications, ticket_status
 from chalicelib.services.agent_auth import require_permission
 from chalicelib.services.agent_directory import agent_emails
 from chalicelib.services.client_store import find_item
@@ -91,12 +91,13 @@ def allocate_number() -> int:
 
 def create(*, subject: str, description: str, priority: str | None, category: str | None, requester_id: str,
            created_by: str, assignees: dict[str, str] | None = None, status: str = TicketStatus.NEW,
-           opened_by: ActingClient | None = None) -> TicketModel:
+           opened_by: ActingClient | None = None, asset_id: str | None = None) -> TicketModel:
     """A new ticket for `requester_id` (a client), with ticket-created mail queued in the
     same transaction. The requester's name and email are copied onto the ticket, so they
     stay even if the client is removed. `opened_by`: the client opening their own ticket,
     whose session was read in this request (so active and current): no second read.
-    `assignees` come from `assignees_for` (checked)."""
+    `assignees` come from `assignees_for` (checked). `asset_id`: an asset of the requester's
+    organization that the client opening it may see (assets.asset_for_ticket), else 400."""
     if opened_by is not None and opened_by.id == requester_id:
         requester = TicketRequester(opened_by.id, opened_by.email, ACTIVE, opened_by.name, opened_by.organization_id)
     else:
@@ -104,6 +105,7 @@ def create(*, subject: str, description: str, priority: str | None, category: st
         if stored is None:
             raise InvalidInput("This client does not exist.", fields={"requester_id": "unknown client"})
         requester = TicketRequester(stored.id, stored.email, stored.status, stored.name, stored.organization_id)
+    asset = assets.asset_for_ticket(asset_id, opened_by, requester.organization_id)
     now = utcnow()
     number = allocate_number()
     # Created resolved: resolved_at only (no "resolved" mail, no rating assignees).
@@ -113,6 +115,7 @@ def create(*, subject: str, description: str, priority: str | None, category: st
         priority=priority or DEFAULT_PRIORITY, category=category, requester_id=requester.id,
         requester_name=requester.name or requester.email, requester_email=requester.email,
         organization_id=requester.organization_id, assignees=sorted(assignees or {}),
+        asset_id=asset.id if asset else None, asset_name=asset.name if asset else None,
         assignee_emails=dict(assignees or {}), block_client_view=False, created_by=created_by, public_notes=0,
         created_at=now, updated_at=now, activity_at=activity_key(now, number),
         client_updated_at=now, client_activity_at=activity_key(now, number),

@@ -9,6 +9,7 @@ small pure functions of the caller and the item. Agents see everything; for a cl
   note          its ticket is visible (checked first) and the note is not internal
   ticket mail   the requester is active, the ticket is not blocked, the note is not internal
   agent fields  never: assignees, the block flag, note options, the agents' "updated"
+  asset         assigned to them, or, for a client admin, their organization's (never its notes)
 
 Invisible is 404, never 403, in lists too (the services raise NotFound or filter). A file on a
 ticket will be one more row here (`file_visible`, beside `note_visible`).
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 from chalicelib.identity import ActingAgent, ActingClient, Caller, TicketRequester
 
 if TYPE_CHECKING:
+    from chalicelib.models.assets import AssetModel
     from chalicelib.models.notes import NoteModel
     from chalicelib.models.tickets import TicketModel
 
@@ -58,3 +60,14 @@ def client_may_be_mailed(requester: TicketRequester, *, blocked: bool, internal:
     """Any ticket mail to the requester: only an active client (identity.receives_notifications),
     never about a ticket blocked from client view, never an internal note."""
     return requester.reachable and not blocked and not internal
+
+
+def asset_visible(caller: Caller, asset: AssetModel) -> bool:
+    """Assets (product.md §10): agents see every one; a client the assets assigned to them; a
+    client admin every asset of their organization. `internal_notes` never reach a client
+    (services/assets.py: asset_view)."""
+    if sees_internals(caller):
+        return True
+    if asset.client_id and asset.client_id == caller.id:
+        return True
+    return caller.is_client_admin and bool(caller.organization_id) and asset.organization_id == caller.organization_id

@@ -18,6 +18,7 @@ GROUP_DESCRIPTIONS = {
     "manage-clients": "Invite, edit, deactivate and remove clients",
     "manage-tickets": "Work on tickets: assign, reply, resolve",
     "view-reports": "Read-only reports",
+    "manage-assets": "Create, edit, assign and retire assets; import assets",
 }
 
 
