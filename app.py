@@ -10,6 +10,7 @@ from chalicelib.routes import (
     assets,
     clients,
     impersonation,
+    imports,
     organizations,
     pipeline,
     portal_account,
@@ -26,7 +27,7 @@ from chalicelib.routes import (
 app = Chalice(app_name="portico", configure_logs=False)
 pipeline.install(app, [module.routes for module in (
     public, organizations, settings, clients, portal_sign_in, portal_account, agent_tickets, portal_tickets, agents,
-    portal_log, impersonation, assets, portal_assets)])
+    portal_log, impersonation, assets, portal_assets, imports)])
 
 
 # Mail: the outbox table's stream sends what a request queued; the sweeper retries and
@@ -44,3 +45,10 @@ def sweep_outbox(event):
 @app.schedule(Rate(1, unit=Rate.HOURS), name="resend-invitations")
 def resend_invitations(event):
     return jobs.resend_invitations(event.context)
+
+
+# CSV imports (services/imports.py): POST /agent/imports stores the job and invokes this
+# function asynchronously; it runs the whole file, within its own (longer) timeout.
+@app.lambda_function(name="run_import")
+def run_import(event, context):  # noqa: ARG001  (Lambda's signature)
+    return jobs.run_import(event)

@@ -62,3 +62,11 @@ def resend_invitations(context: object | None = None) -> dict[str, object]:
 
 
 LOCAL_WORKERS.append(("resend-invitations", 60.0, resend_invitations))
+
+
+def run_import(event: dict) -> dict[str, object]:
+    """The `run_import` function: one CSV import job (services/imports.py), named by the
+    asynchronous invocation POST /agent/imports makes."""
+    from chalicelib.services import imports  # lazy: cold start
+
+    return imports.run(str(event["import_id"]))

@@ -89,4 +89,4 @@ def growth(name: str, *, table: str, seed: Callable[[int, int], None], note: str
 
 
 # Capability modules register their scenarios on import.
-from bench.scenarios import agents, clients, foundation, mail, portal_access, tickets  # noqa: E402,F401
+from bench.scenarios import agents, assets, clients, foundation, mail, portal_access, tickets  # noqa: E402,F401

@@ -101,39 +101,3 @@ class AssetPage(BaseModel):
 class PortalAssetPage(BaseModel):
     items: list[PortalAsset]
     next_cursor: str | None
-
-
-# --- imports ------------------------------------------------------------------------------
-
-MAX_INLINE_CSV = 200 * 1024
-
-
-class ImportCreate(Strict):
-    kind: Literal["clients", "assets"]
-    csv: str | None = Field(None, max_length=MAX_INLINE_CSV, description="The CSV itself, at most 200 KB.")
-    upload_id: str | None = Field(None, max_length=64, description="An upload (POST /agent/uploads) holding the CSV.")
-    dry_run: bool = False
-    send_invitations: bool = Field(False, description="Clients: invite those created (through the outbox).")
-
-
-class ImportStarted(BaseModel):
-    id: str
-    status: Literal["running", "done"]
-
-
-class ImportProblem(BaseModel):
-    row: int = Field(description="The row's line in the file (the header is row 1); 0 for the whole file.")
-    field: str | None
-    message: str
-
-
-class ImportStatus(BaseModel):
-    id: str
-    kind: Literal["clients", "assets"]
-    status: Literal["running", "done"]
-    dry_run: bool
-    rows: int
-    created: int
-    updated: int
-    skipped: int
-    problems: list[ImportProblem]

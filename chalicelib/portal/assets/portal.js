@@ -19,6 +19,22 @@
   var nav = document.getElementById("nav");
   var banner = document.getElementById("banner");
   var uid = 0;
+  /* Page features in their own files (portal-assets.js...), loaded beside this one when needed. */
+  var SELF = document.currentScript ? document.currentScript.src : "";
+  var addons = {};
+  function addon(name) {
+    if (!addons[name]) addons[name] = new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = new URL(name, SELF || location.href).href;
+      s.onload = function () { resolve(window.PorticoAddons && window.PorticoAddons[name]); };
+      s.onerror = function () { delete addons[name]; reject(new Error("The page could not be loaded.")); };
+      document.head.appendChild(s);
+    });
+    return addons[name];
+  }
+  function addonView(name, view) {
+    return function (me, m) { return addon(name).then(function (a) { return a[view](me, m); }); };
+  }
 
   /* ---------- DOM helpers ---------- */
   function h(tag, attrs) {
@@ -231,6 +247,8 @@
     [/^\/tickets\/(\d+)$/, viewTicket, true],
     [/^\/profile$/, viewProfile, true],
     [/^\/colleagues$/, viewColleagues, true],
+    [/^\/assets$/, addonView("portal-assets.js", "list"), true],
+    [/^\/assets\/([0-9A-Za-z]+)$/, addonView("portal-assets.js", "show"), true],
     [/^\/impersonate$/, viewImpersonate, false]
   ];
 
@@ -318,6 +336,7 @@
     var list = h("ul", null,
       h("li", null, link("/tickets", "My tickets")),
       readOnly() ? null : h("li", null, link("/tickets/new", "New ticket")),
+      h("li", null, link("/assets", "Assets")),
       isAdmin(me) ? h("li", null, link("/colleagues", "Colleagues")) : null,
       h("li", null, link("/profile", "Profile")),
       h("li", null, h("button", { type: "button", "class": "link-button", onclick: logout, text: "Log out" })));
@@ -601,6 +620,8 @@
   function viewNewTicket() {
     if (readOnly()) { page("New ticket", [notice("This session is read-only.", "info")]); return; }
     var keyFor = idempotency();
+    /* The client's assets to choose from (portal-assets.js), when they have any. */
+    return addon("portal-assets.js").then(function (a) { return a.choices(); }).catch(function () { return []; }).then(function (assets) {
     page("New ticket", [h("p", { "class": "lead", text: "Tell us what you need; we will reply by email and here." }), form({
       label: "New ticket", button: "Create ticket",
       fields: [
@@ -608,16 +629,19 @@
         { name: "description", label: "Description", type: "textarea", required: true, rows: 8, maxlength: 20000 },
         { name: "priority", label: "Priority", type: "select", value: "",
           options: [["", "Normal"]].concat(PRIORITIES.filter(function (p) { return p !== "normal"; }).map(function (p) { return [p, cap(p)]; })) }
-      ],
+      ].concat(assets.length ? [{ name: "asset_id", label: "Asset", type: "select", value: param("asset") || "",
+        options: [["", "None"]].concat(assets) }] : []),
       submit: function (v) {
         var body = { subject: v.subject, description: v.description };
         if (v.priority) body.priority = v.priority;
+        if (v.asset_id) body.asset_id = v.asset_id;
         return api("POST", "/tickets", body, keyFor(body)).then(function (t) {
           state.flash = { text: "Ticket #" + t.number + " was created.", kind: "success" };
           go("/tickets/" + t.number);
         });
       }
     })]);
+    });
   }
 
   /* The ticket carries the first notes; a long conversation goes on behind next_notes_cursor.
@@ -642,7 +666,8 @@
           h("dt", { text: "Status" }), h("dd", null, badge(t.status)),
           t.priority ? [h("dt", { text: "Priority" }), h("dd", { text: cap(t.priority) })] : null,
           h("dt", { text: "Opened" }), h("dd", { text: when(t.created_at) }),
-          requesterName(t) ? [h("dt", { text: "Requester" }), h("dd", { text: requesterName(t) })] : null));
+          requesterName(t) ? [h("dt", { text: "Requester" }), h("dd", { text: requesterName(t) })] : null,
+          t.asset ? [h("dt", { text: "Asset" }), h("dd", null, link("/assets/" + t.asset.id, t.asset.name || "Asset"))] : null));
       var description = h("div", { "class": "message" },
         h("div", { "class": "message-meta" }, h("strong", { text: requesterName(t) || "You" }), " · ", when(t.created_at)),
         h("p", { "class": "message-body", text: t.description || "" }));
@@ -890,6 +915,10 @@
     page("Colleagues", parts);
     return load();
   }
+
+  /* What page features in their own files build with. */
+  window.PorticoPortal = { h: h, add: add, link: link, when: when, cap: cap, badge: badge, notice: notice, page: page,
+    api: api, qs: qs, readOnly: readOnly };
 
   /* ---------- boot ---------- */
   document.addEventListener("click", function (ev) {
