@@ -35,6 +35,7 @@ from chalicelib.models.base import get_of_kind
 from chalicelib.models.imports import DONE, IMPORT_KIND, PROBLEMS_KIND, RUNNING, ImportModel, problems_chunk_id
 from chalicelib.models.organizations import ORGANIZATION_KIND, OrganizationModel, name_guard_id
 from chalicelib.models.users import CLIENT_KIND, CLIENT_USER, UserModel, email_guard_id
+from chalicelib.observability import logger
 from chalicelib.services import assets, csv_files
 from chalicelib.services.agent_auth import require_permission
 from chalicelib.services.client_store import guard_item, new_client_item
@@ -165,11 +166,20 @@ def run(import_id: str) -> dict[str, Any]:
         return {"import_id": import_id, "status": job.status if job else "missing"}
     try:
         outcome = execute(job)
-    except InvalidInput as error:  # the file changed its mind between the request and now: never
-        outcome = Outcome(rows=int(job.rows or 0), skipped=int(job.rows or 0))
-        outcome.problem(0, "csv", error.message)
+    except InvalidInput as error:  # checked when the job was stored: only a file that changed since
+        outcome = _stopped(job, error.message)
+    except Exception:  # a job never stays "running": it says it stopped, and how to go on
+        logger().exception("import failed", extra={"import_id": import_id})
+        outcome = _stopped(job, "The import stopped on an internal error; run it again (rows already "
+                                "written are not written twice).")
     _finish(job, outcome)
     return {"import_id": import_id, "status": DONE, "created": outcome.created, "updated": outcome.updated}
+
+
+def _stopped(job: ImportModel, message: str) -> Outcome:
+    outcome = Outcome(rows=int(job.rows or 0), skipped=int(job.rows or 0))
+    outcome.problem(0, None, message)
+    return outcome
 
 
 def execute(job: ImportModel) -> Outcome:
@@ -329,7 +339,7 @@ def plan_assets(parsed: csv_files.CsvFile) -> Outcome:
         if data is not None:
             checked.append((row, data))
     organizations = resolve_organizations(data.organization for _, data in checked)
-    clients = clients_by_email(data.client for _, data in checked if data.client)
+    clients, _ = clients_by_email(data.client for _, data in checked if data.client)
     keyed: list[tuple[csv_files.CsvRow, Any, str]] = []
     seen: dict[str, int] = {}
     for row, data in checked:
