@@ -11,7 +11,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: chromium run test lint fuzz mail agent-token resend bench infra-check clean bootstrap deploy destroy rollback
+.PHONY: chromium run test lint fuzz mail mail-ops mail-feedback agent-token resend bench infra-check clean bootstrap deploy destroy rollback
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || { test -n "$(PYTHON)" && $(PYTHON) -m venv $(VENV); } || \
@@ -52,6 +52,15 @@ bench: $(STAMP)
 # The email the running local stack's SES has sent (activation links included).
 mail: $(STAMP)
 	@$(PY) -m devtools.mail
+
+# The outbox for ops (README "Mail operations"): ARGS="list --status failed", ARGS="requeue ID",
+# ARGS="--stage prod list --since 2h". Queries only.
+mail-ops: $(STAMP)
+	@$(PY) -m devtools.mail_ops $(ARGS)
+
+# Hand the local stack's feedback handler the SNS message SES would send (moto's simulator cannot).
+mail-feedback: $(STAMP)
+	@$(PY) -m devtools.mail_feedback --email "$(EMAIL)" --type $(or $(TYPE),bounce)
 
 agent-token: $(STAMP)
 	@$(PY) -m devtools.agent_token

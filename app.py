@@ -8,14 +8,17 @@ from chalicelib.routes import (
     agent_tickets,
     agents,
     assets,
+    attachments,
     clients,
     impersonation,
     imports,
+    kb,
     organizations,
     pipeline,
     portal_account,
     portal_assets,
     portal_log,
+    portal_mfa,
     portal_sign_in,
     portal_tickets,
     public,
@@ -27,7 +30,7 @@ from chalicelib.routes import (
 app = Chalice(app_name="portico", configure_logs=False)
 pipeline.install(app, [module.routes for module in (
     public, organizations, settings, clients, portal_sign_in, portal_account, agent_tickets, portal_tickets, agents,
-    portal_log, impersonation, assets, portal_assets, imports)])
+    portal_log, impersonation, attachments, portal_mfa, kb, assets, portal_assets, imports)])
 
 
 # Mail: the outbox table's stream sends what a request queued; the sweeper retries and
@@ -45,6 +48,13 @@ def sweep_outbox(event):
 @app.schedule(Rate(1, unit=Rate.HOURS), name="resend-invitations")
 def resend_invitations(event):
     return jobs.resend_invitations(event.context)
+
+
+# Mail feedback: SES bounce, complaint, reject and delivery events from the configuration
+# set's SNS topic (portico-<stage>-mail-feedback, read at import like the stream ARN).
+@app.on_sns_message(topic=jobs.mail_feedback_topic())
+def handle_mail_feedback(event):
+    return jobs.handle_mail_feedback(event.message)
 
 
 # CSV imports (services/imports.py): POST /agent/imports stores the job and invokes this

@@ -38,6 +38,7 @@ class Calls:
     items_returned: int = 0
     read_units: float = 0.0
     scans: list[str] = field(default_factory=list)  # table names
+    sequence: list[str] = field(default_factory=list)  # operation names, in the order they were called
 
     @property
     def total(self) -> int:
@@ -80,6 +81,7 @@ def _before_call(model: Any = None, params: Any = None, **_: Any) -> None:
     with _lock:
         for calls in _active:
             calls.operations[name] += 1
+            calls.sequence.append(name)
             calls.tables[f"{name} {','.join(tables)}"] += 1
             if name == "Scan":
                 calls.scans.append(tables[0])

@@ -104,7 +104,9 @@ def memory_rows(local: Any, sizes: list[int]) -> list[Row]:
         if route not in SCENARIOS or route not in auth_of:
             continue
         request = SCENARIOS[route](stage)
+        # As the portal page sends them (the public POSTs refuse a request without X-Requested-With).
         headers = {"content-type": "application/json", "accept": "application/json", "user-agent": "bench",
+                   "x-requested-with": "portico",
                    **{k.lower(): v for k, v in request.headers.items()}}
         claims = None
         if request.token:
@@ -163,10 +165,52 @@ def cpu_rows(local: Any, sizes: list[int]) -> list[Row]:
     return rows
 
 
+def timing_rows(local: Any, sizes: list[int]) -> list[Row]:
+    from bench.budgets import budgets
+    from bench.stage import Stage
+    from bench.timing import measure
+
+    limit = float(budgets()["anonymous_timing_ratio"])
+    rows = []
+    for result in measure(Stage(local.api, local.agents)):
+        if result.problem:
+            rows.append(Row("anonymous door timing", result.route, "-", f"≤ {limit:g}x", ERROR, result.problem,
+                            result.as_dict()))
+            continue
+        detail = (f"median existing address {result.existing_median:.1f} ms, unknown {result.unknown_median:.1f} ms "
+                  f"({len(result.existing_ms)} tries each, alternating)")
+        rows.append(Row("anonymous door timing", result.route, f"{result.ratio:.2f}x", f"≤ {limit:g}x",
+                        verdict(result.ratio <= limit), detail, result.as_dict()))
+    return rows
+
+
+def search_rows(local: Any, sizes: list[int]) -> list[Row]:
+    """The knowledge base's search engine at 500 and 5,000 articles of ~1,000 words."""
+    from bench.budgets import budgets
+    from bench.search import measure
+
+    limits = budgets()["search"]
+    rows = []
+    for articles in (500, 5000):
+        result = measure(articles)
+        size = (f"index {result.blob_bytes / 1024 / 1024:.2f} MB in {result.chunks} items, "
+                f"loads in {result.load_ms:.0f} ms")
+        rows.append(Row("search", f"search CPU, {articles:,} articles", f"{result.median_ms:.1f} ms",
+                        f"≤ {limits['cpu_ms']:g} ms", verdict(result.worst_ms <= limits["cpu_ms"]),
+                        f"worst {result.worst_ms:.1f} ms over {len(result.cpu_ms)} queries; {size}", result.as_dict()))
+        rows.append(Row("search", f"publish one article, {articles:,} articles", f"{result.publish_ms:.0f} ms",
+                        f"≤ {limits['publish_seconds']:g} s",
+                        verdict(result.publish_ms <= limits["publish_seconds"] * 1000),
+                        "index change + compressed blob, CPU; the writes add one BatchWriteItem per 25 items",
+                        result.as_dict()))
+    return rows
+
+
 def run_parts(local: Any, parts: list[str], sizes: list[int]) -> list[Row]:
     registry: dict[str, Callable[[Any, list[int]], list[Row]]] = {
         "calls": calls_rows, "growth": growth_rows, "coldstart": coldstart_rows, "memory": memory_rows,
-        "package": package_rows, "portal": portal_rows, "cpu": cpu_rows}
+        "package": package_rows, "portal": portal_rows, "cpu": cpu_rows, "timing": timing_rows,
+        "search": search_rows}
     rows: list[Row] = []
     for part in parts:
         fn = registry.get(part)

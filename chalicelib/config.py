@@ -6,12 +6,14 @@ variables here and nowhere else (Powertools also reads its own POWERTOOLS_* vari
 app cannot use fails there, naming its variable. `reset()` lets tests and the local stack
 change the environment and start over. A few values are read on their own, without the
 whole Config (which needs the secret key): table names, region and endpoint (when models
-are imported), the ARNs Chalice's decorators need when app.py is imported, and the log level.
+are imported), the attachments bucket (the portal page's CSP names its origin), the ARNs
+Chalice's decorators need when app.py is imported, and the log level.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -19,10 +21,11 @@ from functools import lru_cache
 # Every table the app uses, by logical name. The environment variable that carries the
 # physical name is PORTICO_<NAME>_TABLE; the default keeps local runs and tests simple.
 TABLES = ("settings", "organizations", "users", "tickets", "notes", "outbox", "portal_log", "throttle", "idempotency",
-          "assets", "imports")
+          "attachments", "articles", "assets", "imports")
 
 ARGON2_PROFILES = ("default", "fast")  # fast: tests only, the same algorithm with cheap parameters
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 # Chalice reads these ARNs when app.py is imported (at deploy/package time too). Importing must
 # never fail (tests, `chalice local`, cold start), so an unset variable gives a placeholder;
@@ -80,6 +83,16 @@ def table_name(logical: str) -> str:
     return os.environ.get(f"PORTICO_{logical.upper()}_TABLE", f"portico-{stage}-{logical.replace('_', '-')}")
 
 
+def attachments_bucket() -> str:
+    """The private S3 bucket holding uploaded and attached files (PORTICO_ATTACHMENTS_BUCKET).
+    Its name goes into the page's Content-Security-Policy, so only a valid S3 name is taken."""
+    stage = os.environ.get("PORTICO_STAGE", "local")
+    name = os.environ.get("PORTICO_ATTACHMENTS_BUCKET") or f"portico-{stage}-attachments"
+    if not _BUCKET_NAME.match(name):
+        raise ConfigurationError(f"PORTICO_ATTACHMENTS_BUCKET must be an S3 bucket name; it is {name!r}.")
+    return name
+
+
 def aws_region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
@@ -102,6 +115,8 @@ class Config:
     mail_configuration_set: str | None  # SES configuration set for sending events; optional
     agents_email: str
     secret_key: bytes
+    secret_key_version: int  # stored beside what a derived key protects (chalicelib/keys.py)
+    older_secret_keys: dict[int, bytes]  # earlier secrets by version, still readable after a rotation
     settings_cache_seconds: float
     trust_gateway_authorizer: bool
     session_ttl: timedelta  # how long a portal login lasts
@@ -131,6 +146,19 @@ def _secret_key(stage: str) -> bytes:
     if stage in ("local", "test"):
         return b"portico-local-development-key-not-for-production"
     raise ConfigurationError("PORTICO_SECRET_KEY must be set outside the local stack")
+
+
+def _older_secret_keys() -> dict[int, bytes]:
+    """PORTICO_OLDER_SECRET_KEYS: `<version>=<secret>` pairs, comma-separated (secrets never
+    contain commas: the runbook makes them hex)."""
+    raw = os.environ.get("PORTICO_OLDER_SECRET_KEYS") or ""
+    keys: dict[int, bytes] = {}
+    for pair in filter(None, (part.strip() for part in raw.split(","))):
+        version, _, secret = pair.partition("=")
+        if not version.strip().isdigit() or not secret:
+            raise ConfigurationError("PORTICO_OLDER_SECRET_KEYS must be <version>=<secret> pairs, comma-separated.")
+        keys[int(version)] = secret.encode()
+    return keys
 
 
 def _running_behind_api_gateway() -> bool:
@@ -177,6 +205,8 @@ def get_config() -> Config:
         mail_configuration_set=os.environ.get("PORTICO_MAIL_CONFIGURATION_SET") or None,
         agents_email=os.environ.get("PORTICO_AGENTS_EMAIL", "agents@portico.example"),
         secret_key=_secret_key(stage),
+        secret_key_version=int(_number("PORTICO_SECRET_KEY_VERSION", "1", whole=True)),
+        older_secret_keys=_older_secret_keys(),
         settings_cache_seconds=_number("PORTICO_SETTINGS_CACHE_SECONDS", "10"),
         trust_gateway_authorizer=_running_behind_api_gateway(),
         session_ttl=timedelta(hours=_number("PORTICO_SESSION_HOURS", "12", whole=True)),

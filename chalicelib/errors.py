@@ -43,6 +43,10 @@ class Conflict(PorticoError):
     code, status, default_message = "conflict", 409, "The request conflicts with the current state."
 
 
+class UnsupportedMediaType(PorticoError):
+    code, status, default_message = "unsupported_media_type", 415, "Send the body as application/json."
+
+
 class Gone(PorticoError):
     code, status, default_message = "token_expired", 410, "This link has expired."
 

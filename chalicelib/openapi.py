@@ -12,7 +12,8 @@ from chalicelib.services.idempotency import MAX_KEY_LENGTH
 
 _REF = "#/components/schemas/{model}"
 _ERROR_TEXT = {400: "Bad input", 401: "Not authenticated", 403: "Not allowed", 404: "Not found",
-               409: "Conflict", 410: "Link expired or used", 429: "Too many requests"}
+               409: "Conflict", 410: "Link expired or used", 415: "Body not application/json",
+               429: "Too many requests"}
 
 
 def _model_schema(ref: str, components: dict[str, Any]) -> dict[str, Any]:
@@ -46,6 +47,12 @@ def _operation(operation: Operation, components: dict[str, Any]) -> dict[str, An
                   for name in re.findall(r"{(\w+)}", operation.path)]
     if operation.query:
         parameters += _query_parameters(operation.query)
+    if operation.same_site_only:
+        parameters.append({"name": "X-Requested-With", "in": "header", "required": True,
+                           "description": "Must be `portico`: a page of another site cannot send it (no login "
+                                          "CSRF). Without it: 403 `forbidden`. The body, if any, must be "
+                                          "application/json (else 415 `unsupported_media_type`).",
+                           "schema": {"type": "string", "const": "portico"}})
     if operation.idempotent:
         parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
                            "description": "A retry with the same key and body answers the first answer and "
@@ -73,9 +80,11 @@ def _operation(operation: Operation, components: dict[str, Any]) -> dict[str, An
         error_statuses.add(400)
     if operation.idempotent:
         error_statuses.add(409)
-    if operation.auth not in ("public", "open"):
+    if operation.same_site_only:
+        error_statuses.update((403, 415))
+    if operation.auth not in ("public", "open", "portal_optional"):
         error_statuses.add(401)
-    if operation.permission or operation.auth in ("portal", "public"):
+    if operation.permission or operation.auth in ("portal", "public", "portal_optional"):
         error_statuses.add(403)  # public and portal routes: also the portal gates' `portal_blocked`
     error_ref = _model_schema("common.Error", components)
     for status in sorted(error_statuses):

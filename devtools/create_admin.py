@@ -8,6 +8,11 @@ The user pool is read from the stage's CloudFormation outputs (`portico-<stage>`
 printed once (or --password), set as permanent, the email marked verified, and the
 groups (default: admins). Cognito sends nothing; hand the password over safely and have
 the agent change it.
+
+Deployed pools require TOTP MFA (infra/stacks/agents.py): the agent's first sign-in answers
+the MFA_SETUP challenge; the client calls AssociateSoftwareToken (a secret for the
+authenticator app), VerifySoftwareToken with a first code, then answers the challenge;
+every later sign-in answers SOFTWARE_TOKEN_MFA with a code (ENROLMENT below is printed too).
 """
 
 from __future__ import annotations
@@ -51,6 +56,16 @@ def create_agent(user_pool_id: str, email: str, password: str, groups: list[str]
     return user["Username"]
 
 
+ENROLMENT = """Two-factor sign-in: this pool requires an authenticator app (TOTP) for every agent.
+At the first sign-in Cognito answers the MFA_SETUP challenge: call AssociateSoftwareToken with
+the challenge's session, add the secret it returns to an authenticator app (or its
+otpauth://totp/Portico:<email>?secret=<secret>&issuer=Portico URI as a QR code), confirm with
+VerifySoftwareToken and a first code, then answer the challenge. Later sign-ins answer
+SOFTWARE_TOKEN_MFA with the app's current code. A lost device: an admin runs
+`aws cognito-idp admin-set-user-mfa-preference --software-token-mfa-settings Enabled=false ...`
+and the agent enrols again at the next sign-in. (The local stack keeps MFA off.)"""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     where = parser.add_mutually_exclusive_group(required=True)
@@ -73,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"created agent {args.email} (username {username}) in {pool_id}, groups: {', '.join(groups)}")
     if not args.password:
         print(f"password (shown once): {password}")
+    print(ENROLMENT)
     return 0
 
 

@@ -31,6 +31,8 @@ def local_environment(aws_port: int, port: int) -> dict[str, str]:
         "PORTICO_PORTAL_URL": f"http://{HOST}:{port}/portal",
         "PORTICO_MAIL_SENDER": os.environ.get("PORTICO_MAIL_SENDER", "support@portico.local"),
         "PORTICO_AGENTS_EMAIL": os.environ.get("PORTICO_AGENTS_EMAIL", "agents@portico.local"),
+        # Created by stack.create_mail; every send names it, as deployed (bounce/complaint events).
+        "PORTICO_MAIL_CONFIGURATION_SET": os.environ.get("PORTICO_MAIL_CONFIGURATION_SET", "portico-local-events"),
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
     }
@@ -62,6 +64,7 @@ def main() -> int:
 
     stack.create_tables()
     stack.create_mail(os.environ["PORTICO_MAIL_SENDER"])
+    attachments_bucket = stack.create_attachments_bucket()
     pool = stack.create_cognito()
     stack.apply_environment(stack.environment(pool))
     agent_email = os.environ.get("PORTICO_AGENT_EMAIL", "admin@portico.local")
@@ -75,6 +78,7 @@ def main() -> int:
         "portal_url": f"{api_url}/portal",
         "aws_endpoint_url": os.environ["PORTICO_AWS_ENDPOINT_URL"],
         "region": os.environ["AWS_REGION"],
+        "attachments_bucket": attachments_bucket,
         "user_pool_id": pool.user_pool_id,
         "user_pool_client_id": pool.user_pool_client_id,
         "agent": {"email": agent_email, "password": agent_password},

@@ -34,6 +34,24 @@ def create_tables() -> None:
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute})
 
 
+def create_attachments_bucket() -> str:
+    """The files bucket (services/attachments.py), with the CORS rule infra gives it: the
+    portal's origin may POST uploads, nothing else. moto does not enforce a POST policy,
+    nor CORS; the rule is here so the local stack is configured as deployed."""
+    from urllib.parse import urlsplit
+
+    from chalicelib.config import attachments_bucket, get_config
+
+    s3 = aws.client("s3")
+    bucket = attachments_bucket()
+    s3.create_bucket(Bucket=bucket)  # us-east-1: no location constraint
+    portal = urlsplit(get_config().portal_url)
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": [f"{portal.scheme}://{portal.netloc}"], "AllowedMethods": ["POST"],
+        "AllowedHeaders": ["*"], "MaxAgeSeconds": 3600}]})
+    return bucket
+
+
 def create_mail(sender: str) -> None:
     from chalicelib.config import get_config
     from chalicelib.mail.templates import load_templates
@@ -46,6 +64,24 @@ def create_mail(sender: str) -> None:
             ses.update_template(Template=template)
         else:
             ses.create_template(Template=template)
+    create_configuration_set(os.environ.get("PORTICO_MAIL_CONFIGURATION_SET"))
+
+
+def create_configuration_set(name: str | None) -> None:
+    """The SES configuration set every send names, with its event destination (an SNS
+    topic), as infra creates it. moto publishes nothing to it: `make mail-feedback` stands in."""
+    if not name:
+        return
+    ses = aws.client("ses")
+    if name in {c["Name"] for c in ses.list_configuration_sets().get("ConfigurationSets", [])}:
+        return
+    ses.create_configuration_set(ConfigurationSet={"Name": name})
+    from chalicelib.jobs import mail_feedback_topic
+
+    topic_arn = aws.client("sns").create_topic(Name=mail_feedback_topic())["TopicArn"]
+    ses.create_configuration_set_event_destination(ConfigurationSetName=name, EventDestination={
+        "Name": "feedback", "Enabled": True, "MatchingEventTypes": ["bounce", "complaint", "reject", "delivery"],
+        "SNSDestination": {"TopicARN": topic_arn}})
 
 
 def create_cognito(pool_name: str = "portico-agents") -> CognitoPool:
@@ -109,21 +145,75 @@ def apply_environment(values: dict[str, str]) -> None:
 
 
 def fresh(endpoint: str, timeout: float = 30) -> CognitoPool:
-    """Empty the moto server and build the stack again: tables, mail templates, a new pool.
-    Tests and the bench start each case from here, with the app's caches cleared."""
+    """Empty the moto server and build the stack again: tables, the attachments bucket, mail
+    templates, a new pool.
+    The bench starts each case from here (the tests build once and restore a snapshot:
+    `InProcessSnapshot`), with the app's caches cleared."""
     import requests
-
-    from chalicelib.services import agent_auth, settings
 
     requests.post(f"{endpoint}/moto-api/reset", timeout=timeout)
     aws.reset()
     create_tables()
+    create_attachments_bucket()
     create_mail(os.environ["PORTICO_MAIL_SENDER"])
     pool = create_cognito()
+    use(pool)
+    return pool
+
+
+def use(pool: CognitoPool) -> None:
+    """Point the app at this pool and forget what it cached of AWS state (settings, keys, the
+    attachments' S3 client)."""
+    from chalicelib.services import agent_auth, attachments, settings
+
     apply_environment(environment(pool))
+    attachments.reset()
     settings.clear_cache()
     agent_auth.jwks_cache.clear()
-    return pool
+
+
+class InProcessSnapshot:
+    """Every moto backend's state, copied, for a moto server running in this process
+    (ThreadedMotoServer): `restore()` puts the state back as it was when taken, in a few
+    milliseconds, where `fresh()` rebuilds it over HTTP in about a second. Backends created
+    after the snapshot (a service or region first used later) are emptied, as moto's reset does.
+    Ids stay the same across restores: the pool's ids the app reads from the environment hold.
+
+    moto keeps its backends in process-wide registries that anything in the process may reset
+    (`mock_aws()` does on entry and exit, dropping every backend and the list of those in use),
+    so `restore()` starts from what was saved, not from what moto currently lists."""
+
+    def __init__(self) -> None:
+        import copy
+
+        from moto.core.base_backend import BackendDict, backend_lock
+
+        with backend_lock:
+            self._saved = {id(backends): (backends, {
+                (account_id, region): copy.deepcopy(backend)
+                for account_id, regional in backends.items() for region, backend in regional.items()})
+                for backends in BackendDict._instances}
+
+    def restore(self) -> None:
+        import copy
+
+        from moto.core.base_backend import BackendDict, backend_lock
+        from moto.core.model_instances import reset_model_data
+
+        with backend_lock:
+            for backends, pristine_by_place in self._saved.values():
+                for (account_id, region), pristine in pristine_by_place.items():
+                    # Indexing re-creates (and re-registers) a backend a reset dropped; one that
+                    # survived stays the same object (moto's handlers look it up by account and
+                    # region): only its state is replaced.
+                    backends[account_id][region].__dict__ = copy.deepcopy(pristine).__dict__
+            for backends in BackendDict._instances:
+                saved = self._saved.get(id(backends), (None, {}))[1]
+                for account_id, regional in backends.items():
+                    for region, backend in regional.items():
+                        if (account_id, region) not in saved:
+                            backend.reset()
+            reset_model_data()  # /moto-api/data.json lists what was made since (e.g. sent mail)
 
 
 def as_dict(pool: CognitoPool) -> dict[str, Any]:

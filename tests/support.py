@@ -30,13 +30,24 @@ class Answer:
         return data.get("code") if isinstance(data, dict) else None
 
 
+# The public portal POSTs (routes/portal_sign_in.py, `same_site_only`): they refuse a request
+# without `X-Requested-With: portico`, which the portal page always sends; the helper sends it
+# as the page does unless `same_site=False` (tests of that refusal). Session writes are not
+# listed: their CSRF check (cookie sessions only) stays the test's own business.
+SAME_SITE_POSTS = ("/portal/login", "/portal/logout", "/portal/signup", "/portal/signup/verify", "/portal/activate",
+                   "/portal/password/forgot", "/portal/password/reset")
+
+
 class Api:
     def __init__(self, client: Any) -> None:
         self.client = client
 
     def request(self, method: str, path: str, *, token: str | None = None, json_body: Any = None,
-                body: bytes | str | None = None, headers: dict[str, str] | None = None) -> Answer:
+                body: bytes | str | None = None, headers: dict[str, str] | None = None,
+                same_site: bool = True) -> Answer:
         sent = {"Content-Type": "application/json", **(headers or {})}
+        if same_site and method == "POST" and path.split("?")[0] in SAME_SITE_POSTS:
+            sent.setdefault("X-Requested-With", "portico")
         if token is not None:
             sent["Authorization"] = token
         if json_body is not None:
@@ -171,6 +182,10 @@ class Mailbox:
         self._hook()
         self._failures.extend([(code, status, message)] * times)
 
+    def recover(self) -> None:
+        """SES works again: the failures still queued by `fail_next` are dropped."""
+        self._failures.clear()
+
     def slow_sends(self, seconds: float) -> None:
         """Every SendTemplatedEmail takes this long (to make deliverers overlap)."""
         self._hook()
@@ -298,3 +313,26 @@ class Portal:
     @staticmethod
     def bearer(token: str) -> str:
         return f"Bearer {token}"
+
+
+def missing_from_stand_in(pool: stack.CognitoPool) -> list[str]:
+    """What a test's AWS lacks of what `aws_stack` promises (every table, the mail templates,
+    the agents' pool), read from the moto backends of this process: no request, so it can run
+    before every test. Empty when all is there."""
+    from moto.cognitoidp.models import cognitoidp_backends
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.ses.models import ses_backends
+
+    from chalicelib.config import aws_region
+    from chalicelib.models import table_models
+
+    region = aws_region()
+    tables = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables
+    missing = [f"table {model.Meta.table_name}" for model in table_models().values()
+               if model.Meta.table_name not in tables]
+    if not ses_backends[DEFAULT_ACCOUNT_ID][region].templates:
+        missing.append("the SES templates")
+    if pool.user_pool_id not in cognitoidp_backends[DEFAULT_ACCOUNT_ID][region].user_pools:
+        missing.append(f"user pool {pool.user_pool_id}")
+    return missing

@@ -5,7 +5,9 @@ A scenario is a function registered with `@scenario(method, path)` (the route ex
 helpers that create agents, organizations, ...), prepares what the request needs (not
 measured) and returns the `Request` to measure. Only the returned request is counted.
 
-A route in OPERATIONS without a scenario is reported as "not measured". Add the scenario
+A route in OPERATIONS without a scenario is reported as "not measured". A *variant* of a
+route, `"POST /portal/login (2fa due)"`, measures another case of the same route with its own
+budget; variants run after every route, so what their setup changes touches no other scenario. Add the scenario
 beside the others of its capability (one module per capability, imported below).
 """
 
@@ -89,4 +91,15 @@ def growth(name: str, *, table: str, seed: Callable[[int, int], None], note: str
 
 
 # Capability modules register their scenarios on import.
-from bench.scenarios import agents, assets, clients, foundation, mail, portal_access, tickets  # noqa: E402,F401
+from bench.scenarios import (  # noqa: E402,F401
+    agents,
+    assets,
+    attachments,
+    clients,
+    foundation,
+    kb,
+    mail,
+    portal_access,
+    tickets,
+    two_factor,
+)

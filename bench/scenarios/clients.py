@@ -143,7 +143,7 @@ def colleagues(stage: Stage) -> Request:
 @scenario("POST", "/portal/organization/clients")
 def invite_colleague(stage: Stage) -> Request:
     _, bearer, _ = stage.client_admin
-    return Request("POST", "/portal/organization/clients", token=bearer, expect=201,
+    return Request("POST", "/portal/organization/clients", token=bearer, expect=202,
                    json={"email": stage.email("colleague"), "name": "Colleague"})
 
 

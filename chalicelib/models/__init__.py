@@ -20,6 +20,8 @@ TABLE_OWNERS: dict[str, str] = {
     "idempotency": "chalicelib.models.idempotency:IdempotencyRecord",
     "portal_log": "chalicelib.models.portal_log:PortalLogModel",
     "throttle": "chalicelib.models.throttle:ThrottleModel",
+    "attachments": "chalicelib.models.attachments:AttachmentModel",
+    "articles": "chalicelib.models.articles:ArticleModel",
     "assets": "chalicelib.models.assets:AssetModel",
     "imports": "chalicelib.models.imports:ImportModel",
 }

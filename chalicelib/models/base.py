@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import botocore.session
 from pynamodb.attributes import UTCDateTimeAttribute
@@ -68,6 +68,17 @@ def get_of_kind(model: type[M], key: str, item_kind: str, *, consistent_read: bo
     except DoesNotExist:
         return None
     return item if getattr(item, "kind", None) == item_kind else None
+
+
+def key_after_returned(result: Any, items: list[Any]) -> dict[str, Any] | None:
+    """Where a filtered Query's next page starts: after the last item it returned (`items`, in
+    order), in the LastEvaluatedKey form (table and index keys); None when the Query is done.
+    DynamoDB's own LastEvaluatedKey is the last item it *evaluated*, which may be one the filter
+    left out (a blocked ticket, an internal note): a cursor must never be made from that."""
+    if result.last_evaluated_key is None or not items:
+        return None
+    stored = items[-1].serialize(null_check=False)
+    return {name: stored[name] for name in result.page_iter.key_names}
 
 
 class UTCDateTime(UTCDateTimeAttribute):

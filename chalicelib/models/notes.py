@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
+from chalicelib.models.attachments import FileRef
 from chalicelib.models.base import UTCDateTime, table_meta
 
 
@@ -21,3 +22,4 @@ class NoteModel(Model):
     notify_contact = BooleanAttribute(null=True)
     notify_assignees = BooleanAttribute(null=True)
     created_at = UTCDateTime()
+    attachments = ListAttribute(of=FileRef, null=True)  # files bound to it (models/attachments.py)

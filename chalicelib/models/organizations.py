@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -30,6 +30,7 @@ class OrganizationModel(Model):
     name_lower = UnicodeAttribute(null=True)
     domain = UnicodeAttribute(null=True)
     notes = UnicodeAttribute(null=True)
+    require_2fa = BooleanAttribute(null=True)  # its clients need a second factor to log in
     created_at = UTCDateTime(null=True)
     updated_at = UTCDateTime(null=True)
     # Name guards are items `id = "name#<lowercased name>"` that make names unique:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.models.base import UTCDateTime, table_meta
@@ -9,7 +9,11 @@ from chalicelib.models.base import UTCDateTime, table_meta
 PENDING = "pending"
 SENDING = "sending"
 SENT = "sent"
-FAILED = "failed"
+FAILED = "failed"  # SES refused it for good (the recipient's or the content's problem)
+EXPIRED = "expired"  # past its deadline (services/mail_policy.py): not sent late
+SUPPRESSED = "suppressed"  # the address bounced or complained: skipped until an agent clears it
+# Final states ops look at and may requeue (`make mail-ops`); they carry `attention`.
+NEEDS_ATTENTION = (FAILED, EXPIRED, SUPPRESSED)
 
 
 class PendingMessages(GlobalSecondaryIndex):
@@ -24,6 +28,31 @@ class PendingMessages(GlobalSecondaryIndex):
     next_attempt_at = UnicodeAttribute(range_key=True)
 
 
+class PendingByAge(GlobalSecondaryIndex):
+    """The same sparse `pending` items, oldest queued first: the sweeper reads the first
+    one to report the age of the oldest undelivered message (a retried message's due
+    time moves forward, so `pending_by_due` cannot tell which one waits longest)."""
+
+    class Meta:
+        index_name = "pending_by_age"
+        projection = KeysOnlyProjection()
+
+    pending = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTime(range_key=True)
+
+
+class MessagesNeedingAttention(GlobalSecondaryIndex):
+    """Sparse: only failed, expired and suppressed messages carry `attention` (= their
+    status), newest last, so the ops command lists them with a Query, never a Scan."""
+
+    class Meta:
+        index_name = "attention_by_time"
+        projection = AllProjection()
+
+    attention = UnicodeAttribute(hash_key=True)
+    attention_at = UnicodeAttribute(range_key=True)
+
+
 class OutboxModel(Model):
     """One email to one recipient, written in the same transaction as the change that
     causes it, delivered later (DynamoDB stream deployed, the local worker locally)."""
@@ -36,7 +65,7 @@ class OutboxModel(Model):
     template = UnicodeAttribute()
     recipient = UnicodeAttribute()
     data = UnicodeAttribute()  # JSON template data
-    status = UnicodeAttribute(default=PENDING)  # pending | sending | sent | failed
+    status = UnicodeAttribute(default=PENDING)  # pending | sending | sent | failed | expired | suppressed
     # Present while the message is pending or sending (the sparse index's key); removed
     # once it is sent or has failed for good.
     pending = UnicodeAttribute(null=True)
@@ -52,5 +81,13 @@ class OutboxModel(Model):
     failed_at = UTCDateTime(null=True)
     reason = UnicodeAttribute(null=True)  # what caused it, e.g. "client:<id>:invite"
     expires_at = NumberAttribute(null=True)  # TTL (epoch seconds), set once delivered
+    # ISO time past which the message is `expired` instead of sent (mail_policy.MAIL_DEADLINES);
+    # items queued before deadlines existed have none and get the template's rule.
+    deliver_by = UnicodeAttribute(null=True)
+    # The sparse attention index's key (= status) and when it got there; removed on requeue.
+    attention = UnicodeAttribute(null=True)
+    attention_at = UnicodeAttribute(null=True)
 
     pending_by_due = PendingMessages()
+    pending_by_age = PendingByAge()
+    attention_by_time = MessagesNeedingAttention()

@@ -22,6 +22,11 @@ class SettingsModel(Model):
     activation_ttl_hours = NumberAttribute()
     invitation_reminder_days = ListAttribute(of=NumberAttribute)
     agents_email = UnicodeAttribute(null=True)
+    client_admin_invites_per_hour = NumberAttribute(null=True)  # absent in items saved before it existed
+    upload_max_mb = NumberAttribute(null=True)
+    upload_max_files = NumberAttribute(null=True)
+    upload_types = ListAttribute(of=UnicodeAttribute, null=True)
+    client_2fa = UnicodeAttribute(null=True)  # off | optional | required (absent: off)
     updated_at = UTCDateTime(null=True)
     updated_by = UnicodeAttribute(null=True)
     version = VersionAttribute()

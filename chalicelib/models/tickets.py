@@ -31,6 +31,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from chalicelib.models.attachments import FileRef
 from chalicelib.models.base import UTCDateTime, table_meta
 
 TICKET_KIND = "ticket"
@@ -166,6 +167,7 @@ class TicketModel(Model):
     org_status = UnicodeAttribute(null=True)  # status_key(organization_id, status); none without organization
     requester_status = UnicodeAttribute(null=True)  # status_key(requester_id, status)
     version = VersionAttribute(null=True)
+    attachments = ListAttribute(of=FileRef, null=True)  # files bound to it (models/attachments.py)
 
     # counter
     next_number = NumberAttribute(null=True)

@@ -1,17 +1,31 @@
 """The users table: portal clients, the guard items that keep emails unique, and the
 single-use tokens (activation, sign-up verification, password reset).
 
-Three kinds of item share the table, told apart by their id:
+Four kinds of item share the table, told apart by their id:
   - `<ULID>`               a client (kind = "client");
   - `email#<lower email>`  a guard written in the same transaction as its client, on
                            condition it does not exist: two concurrent creates with the
                            same email cannot both win; login finds a client through it;
-  - `token#<sha256>`       a single-use token, stored only as the hash of its secret.
+  - `token#<sha256>`       a single-use token, stored only as the hash of its secret;
+  - `suppress#<lower email>` what SES feedback says about an address (bounces, complaints):
+                           the mail delivery reads it with one GetItem before each send
+                           (services/mail_feedback.py). Any address, client or not.
+  - `<ULID>`               a colleague invitation pending for an address that has an account
+                           elsewhere (kind = "colleague_invite"): in its organization's list
+                           (`by_organization`) like an invited client; in no other index.
+  - `mfa#<sha256>`         a two-factor challenge (services/mfa.py): short-lived, single use,
+                           stored only as the hash of the id the client holds.
 """
 
 from __future__ import annotations
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -19,6 +33,9 @@ from chalicelib.models.base import UTCDateTime, table_meta
 
 CLIENT_KIND = "client"
 TOKEN_KIND = "token"
+ADDRESS_KIND = "address"
+COLLEAGUE_INVITE_KIND = "colleague_invite"
+CHALLENGE_KIND = "mfa_challenge"
 REMINDER_DUE = "due"
 
 # Client states (product.md §1)
@@ -105,6 +122,27 @@ class UserModel(Model):
     next_reminder_at = UnicodeAttribute(null=True)
     created_at = UTCDateTime(null=True)
     updated_at = UTCDateTime(null=True)
+    # two-factor (services/mfa.py, services/devices.py)
+    mfa_email = BooleanAttribute(null=True)  # email codes turned on by the client
+    totp_secret = UnicodeAttribute(null=True)  # sealed (AES-GCM), under key version `totp_key_version`
+    totp_key_version = NumberAttribute(null=True)
+    totp_confirmed = BooleanAttribute(null=True)  # false while enrolment awaits its first code
+    totp_last_step = NumberAttribute(null=True)  # the last time-step accepted: never twice
+    recovery_codes = UnicodeSetAttribute(null=True)  # keyed hashes of the unused recovery codes
+    device_epoch = NumberAttribute(null=True)  # bumped to forget every remembered device
+
+    # client (a copy, for display) and address item (the truth): ok | bouncing | complained
+    email_status = UnicodeAttribute(null=True)
+    email_status_since = UTCDateTime(null=True)
+    # address item: feedback counts and who cleared it last
+    hard_bounces = NumberAttribute(null=True)
+    soft_bounces = NumberAttribute(null=True)
+    complaints = NumberAttribute(null=True)
+    last_feedback_at = UTCDateTime(null=True)
+    cleared_by = UnicodeAttribute(null=True)
+    # colleague invitation: "invited" or "disabled" (a client admin withdrew it); not `status`,
+    # so the agents' status index holds clients only
+    invite_status = UnicodeAttribute(null=True)
 
     # guard: the client that owns this email
     owner_id = UnicodeAttribute(null=True)
@@ -114,6 +152,10 @@ class UserModel(Model):
     user_id = UnicodeAttribute(null=True)
     expires_at = UTCDateTime(null=True)
     used_at = UTCDateTime(null=True)
+    # mfa challenge
+    method = UnicodeAttribute(null=True)  # email | totp
+    code_hash = UnicodeAttribute(null=True)  # an email code's keyed hash
+    tries = NumberAttribute(null=True)  # wrong codes so far
     expires_ttl = NumberAttribute(null=True)  # DynamoDB TTL: tokens clean themselves up
 
     by_kind_email = ClientsByEmail()
@@ -126,5 +168,13 @@ def email_guard_id(email: str) -> str:
     return f"email#{email.strip().lower()}"
 
 
+def address_item_id(email: str) -> str:
+    return f"suppress#{email.strip().lower()}"
+
+
 def token_item_id(token_hash: str) -> str:
     return f"token#{token_hash}"
+
+
+def challenge_item_id(challenge_hash: str) -> str:
+    return f"mfa#{challenge_hash}"

@@ -28,7 +28,7 @@ def create_ticket(call: Call) -> dict:
     item = ticket_writes.create(subject=body.subject, description=body.description, priority=body.priority,
                                 category=body.category, requester_id=body.requester_id, status=body.status,
                                 assignees=assignees, created_by=f"agent:{call.agent.username}",
-                                asset_id=body.asset_id)
+                                upload_ids=body.attachments, asset_id=body.asset_id)
     return ticket_views.view(item, call.agent)
 
 
@@ -60,7 +60,7 @@ def add_note(call: Call, number: str) -> dict:
     body, agent = call.body, call.agent
     item = ticket_reads.load_visible(number, agent)
     note = notes.add_note(item, agent, body.body, internal=body.internal, notify_contact=body.notify_contact,
-                          notify_assignees=body.notify_assignees)
+                          notify_assignees=body.notify_assignees, upload_ids=body.attachments)
     return notes.note_view(note, agent)
 
 

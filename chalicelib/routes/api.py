@@ -44,7 +44,7 @@ Handler = Callable[..., Any]
 class Operation:
     method: str
     path: str
-    auth: str  # "agent", "portal", "public" or "open": see RouteGroup
+    auth: str  # "agent", "portal", "portal_optional", "public" or "open": see RouteGroup
     summary: str
     tag: str
     status: int
@@ -59,6 +59,9 @@ class Operation:
     # Called with the Call and the error when a portal gate refuses this route, before the
     # refusal is answered (the login records it in the portal log).
     on_blocked: Callable[[Call, PorticoError], None] | None = None
+    # A browser must not be able to send it from another site's page (login CSRF): only
+    # application/json, and the X-Requested-With header a cross-site form cannot set.
+    same_site_only: bool = False
 
     @property
     def key(self) -> str:
@@ -203,13 +206,17 @@ def json_object(request: Any) -> dict[str, Any]:
 
 class RouteGroup:
     """The routes of one capability module. They share an OpenAPI tag and an auth kind:
-    "agent" (Cognito), "portal" (client session), "public" (no auth, but behind the portal
-    gates) or "open" (no auth, no gates: the portal page itself and /openapi.json)."""
+    "agent" (Cognito), "portal" (client session), "portal_optional" (behind the portal gates; the
+    client session when the request carries a valid one, else an anonymous visitor), "public"
+    (no auth, but behind the portal gates) or "open" (no auth, no gates: the portal page itself
+    and /openapi.json)."""
 
-    def __init__(self, import_name: str, *, auth: str, tag: str) -> None:
+    def __init__(self, import_name: str, *, auth: str, tag: str, same_site_only: bool = False) -> None:
         self.blueprint = Blueprint(import_name)
         self.auth = auth
         self.tag = tag
+        # Every POST of the group accepts only same-site requests (Operation.same_site_only).
+        self.same_site_only = same_site_only
         self.operations: list[Operation] = []
 
     def route(self, path: str, method: str, *, summary: str, status: int = 200, body: str | None = None,
@@ -220,7 +227,8 @@ class RouteGroup:
         def declare(handler: Handler) -> Handler:
             operation = Operation(method=method, path=path, auth=auth or self.auth, summary=summary, tag=self.tag,
                                   status=status, handler=handler, body=body, query=query, response=response,
-                                  permission=permission, errors=errors, idempotent=idempotent, on_blocked=on_blocked)
+                                  permission=permission, errors=errors, idempotent=idempotent, on_blocked=on_blocked,
+                                  same_site_only=self.same_site_only and method == "POST")
             self.operations.append(operation)
             OPERATIONS.append(operation)
             return handler

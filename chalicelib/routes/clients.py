@@ -43,7 +43,8 @@ def get_client(call: Call, client_id: str) -> dict:
 @routes.route("/agent/clients/{client_id}", "PATCH", summary="Edit, disable or re-enable a client",
               permission="manage-clients", body="clients.ClientUpdate", response="clients.Client", errors=(404,))
 def update_client(call: Call, client_id: str) -> dict:
-    return service.update_client(client_id, call.body.model_dump(exclude_unset=True)).as_dict()
+    return service.update_client(client_id, call.body.model_dump(exclude_unset=True),
+                                 changed_by=_agent_ref(call)).as_dict()
 
 
 @routes.route("/agent/clients/{client_id}", "DELETE", status=204, summary="Remove the client's portal account",

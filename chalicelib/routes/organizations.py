@@ -21,7 +21,8 @@ def list_organizations(call: Call) -> dict:
               response="organizations.Organization", errors=(409,), idempotent=True)
 def create_organization(call: Call) -> dict:
     body = call.body
-    return service.create_organization(body.name, domain=body.domain, notes=body.notes).as_dict()
+    return service.create_organization(body.name, domain=body.domain, notes=body.notes,
+                                       require_2fa=body.require_2fa).as_dict()
 
 
 @routes.route("/agent/organizations/{organization_id}", "GET", summary="Get an organization",

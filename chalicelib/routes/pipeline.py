@@ -14,7 +14,7 @@ from typing import Any
 
 from chalice import Chalice, Response
 
-from chalicelib.errors import PorticoError, Unauthorized
+from chalicelib.errors import Forbidden, PorticoError, Unauthorized, UnsupportedMediaType
 from chalicelib.routes import middleware, portal_session, public
 from chalicelib.routes.api import (
     Call,
@@ -38,6 +38,21 @@ HTTP_MIDDLEWARE: tuple[Middleware, ...] = (
 )
 
 
+def refuse_cross_site(call: Call) -> None:
+    """Routes declared `same_site_only` (the public portal POSTs: login, sign-up, ...): 415 for
+    any body type but application/json, 403 without `X-Requested-With: portico`. Another site's
+    page can post a form (text/plain, urlencoded, multipart) to us without asking, but cannot
+    send JSON or a custom header without a CORS preflight, which we never grant. A body-less
+    POST (logout) may omit the type."""
+    if not call.operation.same_site_only:
+        return
+    media_type = (call.header("content-type") or "").split(";")[0].strip().lower()
+    if media_type != "application/json" and (media_type or (call.request.raw_body or b"").strip()):
+        raise UnsupportedMediaType("Send the request body as application/json.")
+    if call.header(portal_session.CSRF_HEADER) != portal_session.CSRF_VALUE:
+        raise Forbidden(f"Send the header X-Requested-With: {portal_session.CSRF_VALUE} with this request.")
+
+
 def portal_access(call: Call) -> None:
     """The portal switch and the IP allowlist. The source IP is API Gateway's
     `requestContext.identity.sourceIp`, never a header the caller could forge."""
@@ -54,19 +69,22 @@ def authenticate_agent(call: Call) -> None:
     call.agent = agent_of(call.header("authorization"), authorizer.get("claims"))
 
 
-# What every "public" and "portal" route must pass first, in order.
+# What every "public", "portal" and "portal_optional" route must pass first, in order.
 PORTAL_GATES: tuple[Stage, ...] = (portal_access,)
+GATED = ("portal", "public", "portal_optional")
 
 # Who is calling, by the route's auth kind; "public" and "open" routes have no caller.
 AUTHENTICATORS: dict[str, Stage] = {
     "agent": authenticate_agent,
     # The session (cookie or bearer token); on a write also the CSRF header and no read-only session.
     "portal": portal_session.authenticate_portal,
+    # The same when the request carries a session; without one (or with a stale one), anonymous.
+    "portal_optional": portal_session.authenticate_portal_if_present,
 }
 
 
 def pass_portal_gates(call: Call) -> None:
-    if call.operation.auth not in ("portal", "public"):
+    if call.operation.auth not in GATED:
         return
     try:
         for gate in PORTAL_GATES:
@@ -105,8 +123,9 @@ def parse_body(call: Call) -> None:
 
 # Inside the route, in order, before its handler.
 ROUTE_STAGES: tuple[Stage, ...] = (
-    pass_portal_gates,   # "public" and "portal" routes: PORTAL_GATES
-    authenticate,        # "agent" and "portal" routes: AUTHENTICATORS
+    refuse_cross_site,   # "same_site_only" routes: application/json and X-Requested-With, or 415 / 403
+    pass_portal_gates,   # "public", "portal" and "portal_optional" routes: PORTAL_GATES
+    authenticate,        # "agent", "portal" and "portal_optional" routes: AUTHENTICATORS
     check_permission,    # the agent permission the route names, if any
     parse_query,         # the query string into the route's query model (400 if it does not fit)
     parse_body,          # the JSON body (size and nesting bounded) into the route's body model
@@ -149,7 +168,7 @@ def _view(app: Chalice, operation: Operation) -> Callable[..., Response]:
 
 # Accept any declared type on routes with a body: it is parsed as JSON whatever it says, and a
 # wrong Content-Type must not turn into Chalice's own 415 format.
-_BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
+_BODY_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
 
 
 def install(app: Chalice, groups: Iterable[RouteGroup]) -> None:
@@ -162,7 +181,7 @@ def install(app: Chalice, groups: Iterable[RouteGroup]) -> None:
             options: dict[str, Any] = {"methods": [operation.method]}
             if operation.auth == "agent":
                 options["authorizer"] = agent_authorizer
-            if operation.body:
+            if operation.body or operation.same_site_only:
                 options["content_types"] = _BODY_TYPES
             group.blueprint.route(operation.path, **options)(_view(app, operation))
         app.register_blueprint(group.blueprint)

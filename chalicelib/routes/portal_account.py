@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chalicelib.ids import iso
 from chalicelib.routes.api import Call, RouteGroup, page, start_key
+from chalicelib.routes.portal_session import origin
 from chalicelib.services import accounts, clients, colleagues
 
 routes = RouteGroup(__name__, auth="portal", tag="portal-account")
@@ -28,9 +29,9 @@ def update_me(call: Call) -> dict:
 
 
 @routes.route("/portal/me/password", "POST", status=204, summary="Change my password (ends my other sessions)",
-              body="clients.ChangePassword")
+              body="clients.ChangePassword", errors=(429,))
 def change_password(call: Call) -> None:
-    accounts.change_password(call.client, call.body.current_password, call.body.new_password)
+    accounts.change_password(call.client, call.body.current_password, call.body.new_password, origin(call))
 
 
 @routes.route("/portal/organization/clients", "GET", summary="My organization's clients (client admins)",
@@ -41,11 +42,17 @@ def list_colleagues(call: Call) -> dict:
     return page(call, [item.as_portal_dict() for item in items], last_key)
 
 
-@routes.route("/portal/organization/clients", "POST", status=201,
-              summary="Invite a colleague as a client user (client admins)", body="clients.ColleagueInvite",
-              response="clients.PortalUser", errors=(403, 409), idempotent=True)
+# The same answer for every valid address: it must not tell whether the address has an account,
+# here or in another organization (services/colleagues.py).
+INVITATION_ACCEPTED = {"message": "Invitation sent. It shows as pending in your colleagues list."}
+
+
+@routes.route("/portal/organization/clients", "POST", status=202,
+              summary="Invite a colleague as a client user (client admins); the same 202 for every address",
+              body="clients.ColleagueInvite", response="clients.Accepted", errors=(403, 429), idempotent=True)
 def invite_colleague(call: Call) -> dict:
-    return colleagues.invite_colleague(call.client, call.body.email, call.body.name).as_portal_dict()
+    colleagues.invite_colleague(call.client, call.body.email, call.body.name)
+    return INVITATION_ACCEPTED
 
 
 @routes.route("/portal/organization/clients/{client_id}/disable", "POST",

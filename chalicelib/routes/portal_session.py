@@ -58,6 +58,18 @@ def authenticate_portal(call: Call) -> None:
             raise ReadOnly("This is a read-only session: you are viewing as the client, changes are not allowed.")
 
 
+def authenticate_portal_if_present(call: Call) -> None:
+    """`authenticate_portal` for a request that carries a session; none, or one that is no
+    longer valid (expired, logged out), leaves the caller an anonymous visitor."""
+    token, _ = session_token(call)
+    if not token:
+        return
+    try:
+        authenticate_portal(call)
+    except Unauthorized:
+        call.client = None
+
+
 def origin(call: Call) -> Origin:
     """The caller as the services may know it: API Gateway's source IP and the User-Agent."""
     return Origin(call.source_ip, call.user_agent)

@@ -7,9 +7,11 @@ from chalice import Response
 
 from chalicelib.errors import PorticoError
 from chalicelib.routes.api import Call, RouteGroup, json_object
-from chalicelib.routes.portal_session import origin, session_cookie, session_response, session_token
+from chalicelib.routes.portal_mfa import second_factor, session_or_challenge
+from chalicelib.routes.portal_session import origin, session_cookie, session_token
 
-routes = RouteGroup(__name__, auth="public", tag="portal-account")
+# Every POST here is same-site only (JSON and X-Requested-With): no login CSRF.
+routes = RouteGroup(__name__, auth="public", tag="portal-account", same_site_only=True)
 
 ACCEPTED = {"message": "If the address can be used, we have sent an email to it. Check your inbox."}
 
@@ -25,32 +27,32 @@ def signup(call: Call) -> dict:
 
 
 @routes.route("/portal/signup/verify", "POST", summary="Confirm a sign-up's email address; starts a session",
-              body="clients.VerifySignup", response="clients.SessionAnswer", errors=(410, 429))
+              body="clients.VerifySignup", response="mfa.LoginAnswer", errors=(410, 429))
 def verify_signup(call: Call) -> Response:
     from chalicelib.services import accounts
 
     client, session = accounts.verify_signup(call.body.token, origin(call))
-    return session_response(call, client, session)
+    return session_or_challenge(call, client, session)
 
 
 @routes.route("/portal/activation/{token}", "GET", summary="What an activation link is for",
-              response="clients.ActivationInfo", errors=(410,))
+              response="clients.ActivationInfo", errors=(410, 429))
 def activation_info(call: Call, token: str) -> dict:
     from chalicelib.services import invitations
 
-    info = invitations.activation_info(token)
+    info = invitations.activation_info(token, origin(call))
     return {"email": info.email, "status": info.status, "name": info.name}
 
 
 @routes.route("/portal/activate", "POST", summary="Activate an invitation: contact details and password",
-              body="clients.Activate", response="clients.SessionAnswer", errors=(410, 429))
+              body="clients.Activate", response="mfa.LoginAnswer", errors=(410, 429))
 def activate(call: Call) -> Response:
     from chalicelib.services import invitations
 
     body = call.body
     client, session = invitations.activate(body.token, name=body.name, phone=body.phone, password=body.password,
                                            origin=origin(call))
-    return session_response(call, client, session)
+    return session_or_challenge(call, client, session)
 
 
 def _record_blocked_login(call: Call, error: PorticoError) -> None:
@@ -68,12 +70,13 @@ def _record_blocked_login(call: Call, error: PorticoError) -> None:
 
 
 @routes.route("/portal/login", "POST", summary="Log in with email and password", body="clients.Login",
-              response="clients.SessionAnswer", errors=(401, 403, 429), on_blocked=_record_blocked_login)
+              response="mfa.LoginAnswer", errors=(401, 403, 429), on_blocked=_record_blocked_login)
 def login(call: Call) -> Response:
     from chalicelib.services import sessions
 
-    client, session = sessions.login(call.body.email, call.body.password, origin(call))
-    return session_response(call, client, session)
+    body = call.body
+    client, session = sessions.login(body.email, body.password, origin(call), second_factor(call))
+    return session_or_challenge(call, client, session)
 
 
 @routes.route("/portal/logout", "POST", status=204, summary="End this session")

@@ -29,7 +29,7 @@ def create_ticket(call: Call) -> dict:
     item = ticket_writes.create(subject=body.subject, description=body.description, priority=body.priority,
                                 category=body.category, requester_id=call.client.id,
                                 created_by=f"client:{call.client.id}", opened_by=call.client,
-                                asset_id=body.asset_id)
+                                upload_ids=body.attachments, asset_id=body.asset_id)
     return ticket_views.view(item, call.client)
 
 
@@ -64,7 +64,8 @@ def update_ticket(call: Call, number: str) -> dict:
               body="tickets.PortalNoteCreate", response="tickets.Note", errors=(404, 409), idempotent=True)
 def reply(call: Call, number: str) -> dict:
     item = ticket_reads.load_visible(number, call.client)
-    return notes.note_view(notes.add_note(item, call.client, call.body.body), call.client)
+    note = notes.add_note(item, call.client, call.body.body, upload_ids=call.body.attachments)
+    return notes.note_view(note, call.client)
 
 
 @routes.route("/portal/tickets/{number}/rating", "POST", summary="Rate a resolved ticket (when rating is on)",

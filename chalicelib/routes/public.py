@@ -19,19 +19,29 @@ from chalice import Response
 
 from chalicelib.errors import NotFound
 from chalicelib.routes.api import Call, RouteGroup, portal_prefix
+from chalicelib.services.attachments import bucket_origin
 
 routes = RouteGroup(__name__, auth="open", tag="public")
 
 PORTAL_DIR = Path(__file__).resolve().parent.parent / "portal"
-PORTAL_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-              "connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+
+def portal_csp() -> str:
+    """The page's policy: its own files, plus the attachments bucket's origin and nothing
+    wider, for uploads (the presigned POST: connect-src) and thumbnails (img-src)."""
+    files = bucket_origin()
+    return (f"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: {files}; "
+            f"connect-src 'self' {files}; font-src 'self'; form-action 'self'; base-uri 'none'; "
+            "frame-ancestors 'none'")
+
+
 _ASSET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}\.(css|js|svg|png|ico|woff2)$")
 
 
 # Client-side routes whose GET serves the page (their POST, if any, is an API route elsewhere).
 PAGE_PATHS = ("/portal", "/portal/activate", "/portal/verify", "/portal/reset", "/portal/signup",
               "/portal/forgot", "/portal/tickets/new", "/portal/profile", "/portal/colleagues",
-              "/portal/impersonate")
+              "/portal/impersonate", "/portal/help")
 # Page paths that are also GET API routes: the page is served only to a browser navigation.
 SHARED_PAGE_ROUTES = frozenset({"/portal/tickets", "/portal/tickets/{number}", "/portal/assets",
                                 "/portal/assets/{asset_id}"})
@@ -40,7 +50,7 @@ SHARED_PAGE_ROUTES = frozenset({"/portal/tickets", "/portal/tickets/{number}", "
 def _portal_page(request: object) -> Response:
     html = (PORTAL_DIR / "index.html").read_text(encoding="utf-8").replace("%BASE%", portal_prefix(request))
     return Response(body=html, status_code=200, headers={
-        "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": PORTAL_CSP,
+        "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": portal_csp(),
         "Cache-Control": "no-cache", "Vary": "Accept"})
 
 
@@ -118,7 +128,7 @@ def portal_static(call: Call, name: str) -> Response:
         body = path.read_bytes()
     return Response(body=body, status_code=200, headers={
         "Content-Type": content_type, "Cache-Control": "public, max-age=300",
-        "Content-Security-Policy": PORTAL_CSP})
+        "Content-Security-Policy": portal_csp()})
 
 
 @routes.route("/openapi.json", "GET", summary="This API's OpenAPI 3.1 document")

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from chalicelib.schemas.common import Email, PageQuery, Strict, one_line
+from chalicelib.schemas.common import Email, Identifier, PageQuery, Strict, one_line
 
 Name = one_line(200)
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^[0-9+()./ -]*$")]
@@ -14,6 +14,7 @@ Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Role = Literal["client_user", "client_admin"]
 Status = Literal["inactive", "invited", "active", "disabled"]
+EmailStatus = Literal["ok", "bouncing", "complained"]  # services/mail_feedback.py
 
 
 # --- agents ---------------------------------------------------------------------------
@@ -22,7 +23,7 @@ class ClientCreate(Strict):
     email: Email
     name: Name | None = None
     phone: Phone | None = None
-    organization_id: str | None = Field(None, max_length=64)
+    organization_id: Identifier | None = None
     role: Role = "client_user"
     send_invitation: bool = False
 
@@ -30,16 +31,18 @@ class ClientCreate(Strict):
 class ClientUpdate(Strict):
     name: Name | None = None
     phone: Phone | None = None
-    organization_id: str | None = Field(None, max_length=64, description="null unlinks the organization.")
+    organization_id: Identifier | None = Field(None, description="null unlinks the organization.")
     role: Role | None = None
     disabled: bool | None = Field(None, description="true deactivates (ends every session); false re-enables.")
+    email_status: Literal["ok"] | None = Field(
+        None, description='"ok" clears a bounce or complaint stop: mail to the address goes out again.')
 
 
 class ClientListQuery(PageQuery):
-    organization_id: str | None = Field(None, max_length=64)
+    organization_id: Identifier | None = None
     status: Status | None = None
-    email: str | None = Field(None, max_length=254, description="Exact email, any case.")
-    q: str | None = Field(None, max_length=254, description="Email prefix, case-insensitive.")
+    email: one_line(254, min_length=0) | None = Field(None, description="Exact email, any case.")
+    q: one_line(254, min_length=0) | None = Field(None, description="Email prefix, case-insensitive.")
 
 
 class Reminders(BaseModel):
@@ -68,6 +71,9 @@ class Client(PortalUser):
     invited_at: str | None
     activated_at: str | None
     reminders: Reminders
+    email_status: EmailStatus = Field(description="ok, or bouncing / complained: SES reported a hard bounce or a "
+                                                  "complaint and no mail goes to the address until cleared.")
+    email_status_since: str | None = Field(description="When email_status last changed (null: never).")
 
 
 class ClientPage(BaseModel):

@@ -57,3 +57,8 @@ def one_line(max_length: int, min_length: int = 1) -> Any:
     """A single-line text field: whitespace around it stripped, no control characters."""
     return Annotated[str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
                      AfterValidator(_no_control_characters)]
+
+
+# Ids and filters (an organization id, a requester, an email prefix): one line too. They reach
+# key lookups and log lines, never mail, but a control character in them is never meant.
+Identifier = one_line(64, min_length=0)

@@ -54,7 +54,8 @@ class PortalLogQuery(PageQuery):
 
 class PortalLogEntry(BaseModel):
     at: str
-    event: Literal["login", "activation", "password_reset", "impersonation", "write_refused"] = Field(
+    event: Literal["login", "activation", "password_reset", "impersonation", "write_refused",
+                    "mfa_sent", "mfa_passed", "mfa_failed", "mfa_locked"] = Field(
         description="`write_refused`: a change tried with a read-only session (an agent viewing as the client).")
     outcome: Literal["success", "failure"]
     reason: str | None = Field(description="Why it failed: wrong_password, unknown_email, not_active, "

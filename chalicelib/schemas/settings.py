@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
 from chalicelib.schemas.common import Email, Strict
+from chalicelib.services.attachments import type_problem
+
+MAX_UPLOAD_MB = 1024  # a presigned POST allows 5 GB; a helpdesk has no use for more than this
+# Each file adds two items to the TransactWrite that creates its ticket or note (limit: 100).
+MAX_UPLOAD_FILES = 20
 
 
 def _normalise_cidrs(values: list[str]) -> list[str]:
@@ -26,12 +32,32 @@ class SettingsUpdate(Strict):
     activation_ttl_hours: int | None = Field(None, ge=1, le=24 * 90)
     invitation_reminder_days: list[int] | None = Field(None, max_length=10)
     agents_email: Email | None = None
+    client_admin_invites_per_hour: int | None = Field(None, ge=1, le=1000, description=(
+        "Colleague invitations one client admin may send an hour (their organization: 50 an hour in all)."))
+    upload_max_mb: int | None = Field(None, ge=1, le=MAX_UPLOAD_MB, description="Size limit per file, in MB.")
+    upload_max_files: int | None = Field(None, ge=1, le=MAX_UPLOAD_FILES, description="Files per ticket or note.")
+    upload_types: list[str] | None = Field(None, max_length=100, description="Allowed MIME types; never one a "
+                                           "browser runs (HTML, SVG, scripts, XML).")
+    client_2fa: Literal["off", "optional", "required"] | None = Field(
+        None, description="Two-factor sign-in for clients: off, optional (a client may turn it on) or required.")
     version: int | None = Field(None, description="Optimistic lock: the version you read.")
 
     @field_validator("ip_allowlist")
     @classmethod
     def _cidrs(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else _normalise_cidrs(value)
+
+    @field_validator("upload_types")
+    @classmethod
+    def _types(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        cleaned = [v.strip().lower() for v in value]
+        for content_type in cleaned:
+            problem = type_problem(content_type)
+            if problem:
+                raise ValueError(f"'{content_type[:100]}': {problem}")
+        return list(dict.fromkeys(cleaned))
 
     @field_validator("invitation_reminder_days")
     @classmethod
@@ -52,6 +78,11 @@ class Settings(BaseModel):
     activation_ttl_hours: int
     invitation_reminder_days: list[int]
     agents_email: str | None
+    client_admin_invites_per_hour: int
+    upload_max_mb: int
+    upload_max_files: int
+    upload_types: list[str]
+    client_2fa: str
     updated_at: str | None
     updated_by: str | None
     version: int

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.models.tickets import PRIORITIES, STATUSES, TicketStatus
-from chalicelib.schemas.common import PageQuery, Query, Strict, one_line
+from chalicelib.schemas.attachments import MAX_ATTACHMENTS, Attachment, UploadId
+from chalicelib.schemas.common import Identifier, PageQuery, Query, Strict, one_line
 
 Subject = one_line(200)
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
@@ -21,11 +22,17 @@ Priority = Literal[PRIORITIES]
 AssetId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
+def _attachments() -> Any:
+    return Field(None, max_length=MAX_ATTACHMENTS, description="Upload ids of the caller's own uploads "
+                 "(POST .../uploads) to attach, each once; at most the setting upload_max_files.")
+
+
 class PortalTicketCreate(Strict):
     subject: Subject
     description: Text
     priority: Priority | None = None
     category: Category | None = None
+    attachments: list[UploadId] | None = _attachments()
     asset_id: AssetId | None = Field(None, description="One of my assets (GET /portal/assets).")
 
 
@@ -41,13 +48,14 @@ class PortalTicketListQuery(PageQuery):
 
 
 class AgentTicketCreate(Strict):
-    requester_id: str = Field(min_length=1, max_length=64, description="The client the ticket is for.")
+    requester_id: one_line(64) = Field(description="The client the ticket is for.")
     subject: Subject
     description: Text
     priority: Priority | None = None
     category: Category | None = None
     status: Status = TicketStatus.NEW
     assignees: list[Username] | None = Field(None, max_length=20, description="Agent usernames.")
+    attachments: list[UploadId] | None = _attachments()
     asset_id: AssetId | None = Field(None, description="An asset of the requester's organization.")
 
 
@@ -62,13 +70,14 @@ class AgentTicketUpdate(Strict):
 
 class AgentTicketListQuery(PageQuery):
     status: Status | None = None
-    assignee: str | None = Field(None, max_length=128)
-    organization_id: str | None = Field(None, max_length=64)
-    requester_id: str | None = Field(None, max_length=64)
+    assignee: one_line(128, min_length=0) | None = None
+    organization_id: Identifier | None = None
+    requester_id: Identifier | None = None
 
 
 class PortalNoteCreate(Strict):
     body: Text
+    attachments: list[UploadId] | None = _attachments()
 
 
 class AgentNoteCreate(Strict):
@@ -76,6 +85,7 @@ class AgentNoteCreate(Strict):
     internal: bool = False
     notify_contact: bool | None = None
     notify_assignees: bool | None = None
+    attachments: list[UploadId] | None = _attachments()
 
 
 class RatingCreate(Strict):
@@ -122,6 +132,7 @@ class Ticket(BaseModel):
     resolved_at: str | None
     rating: Rating | None
     editable: bool
+    attachments: list[Attachment] = []
     asset: TicketAsset | None = None
 
 
@@ -144,6 +155,7 @@ class Note(BaseModel):
     author: NoteAuthor
     body: str
     created_at: str | None
+    attachments: list[Attachment] = []
 
 
 class AgentNote(Note):

@@ -1,8 +1,9 @@
 """What clients do to their own account from the portal: sign up on a public portal,
 verify the email, forgot / reset / change password, edit the profile.
 
-Sign-up and forgot-password answer the same whatever the email (no enumeration): what
-differs is only which email, if any, is queued.
+Sign-up and forgot-password answer the same whatever the email (no enumeration), and in the
+same time: each path does the same work on the request (password hashes and DynamoDB calls);
+what differs is only which email, if any, is queued.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from chalicelib.errors import InvalidInput, PorticoError, Unauthorized
 from chalicelib.identity import ActingClient
 from chalicelib.ids import utcnow
 from chalicelib.models.outbox import OutboxModel
-from chalicelib.models.users import ACTIVE, CLIENT_USER, INACTIVE, INVITED, UserModel
+from chalicelib.models.users import ACTIVE, CLIENT_USER, INACTIVE, INVITED, UserModel, email_guard_id
 from chalicelib.services import (
     client_store,
     clients,
     invitations,
+    mfa,
     outbox,
     passwords,
     portal_log,
@@ -53,19 +55,24 @@ def _save_all(*items: object) -> None:
 def signup(email: str, name: str, password: str, origin: portal_log.Origin | None = None) -> None:
     """A public portal's sign-up: a new, unverified client and a verification email; for
     an existing account an email saying so instead, never a second account. Every attempt
-    counts against the email and the address (throttle.SIGNUP)."""
+    counts against the email and the address (throttle.SIGNUP).
+
+    Whatever the address, the request does the same work, so its timing does not tell whether
+    the address has an account: one password hash, two GetItems (`find_by_email_evenly`) and
+    one TransactWriteItems (`_nothing_to_write` on the paths that queue nothing)."""
     if not get_settings().self_signup:
         raise SignupDisabled()
     throttle.attempt(throttle.SIGNUP, ip=origin.ip if origin else None, account=email)
     passwords.check_policy(password, email=email, name=name)
-    existing = client_store.find_by_email(email)
+    password_hash = passwords.hash_password(password)
+    existing = client_store.find_by_email_evenly(email)
     if existing is not None:
-        _tell_existing_account(existing, name=name, password=password)
+        _tell_existing_account(existing, name=name, password_hash=password_hash)
         return
     now = utcnow()
     ttl_hours = get_settings().activation_ttl_hours
     item = client_store.new_client_item(email, name=name, phone=None, organization_id=None, role=CLIENT_USER, now=now)
-    item.signup, item.password_hash, item.password_changed_at = "self", passwords.hash_password(password), now
+    item.signup, item.password_hash, item.password_changed_at = "self", password_hash, now
     token = tokens.issue(item.id, tokens.VERIFY, timedelta(hours=ttl_hours), now)
     item.invite_token_hash = token.hash
     message = _verify_message(email, name, token, ttl_hours, reason=f"signup:{item.id}")
@@ -75,7 +82,7 @@ def signup(email: str, name: str, password: str, origin: portal_log.Origin | Non
         # Someone signed up with this email a moment ago: they get the email, not a 409.
         winner = client_store.find_by_email(email)
         if winner is not None:
-            _tell_existing_account(winner, name=name, password=password)
+            _tell_existing_account(winner, name=name, password_hash=password_hash)
 
 
 def _verify_message(email: str, name: str, token: tokens.IssuedToken, ttl_hours: int, reason: str) -> OutboxModel:
@@ -84,11 +91,12 @@ def _verify_message(email: str, name: str, token: tokens.IssuedToken, ttl_hours:
         "expires_in_hours": ttl_hours, "portal_url": get_config().portal_url}, reason=reason)
 
 
-def _tell_existing_account(item: UserModel, *, name: str, password: str) -> None:
-    """At most one such email per account per hour, however often someone tries."""
+def _tell_existing_account(item: UserModel, *, name: str, password_hash: str) -> None:
+    """At most one such email per account per hour, however often someone tries. Every branch
+    is one TransactWriteItems (see `signup`)."""
     hour = invitations.hour_bucket(utcnow())
     if is_unverified_signup(item):
-        _verify_again(item, name=name, password=password)
+        _verify_again(item, name=name, password_hash=password_hash)
     elif item.status == ACTIVE:
         message = outbox.message("portal-signup-existing", item.email or "", {
             "name": item.name or "", "email": item.email, "login_url": _portal("/login"),
@@ -96,7 +104,9 @@ def _tell_existing_account(item: UserModel, *, name: str, password: str) -> None
         _queue_once(message)
     elif item.status == INVITED:
         invitations.resend_on_request(item)
-    # inactive (an agent chose not to invite) and disabled accounts get nothing
+    else:
+        # inactive (an agent chose not to invite) and disabled accounts get nothing
+        _nothing_to_write(item.id, UserModel.status == item.status)
 
 
 def is_unverified_signup(item: UserModel) -> bool:
@@ -107,7 +117,7 @@ def _unverified_signup_condition() -> Any:
     return (UserModel.status == INACTIVE) & (UserModel.signup == "self")
 
 
-def _verify_again(item: UserModel, *, name: str, password: str) -> None:
+def _verify_again(item: UserModel, *, name: str, password_hash: str) -> None:
     """Someone signs up again with the address of an unverified sign-up: the first mail was
     lost, its link expired, or someone else signed up with this address. A fresh
     verification link goes out (the older one stops working), at most one an hour per
@@ -117,37 +127,63 @@ def _verify_again(item: UserModel, *, name: str, password: str) -> None:
     now = utcnow()
     ttl_hours = get_settings().activation_ttl_hours
     token = tokens.issue(item.id, tokens.VERIFY, timedelta(hours=ttl_hours), now)
-    token.item.name, token.item.password_hash = name, passwords.hash_password(password)
+    token.item.name, token.item.password_hash = name, password_hash
     message = _verify_message(item.email or "", name, token, ttl_hours,
                               reason=f"signup-again:{item.id}:{invitations.hour_bucket(now)}")
     invitations.replace_link_once(item, token, message, now, condition=_unverified_signup_condition())
 
 
 def _queue_once(message: OutboxModel) -> None:
+    """Queue `message` in a transaction of its own (the same one call as the other paths); the
+    same email already queued this hour is fine."""
     try:
-        message.save(condition=OutboxModel.id.does_not_exist())
-    except Exception as error:  # the same email is already queued for this hour
-        if "ConditionalCheckFailed" not in str(error):
-            raise
+        with TransactWrite(connection=client_store.connection()) as tx:
+            tx.save(message, condition=OutboxModel.id.does_not_exist())
+    except TransactWriteError:
+        return
 
 
-def verify_signup(secret: str, origin: portal_log.Origin | None = None) -> tuple[Client, sessions.Session]:
+def _nothing_to_write(key: str, condition: Any) -> None:
+    """The one TransactWriteItems of a path with nothing to change or send, the same as the
+    ones that do (a password reset's: the client or guard at `key` updated on `condition`, a
+    token and an outbox message saved) except that its last condition never holds, so DynamoDB
+    cancels it and nothing is written. An anonymous door (sign-up, forgot-password) then does
+    the same work whether or not the address has an account, and its timing tells nothing."""
+    now = utcnow()
+    token = tokens.issue(key, tokens.RESET, RESET_TTL, now)  # never saved: its secret is dropped here
+    message = outbox.message("portal-password-reset", "nobody@invalid", {
+        "reset_url": _portal(f"/reset?token={token.secret}")}, reason=f"nothing:{token.hash}")
+    try:
+        with TransactWrite(connection=client_store.connection()) as tx:
+            tx.update(UserModel(key), actions=[UserModel.reset_token_hash.set(token.hash)], condition=condition)
+            tx.save(token.item, condition=UserModel.id.does_not_exist())
+            # A fresh random id: it never exists, so the transaction is always cancelled.
+            tx.save(message, condition=OutboxModel.id.exists())
+    except TransactWriteError:
+        return
+    raise AssertionError("a transaction meant to be cancelled was written")
+
+
+def verify_signup(secret: str, origin: portal_log.Origin | None = None
+                  ) -> tuple[Client, sessions.Session | mfa.Challenge]:
     """Follow the sign-up verification link: the account becomes active, logged in. Logged
     in the portal log as an activation."""
     with portal_log.recorded(portal_log.ACTIVATION, origin) as attempt, throttle.link_failures_counted(
             secret, ip=origin.ip if origin else None):
         client, session = _verify_signup(secret, attempt)
+    if session is None:  # a second factor is due: the session waits for it
+        return client, mfa.start(client_store.load_item(client.id), origin)
     return client, session
 
 
-def _verify_signup(secret: str, attempt: portal_log.Attempt) -> tuple[Client, sessions.Session]:
+def _verify_signup(secret: str, attempt: portal_log.Attempt) -> tuple[Client, sessions.Session | None]:
     token_hash, token, item = tokens.redeemable(secret, tokens.VERIFY, utcnow())
     attempt.client_id, attempt.email = item.id, item.email
     now = utcnow()
-    session = sessions.new_session(item.id, now)
+    session = None if mfa.due(item) else sessions.new_session(item.id, now)
     actions = [UserModel.status.set(ACTIVE), UserModel.activated_at.set(now), UserModel.last_login_at.set(now),
                UserModel.updated_at.set(now), UserModel.invite_token_hash.remove(),
-               UserModel.sessions.set({session.key: session.value})]
+               UserModel.sessions.set({session.key: session.value} if session else {})]
     # A link from a repeated sign-up carries that sign-up's choices (see _verify_again).
     if token.password_hash:
         actions += [UserModel.password_hash.set(token.password_hash), UserModel.password_changed_at.set(now)]
@@ -178,16 +214,19 @@ def forgot_password(email: str, origin: portal_log.Origin | None = None) -> None
     """Queue `portal-password-reset` for an active account or an unverified sign-up (whose
     reset also verifies it); a pending invitation is sent again instead (the client never
     set a password). Otherwise nothing, same answer. Every request counts against the email
-    and the address (throttle.FORGOT)."""
+    and the address (throttle.FORGOT). Whatever the address, the same calls: two GetItems and
+    one TransactWriteItems (see `signup`), no password hash."""
     throttle.attempt(throttle.FORGOT, ip=origin.ip if origin else None, account=email)
-    item = client_store.find_by_email(email)
+    item = client_store.find_by_email_evenly(email)
     if item is None:
+        _nothing_to_write(email_guard_id(email), UserModel.id.does_not_exist())
         return
     if item.status == INVITED:
         invitations.resend_on_request(item)
         return
     if item.status != ACTIVE and not is_unverified_signup(item):
-        return  # an agent's never-invited client, or a disabled one
+        _nothing_to_write(item.id, UserModel.status == item.status)  # never invited, or disabled
+        return
     now = utcnow()
     token = tokens.issue(item.id, tokens.RESET, RESET_TTL, now)
     message = outbox.message("portal-password-reset", item.email or "", {
@@ -229,14 +268,22 @@ def _reset_password(secret: str, password: str, attempt: portal_log.Attempt) -> 
                also_delete=(throttle.account_counter(throttle.LOGIN, item.email or "", now),))
 
 
-def change_password(client: ActingClient, current: str, new: str) -> None:
-    """Change the password knowing the current one; every other session ends."""
+class WrongCurrentPassword(InvalidInput):
+    """400 `validation_error` on `current_password`; counted as a failed log-in."""
+
+
+def change_password(client: ActingClient, current: str, new: str, origin: portal_log.Origin | None = None) -> None:
+    """Change the password knowing the current one; every other session ends. A wrong current
+    password counts as a failed log-in (throttle.LOGIN, the account's email and the address):
+    a stolen session must not become an unthrottled way to guess the password."""
     item = client_store.find_item(client.id)
     if item is None:
         raise Unauthorized("Your session has ended. Log in again.")
-    if not passwords.verify_password(item.password_hash, current):
-        raise InvalidInput("The current password is not correct.",
-                           fields={"current_password": "not correct"})
+    with throttle.failures_counted(throttle.LOGIN, ip=origin.ip if origin else None, account=item.email or "",
+                                   failures=(WrongCurrentPassword,)):
+        if not passwords.verify_password(item.password_hash, current):
+            raise WrongCurrentPassword("The current password is not correct.",
+                                       fields={"current_password": "not correct"})
     if new == current:
         raise InvalidInput("The new password must differ from the current one.",
                            fields={"new_password": "same as the current password"})

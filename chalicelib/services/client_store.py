@@ -18,6 +18,7 @@ from chalicelib.identity import receives_notifications
 from chalicelib.ids import iso, new_id
 from chalicelib.models.base import get_of_kind
 from chalicelib.models.users import CLIENT_KIND, CLIENT_USER, INACTIVE, UserModel, email_guard_id
+from chalicelib.services.mail_feedback import client_status
 
 MAX_EMAIL_LENGTH = 320  # no address is longer; keys have a size limit
 
@@ -40,6 +41,8 @@ class Client:
     reminders_sent: int
     last_reminder_at: str | None
     next_reminder_at: str | None
+    email_status: str = "ok"  # services/mail_feedback.py: ok | bouncing | complained
+    email_status_since: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = self.__dict__.copy()
@@ -59,6 +62,7 @@ class Client:
 
 
 def to_client(item: UserModel) -> Client:
+    email_status, email_status_since = client_status(item)
     return Client(
         id=item.id, email=item.email or "", name=item.name, phone=item.phone, organization_id=item.organization_id,
         role=item.role or CLIENT_USER, status=item.status or INACTIVE, self_signup=item.signup == "self",
@@ -66,6 +70,7 @@ def to_client(item: UserModel) -> Client:
         activated_at=iso(item.activated_at), last_login_at=iso(item.last_login_at),
         reminders_sent=int(item.reminders_sent or 0), last_reminder_at=iso(item.last_reminder_at),
         next_reminder_at=item.next_reminder_at if item.reminder_queue else None,
+        email_status=email_status, email_status_since=iso(email_status_since),
     )
 
 
@@ -109,6 +114,28 @@ def find_by_email(email: str) -> UserModel | None:
     """The client owning this email (any case), through its guard item."""
     client_id = _email_owner_id(email)
     return find_item(client_id) if client_id else None
+
+
+# Read in place of the client when an email has no guard: no item has this key (a client id
+# never holds "#"), so an unknown address costs the two GetItems a known one does.
+_NO_CLIENT = "no-client#"
+
+
+# What the anonymous doors read of a client: a few short attributes (not its sessions), so a
+# found client costs about what a missing one does.
+_DOOR_ATTRIBUTES = ("id", "kind", "email", "name", "status", "signup", "organization_id")
+
+
+def find_by_email_evenly(email: str) -> UserModel | None:
+    """`find_by_email`, in two GetItems whether or not the email has an account, reading only
+    `_DOOR_ATTRIBUTES`: for the anonymous doors (sign-up, forgot-password), whose timing must not
+    tell which it is. The item holds only those attributes: for key-only writes and mail data."""
+    client_id = _email_owner_id(email)
+    try:
+        item = UserModel.get(client_id or _NO_CLIENT, consistent_read=True, attributes_to_get=list(_DOOR_ATTRIBUTES))
+    except DoesNotExist:
+        return None
+    return item if client_id and item.kind == CLIENT_KIND else None
 
 
 def client_id_by_email(email: str) -> str | None:

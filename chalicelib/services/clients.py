@@ -11,7 +11,9 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.ids import utcnow
+from chalicelib.models.base import key_after_returned
 from chalicelib.models.users import ACTIVE, CLIENT_KIND, CLIENT_USER, DISABLED, INACTIVE, UserModel, email_guard_id
+from chalicelib.services import mail_feedback
 from chalicelib.services.assets import unassign_client
 from chalicelib.services.client_store import (
     Client,
@@ -72,9 +74,14 @@ def list_clients(*, limit: int, start_key: dict | None, organization_id: str | N
         return ([to_client(found)] if matches and found else []), None
     condition = UserModel.email_lower.startswith(email_prefix.lower()) if email_prefix else None
     if organization_id:
-        filters = UserModel.status == status if status else None
+        # The organization's index also holds its colleague invitations (services/colleagues.py).
+        filters = UserModel.kind == CLIENT_KIND
+        if status:
+            filters = filters & (UserModel.status == status)
         result = UserModel.by_organization.query(organization_id, condition, filter_condition=filters, limit=limit,
                                                  last_evaluated_key=start_key)
+        found = list(result)
+        return [to_client(item) for item in found], key_after_returned(result, found)
     elif status:
         result = UserModel.by_status.query(status, condition, limit=limit, last_evaluated_key=start_key)
     else:
@@ -89,10 +96,14 @@ def _status_when_enabled(item: UserModel) -> str:
     return INACTIVE  # its invitation links died with the disabling: an agent invites again
 
 
-def update_client(client_id: str, changes: dict[str, Any]) -> Client:
+def update_client(client_id: str, changes: dict[str, Any], *, changed_by: str = "agent") -> Client:
     """Edit contact details, organization and role, or disable / re-enable. Disabling
-    ends every session at once and stops reminders and pending links."""
+    ends every session at once and stops reminders and pending links. `email_status: ok`
+    clears a bounce or complaint stop on the client's address (services/mail_feedback.py)."""
     item = load_item(client_id)
+    if changes.get("email_status") == "ok" and item.email_status not in (None, "ok"):
+        mail_feedback.clear(item.email or "", cleared_by=changed_by)
+        item = load_item(client_id)
     actions: list[Any] = []
     now = utcnow()
     for field in ("name", "phone", "role"):
@@ -121,8 +132,10 @@ def update_client(client_id: str, changes: dict[str, Any]) -> Client:
 
 
 def disable_actions() -> list[Any]:
+    # device_epoch: a disabled client's remembered devices are forgotten (services/devices.py).
     return [UserModel.status.set(DISABLED), UserModel.sessions.set({}), UserModel.reminder_queue.remove(),
-            UserModel.invite_token_hash.remove(), UserModel.reset_token_hash.remove()]
+            UserModel.invite_token_hash.remove(), UserModel.reset_token_hash.remove(),
+            UserModel.device_epoch.add(1)]
 
 
 def delete_client(client_id: str) -> None:

@@ -16,7 +16,7 @@ from chalicelib.errors import Conflict
 from chalicelib.ids import iso, utcnow
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.models.users import ACTIVE, DISABLED, INACTIVE, INVITED, REMINDER_DUE, UserModel
-from chalicelib.services import client_store, outbox, passwords, portal_log, sessions, throttle, tokens
+from chalicelib.services import client_store, mfa, outbox, passwords, portal_log, sessions, throttle, tokens
 from chalicelib.services.client_store import Client
 from chalicelib.services.settings import get_settings
 
@@ -136,34 +136,39 @@ class Activation:
     purpose: str
 
 
-def activation_info(secret: str) -> Activation:
-    """What the activation page shows before the client fills in the form."""
-    _, token, item = tokens.redeemable(secret, tokens.ACTIVATION, utcnow())
+def activation_info(secret: str, origin: portal_log.Origin | None = None) -> Activation:
+    """What the activation page shows before the client fills in the form. A link that does not
+    work counts against the address and the link as a failed activation does: guessing links by
+    reading them is throttled like guessing them by using them."""
+    with throttle.link_failures_counted(secret, ip=origin.ip if origin else None):
+        _, token, item = tokens.redeemable(secret, tokens.ACTIVATION, utcnow())
     return Activation(item.email or "", item.status or INVITED, item.name, token.purpose or tokens.ACTIVATION)
 
 
 def activate(secret: str, *, name: str, phone: str | None, password: str, origin: portal_log.Origin | None = None
-             ) -> tuple[Client, sessions.Session]:
-    """Complete an invitation: contact details and password, status active, logged in.
-    Every attempt goes to the portal log."""
+             ) -> tuple[Client, sessions.Session | mfa.Challenge]:
+    """Complete an invitation: contact details and password, status active, logged in (or,
+    when a second factor is due, a challenge to pass first). Every attempt goes to the portal log."""
     with portal_log.recorded(portal_log.ACTIVATION, origin) as attempt, throttle.link_failures_counted(
             secret, ip=origin.ip if origin else None):
         client, session = _activate(secret, name=name, phone=phone, password=password, attempt=attempt)
+    if session is None:  # a second factor is due: the session waits for it
+        return client, mfa.start(client_store.load_item(client.id), origin)
     return client, session
 
 
 def _activate(secret: str, *, name: str, phone: str | None, password: str, attempt: portal_log.Attempt
-              ) -> tuple[Client, sessions.Session]:
+              ) -> tuple[Client, sessions.Session | None]:
     token_hash, token, item = tokens.redeemable(secret, tokens.ACTIVATION, utcnow())
     attempt.client_id, attempt.email = item.id, item.email
     passwords.check_policy(password, email=item.email or "", name=name)
     now = utcnow()
-    session = sessions.new_session(item.id, now)
+    session = None if mfa.due(item) else sessions.new_session(item.id, now)
     actions = [UserModel.status.set(ACTIVE), UserModel.name.set(name), UserModel.password_hash.set(
         passwords.hash_password(password)), UserModel.password_changed_at.set(now), UserModel.activated_at.set(now),
         UserModel.last_login_at.set(now), UserModel.updated_at.set(now), UserModel.invite_token_hash.remove(),
         UserModel.reminder_queue.remove(), UserModel.next_reminder_at.remove(),
-        UserModel.sessions.set({session.key: session.value})]
+        UserModel.sessions.set({session.key: session.value} if session else {})]
     actions.append(UserModel.phone.set(phone) if phone else UserModel.phone.remove())
     _finish(token, item, token_hash, actions, now, expected_status=item.status or INVITED)
     # What the transaction wrote: the answer needs no second read.

@@ -14,8 +14,12 @@ stream handler, the scheduled sweeper, the local worker, a test):
    have reached SES is never resent behind our back.
 3. **Record** the outcome with an UpdateItem conditioned on still holding the claim:
    `sent` (SES message id, `sent_at`, TTL, out of the pending index), or back to `pending`
-   with exponential backoff for throttling and transient errors, or `failed` for
-   permanent errors and after `MAX_ATTEMPTS` (kept, logged, counted in a metric).
+   with exponential backoff (capped) for whatever ops or time can fix, until the message's
+   deadline, then `expired`; or `failed` at once for the recipient's own permanent problem.
+   Which is which: services/mail_policy.py (SES_ERROR_CLASSES, MAIL_DEADLINES). A message
+   already past its deadline when claimed is `expired` without being sent, and one to an
+   address that bounced or complained (services/mail_feedback.py) is `suppressed`. These
+   three final states are kept for ops (`make mail-ops`) and counted in metrics.
 
 The one window: SES accepted the email, then we could not record it (DynamoDB error after
 several quick retries, Lambda killed). The claim then expires and the email is sent again.
@@ -44,14 +48,23 @@ from pynamodb.exceptions import UpdateError
 from chalicelib.config import aws_endpoint_url, aws_region, get_config
 from chalicelib.ids import iso, utcnow
 from chalicelib.mail.templates import ses_template_name
-from chalicelib.models.outbox import FAILED, PENDING, SENDING, SENT, OutboxModel
+from chalicelib.models.outbox import (
+    EXPIRED,
+    FAILED,
+    NEEDS_ATTENTION,
+    PENDING,
+    SENDING,
+    SENT,
+    SUPPRESSED,
+    OutboxModel,
+)
 from chalicelib.observability import logger, metrics
+from chalicelib.services import mail_policy
 
 LEASE = timedelta(seconds=120)  # > SES timeouts + outcome-write retries, so a live claim is never overtaken
-MAX_ATTEMPTS = 10  # ~1 h of backoff in total before a message is given up as failed
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_CAP_SECONDS = 15 * 60.0
-SENT_RETENTION = timedelta(days=30)  # sent items expire (TTL); failed ones stay for ops
+SENT_RETENTION = timedelta(days=30)  # sent items expire (TTL); failed, expired, suppressed ones stay for ops
 OUTCOME_WRITE_TRIES = 5
 SES_CONNECT_TIMEOUT = 3
 SES_READ_TIMEOUT = 10
@@ -61,15 +74,16 @@ STOP_MARGIN_SECONDS = SES_CONNECT_TIMEOUT + SES_READ_TIMEOUT + 7.0  # a Lambda s
 SENT_NOW = "sent"
 RETRY_LATER = "retry"
 GAVE_UP = "failed"
+EXPIRED_NOW = "expired"
+SUPPRESSED_NOW = "suppressed"
 NOT_CLAIMED = "skipped"  # someone else holds it, it is not due, or it is already done
 
-# SES error codes worth retrying: throttling (including quota: "Maximum sending rate
-# exceeded"), server trouble, and sending paused by ops or configuration that ops can fix.
-RETRYABLE_CODES = frozenset({
-    "Throttling", "ThrottlingException", "TooManyRequestsException", "LimitExceeded",
-    "ServiceUnavailable", "InternalFailure", "InternalError", "RequestTimeout", "RequestTimeoutException",
-    "AccountSendingPausedException", "ConfigurationSetSendingPausedException", "ConfigurationSetDoesNotExist",
-})
+# Final outcomes: (status, metric, log level name)
+FINAL = {
+    FAILED: ("MailFailed", "error"),
+    EXPIRED: ("MailExpired", "warning"),
+    SUPPRESSED: ("MailSuppressed", "info"),
+}
 
 
 class InvalidMessage(Exception):
@@ -92,8 +106,8 @@ def ses_client() -> Any:
 
 def deliver(message_id: str, *, now: datetime | None = None, seen_status: str | None = None) -> str:
     """Deliver one outbox message if it is due and nobody else holds it. Returns one of
-    SENT_NOW, RETRY_LATER, GAVE_UP, NOT_CLAIMED. Raises only if DynamoDB itself fails
-    while claiming (nothing has been sent then; the message stays due)."""
+    SENT_NOW, RETRY_LATER, GAVE_UP, EXPIRED_NOW, SUPPRESSED_NOW, NOT_CLAIMED. Raises only if
+    DynamoDB itself fails while claiming (nothing has been sent then; the message stays due)."""
     now = now or utcnow()
     claimed = _claim(message_id, now)
     if claimed is None:
@@ -102,15 +116,22 @@ def deliver(message_id: str, *, now: datetime | None = None, seen_status: str | 
     if seen_status == SENDING:
         logger().warning("mail.redelivered_after_lease", extra=_log_fields(item))
         _count("MailRedelivered")
-    if item.attempts > MAX_ATTEMPTS:  # e.g. a message whose delivery keeps crashing the process
-        return _give_up(item, token, now, item.last_error or "delivery never completed")
+    deadline = deadline_of(item)
+    if now >= deadline:  # also the end of a message whose delivery keeps crashing the process
+        return _finish(item, token, now, EXPIRED, item.last_error or "not delivered before its deadline")
+    try:
+        stopped = _address_stopped(item.recipient)
+    except Exception as error:  # cannot tell: not sending blind, trying again shortly
+        return _retry_later(item, token, now, f"suppression check failed: {type(error).__name__}", deadline)
+    if stopped:
+        return _finish(item, token, now, SUPPRESSED, f"address {stopped}: mail stopped until an agent clears it")
     try:
         ses_message_id = _send(item)
     except Exception as error:  # every failure is bookkept; none escapes to the caller
-        retryable, description = classify(error)
-        if retryable and item.attempts < MAX_ATTEMPTS:
-            return _retry_later(item, token, now, description)
-        return _give_up(item, token, now, description)
+        error_class, description = classify(error)
+        if error_class.outcome == mail_policy.RETRY:
+            return _retry_later(item, token, now, description, deadline)
+        return _finish(item, token, now, FAILED, description)
     _record(item, token, [
         OutboxModel.status.set(SENT), OutboxModel.sent_at.set(now), OutboxModel.message_id.set(ses_message_id),
         OutboxModel.pending.remove(), OutboxModel.next_attempt_at.remove(), OutboxModel.claim_token.remove(),
@@ -121,6 +142,19 @@ def deliver(message_id: str, *, now: datetime | None = None, seen_status: str | 
     return SENT_NOW
 
 
+def deadline_of(item: OutboxModel) -> datetime:
+    """Stored when queued; items queued before deadlines existed get their template's rule."""
+    if item.deliver_by:
+        return datetime.fromisoformat(item.deliver_by)
+    return mail_policy.deliver_by(item.template, item.created_at, item.data)
+
+
+def _address_stopped(recipient: str) -> str | None:
+    from chalicelib.services import mail_feedback
+
+    return mail_feedback.stopped_status(recipient)
+
+
 def deliver_due(*, now: datetime | None = None, limit: int = 500,
                 time_left: Callable[[], float] | None = None) -> Counter[str]:
     """The sweeper: deliver every message that is due (new, retry time reached, or a claim
@@ -129,6 +163,7 @@ def deliver_due(*, now: datetime | None = None, limit: int = 500,
     outcomes: Counter[str] = Counter()
     margin = _stop_margin(time_left)
     query_time = now or utcnow()
+    _report_oldest_undelivered(query_time)
     due = OutboxModel.pending_by_due.query(PENDING, OutboxModel.next_attempt_at <= iso(query_time),
                                            limit=limit, page_size=min(limit, 100))
     for candidate in due:
@@ -166,22 +201,55 @@ def deliver_stream_records(records: Iterable[dict[str, Any]], *,
     return outcomes
 
 
-def requeue_failed(message_id: str, *, now: datetime | None = None) -> bool:
-    """Ops: send a `failed` message again (after fixing the template, the sender, ...).
-    Returns False when there is no such failed message; a sent one is never requeued."""
+def oldest_undelivered_age(now: datetime) -> float:
+    """Seconds since the oldest message still pending was queued (0 when none): one Query
+    of one key-only item on the sparse `pending_by_age` index."""
+    for item in OutboxModel.pending_by_age.query(PENDING, limit=1, page_size=1):
+        return max(0.0, (now - item.created_at).total_seconds())
+    return 0.0
+
+
+def _report_oldest_undelivered(now: datetime) -> None:
     try:
-        OutboxModel(message_id).update(
+        age = oldest_undelivered_age(now)
+    except Exception:  # a metric must never stop a delivery
+        logger().debug("oldest undelivered age not measured")
+        return
+    _count("OldestUndeliveredAgeSeconds", age, unit="Seconds")
+
+
+def requeue(message_id: str, *, now: datetime | None = None) -> bool:
+    """Ops: send a failed, expired or suppressed message again (after fixing the cause),
+    with attempts from 0 and a fresh deadline from its template's rule. Returns False when
+    there is no such message; a sent or pending one is never touched."""
+    now = now or utcnow()
+    try:
+        item = OutboxModel.get(message_id, consistent_read=True)
+    except OutboxModel.DoesNotExist:
+        return False
+    if item.status not in NEEDS_ATTENTION:
+        return False
+    fresh_deadline = mail_policy.deliver_by(item.template, now, item.data)
+    try:
+        item.update(
             actions=[OutboxModel.status.set(PENDING), OutboxModel.pending.set(PENDING),
-                     OutboxModel.next_attempt_at.set(iso(now or utcnow())), OutboxModel.attempts.set(0),
-                     OutboxModel.failed_at.remove()],
-            condition=OutboxModel.status == FAILED,
+                     OutboxModel.next_attempt_at.set(iso(now)), OutboxModel.attempts.set(0),
+                     OutboxModel.deliver_by.set(iso(fresh_deadline)), OutboxModel.failed_at.remove(),
+                     OutboxModel.attention.remove(), OutboxModel.attention_at.remove()],
+            condition=OutboxModel.status == item.status,
         )
     except UpdateError as error:
         if _condition_failed(error):
             return False
         raise
-    logger().info("mail.requeued", extra={"outbox_id": message_id})
+    logger().info("mail.requeued", extra={"outbox_id": message_id, "was": item.status})
+    _count("MailRequeued")
     return True
+
+
+def requeue_failed(message_id: str, *, now: datetime | None = None) -> bool:
+    """Kept for callers of the former name: `requeue` takes expired and suppressed ones too."""
+    return requeue(message_id, now=now)
 
 
 def _stop_margin(time_left: Callable[[], float] | None) -> float:
@@ -190,21 +258,22 @@ def _stop_margin(time_left: Callable[[], float] | None) -> float:
     return min(STOP_MARGIN_SECONDS, time_left() / 3) if time_left is not None else 0.0
 
 
-def classify(error: BaseException) -> tuple[bool, str]:
-    """(worth retrying?, description for last_error)."""
+def classify(error: BaseException) -> tuple[mail_policy.ErrorClass, str]:
+    """(its class in mail_policy.SES_ERROR_CLASSES, description for last_error)."""
     from botocore.exceptions import ClientError
 
     if isinstance(error, ClientError):
         details = error.response.get("Error", {})
         code = str(details.get("Code", "Unknown"))
+        message = str(details.get("Message", ""))
         status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-        description = f"{code}: {details.get('Message', '')}".strip()[:500]
-        return (code in RETRYABLE_CODES or status >= 500), description
+        error_class = mail_policy.classify_ses_error(code, message, status)
+        return error_class, f"{code}: {message} [{error_class.name}]".strip()[:500]
     if isinstance(error, InvalidMessage):
-        return False, str(error)[:500]
+        return mail_policy.ErrorClass("message rejected for content", mail_policy.FAIL, frozenset()), str(error)[:500]
     # Connection errors and timeouts (the request may or may not have reached SES: retried,
-    # at-least-once), and anything unexpected: retry with backoff, then give up.
-    return True, f"{type(error).__name__}: {error}"[:500]
+    # at-least-once), and anything unexpected: retry with backoff until the deadline.
+    return mail_policy.SERVICE_ERROR, f"{type(error).__name__}: {error}"[:500]
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -258,8 +327,10 @@ def _send(item: OutboxModel) -> str:
     return ses_client().send_templated_email(**request)["MessageId"]
 
 
-def _retry_later(item: OutboxModel, token: str, now: datetime, description: str) -> str:
+def _retry_later(item: OutboxModel, token: str, now: datetime, description: str, deadline: datetime) -> str:
     next_attempt = now + timedelta(seconds=backoff_seconds(item.attempts))
+    if next_attempt >= deadline:  # no try left before its deadline: not sent late
+        return _finish(item, token, now, EXPIRED, description)
     _record(item, token, [
         OutboxModel.status.set(PENDING), OutboxModel.next_attempt_at.set(iso(next_attempt)),
         OutboxModel.claim_token.remove(), OutboxModel.last_error.set(description),
@@ -270,14 +341,20 @@ def _retry_later(item: OutboxModel, token: str, now: datetime, description: str)
     return RETRY_LATER
 
 
-def _give_up(item: OutboxModel, token: str, now: datetime, description: str) -> str:
-    _record(item, token, [
-        OutboxModel.status.set(FAILED), OutboxModel.failed_at.set(now), OutboxModel.last_error.set(description),
+def _finish(item: OutboxModel, token: str, now: datetime, status: str, description: str) -> str:
+    """failed | expired | suppressed: out of the pending index, into the attention index."""
+    actions = [
+        OutboxModel.status.set(status), OutboxModel.last_error.set(description),
+        OutboxModel.attention.set(status), OutboxModel.attention_at.set(iso(now)),
         OutboxModel.pending.remove(), OutboxModel.next_attempt_at.remove(), OutboxModel.claim_token.remove(),
-    ])
-    logger().error("mail.failed", extra={**_log_fields(item), "error": description})
-    _count("MailFailed")
-    return GAVE_UP
+    ]
+    if status == FAILED:
+        actions.append(OutboxModel.failed_at.set(now))
+    _record(item, token, actions)
+    metric, level = FINAL[status]
+    getattr(logger(), level)(f"mail.{status}", extra={**_log_fields(item), "error": description})
+    _count(metric)
+    return {FAILED: GAVE_UP, EXPIRED: EXPIRED_NOW, SUPPRESSED: SUPPRESSED_NOW}[status]
 
 
 def _record(item: OutboxModel, token: str, actions: list[Any]) -> bool:
@@ -309,11 +386,11 @@ def _log_fields(item: OutboxModel) -> dict[str, Any]:
     return {"outbox_id": item.id, "template": item.template, "attempts": item.attempts}
 
 
-def _count(name: str) -> None:
+def _count(name: str, value: float = 1, unit: str = "Count") -> None:
     try:
-        from aws_lambda_powertools.metrics import MetricUnit
+        from aws_lambda_powertools.metrics import MetricUnit  # lazy: cold start
 
-        metrics().add_metric(name=name, unit=MetricUnit.Count, value=1)
+        metrics().add_metric(name=name, unit=MetricUnit[unit], value=value)
     except Exception:  # a metric must never stop a delivery
         logger().debug("metric %s not recorded", name)
 

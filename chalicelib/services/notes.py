@@ -14,9 +14,10 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.errors import Conflict
 from chalicelib.identity import ActingAgent, Caller, TicketRequester
 from chalicelib.ids import iso, new_id, utcnow
+from chalicelib.models.base import key_after_returned
 from chalicelib.models.notes import NoteModel
 from chalicelib.models.tickets import TicketModel
-from chalicelib.services import notifications, ticket_status, visibility
+from chalicelib.services import attachments, notifications, ticket_status, visibility
 from chalicelib.services.settings import get_settings
 from chalicelib.services.ticket_reads import load, requester_state
 from chalicelib.services.ticket_writes import assignments_with_status, connection, status_actions, touch_actions
@@ -30,7 +31,8 @@ def note_view(note: NoteModel, caller: Caller) -> dict[str, Any]:
     """The note as `caller` may see it: agents also see who exactly wrote it and its options."""
     view = {"id": note.id, "ticket_number": int(note.ticket_id), "author": {"kind": note.author_kind,
                                                                             "name": note.author_name},
-            "body": note.body, "created_at": iso(note.created_at)}
+            "body": note.body, "created_at": iso(note.created_at),
+            "attachments": attachments.listed(note.attachments)}
     if visibility.sees_internals(caller):
         view["author"]["id"] = note.author_id
         view.update(internal=bool(note.internal), notify_contact=note.notify_contact,
@@ -45,7 +47,8 @@ def list_notes(number: int, caller: Caller, *, limit: int = 100, start_key: dict
     when it was loaded."""
     condition = None if visibility.sees_internals(caller) else NoteModel.internal == False  # noqa: E712
     result = NoteModel.query(str(number), filter_condition=condition, limit=limit, last_evaluated_key=start_key)
-    return list(result), result.last_evaluated_key
+    notes = list(result)
+    return notes, key_after_returned(result, notes)  # never the key of an internal note
 
 
 ATTEMPTS = 3
@@ -56,16 +59,19 @@ class ClosedTicket(Conflict):
 
 
 def add_note(ticket: TicketModel, author: Caller, body: str, *, internal: bool = False,
-             notify_contact: bool | None = None, notify_assignees: bool | None = None) -> NoteModel:
+             notify_contact: bool | None = None, notify_assignees: bool | None = None,
+             upload_ids: list[str] | None = None) -> NoteModel:
     """Save the note, touch the ticket, queue the notifications: one transaction.
 
     A client's reply may move the ticket (ticket_status.after_client_reply: it reopens a
     resolved or pending ticket; a closed one takes no reply). Two notes at once are both
     kept: the loser of the ticket's version race re-reads the ticket and tries again (a
-    failed transaction wrote nothing)."""
+    failed transaction wrote nothing). `upload_ids`: the author's uploads to attach
+    (services/attachments.py), checked once, before any attempt."""
+    files = attachments.prepare_binding(attachments.owner_ref(author), upload_ids)
     for attempt in range(ATTEMPTS):
         try:
-            return _add_note_once(ticket, author, body, internal, notify_contact, notify_assignees)
+            return _add_note_once(ticket, author, body, internal, notify_contact, notify_assignees, files)
         except ClosedTicket:
             raise
         except Conflict:
@@ -83,7 +89,7 @@ def _author(caller: Caller) -> tuple[str, str, str]:
 
 
 def _add_note_once(ticket: TicketModel, author: Caller, body: str, internal: bool, notify_contact: bool | None,
-                   notify_assignees: bool | None) -> NoteModel:
+                   notify_assignees: bool | None, files: attachments.Binding) -> NoteModel:
     now = utcnow()
     kind, author_id, author_name = _author(author)
     by_client = kind == CLIENT_AUTHOR
@@ -92,7 +98,7 @@ def _add_note_once(ticket: TicketModel, author: Caller, body: str, internal: boo
         raise ClosedTicket("This ticket is closed. Open a new ticket instead.")
     note = NoteModel(str(int(ticket.number)), new_id(), author_kind=kind, author_id=author_id,
                      author_name=author_name, body=body, internal=internal, notify_contact=notify_contact,
-                     notify_assignees=notify_assignees, created_at=now)
+                     notify_assignees=notify_assignees, created_at=now, attachments=files.refs())
     actions = touch_actions(now, int(ticket.number), public=not internal)
     plan = TransactionPlan(creates=[note])
     if status_after != ticket.status:
@@ -110,6 +116,7 @@ def _add_note_once(ticket: TicketModel, author: Caller, body: str, internal: boo
         assignees=dict(ticket.assignee_emails.as_dict() if ticket.assignee_emails else {}),
         agents_email=get_settings().effective_agents_email, blocked=bool(ticket.block_client_view))
     plan.messages += notifications.note_messages(ticket, note, recipients)
+    files.bind(plan, ticket_number=int(ticket.number), note_id=note.id, internal=internal)
     try:
         plan.write(connection())
     except TransactWriteError:

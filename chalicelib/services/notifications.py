@@ -24,7 +24,7 @@ from typing import Any
 from chalicelib.config import get_config
 from chalicelib.identity import TicketRequester
 from chalicelib.models.outbox import OutboxModel
-from chalicelib.services import outbox
+from chalicelib.services import attachments, outbox
 from chalicelib.services.visibility import client_may_be_mailed
 
 
@@ -69,18 +69,24 @@ def _summary(ticket: Any) -> dict[str, Any]:
             "requester_email": ticket.requester_email or ""}
 
 
+def _file_names(item: Any) -> list[str]:
+    """The names of the files attached to a ticket or note: mail lists them, never links."""
+    return attachments.names(getattr(item, "attachments", None))
+
+
 def ticket_created_messages(ticket: Any, requester: TicketRequester, agents_email: str) -> list[OutboxModel]:
     """Confirmation to the requester, alert to the agents' shared address."""
     number = int(ticket.number)
     found: list[OutboxModel] = []
+    summary = {**_summary(ticket), "attachments": _file_names(ticket)}
     client = requester.email if client_may_be_mailed(requester, blocked=bool(ticket.block_client_view)) else None
     if client:
         found.append(outbox.message("ticket-created", client, {
-            **_summary(ticket), "audience": "client", "for_client": True, "ticket_url": ticket_url(number)},
+            **summary, "audience": "client", "for_client": True, "ticket_url": ticket_url(number)},
             reason=f"ticket:{number}:created:client"))
     for address in _without([agents_email], client):
         found.append(outbox.message("ticket-created", address, {
-            **_summary(ticket), "audience": "agents", "for_client": False, "description": ticket.description or ""},
+            **summary, "audience": "agents", "for_client": False, "description": ticket.description or ""},
             reason=f"ticket:{number}:created:agents"))
     return found
 
@@ -90,7 +96,8 @@ def note_messages(ticket: Any, note: Any, recipients: NoteRecipients) -> list[Ou
     # The audience is part of the reason, so of the message id: a client's copy and an
     # agents' copy never share an id (DynamoDB refuses two writes to one item in a transaction).
     reason = f"note:{number}:{note.id}"
-    base = {**_summary(ticket), "author_name": note.author_name or "", "internal": bool(note.internal)}
+    base = {**_summary(ticket), "author_name": note.author_name or "", "internal": bool(note.internal),
+            "attachments": _file_names(note)}
     found: list[OutboxModel] = []
     if recipients.client:
         found.append(outbox.message("ticket-note-created", recipients.client, {

@@ -21,6 +21,7 @@ class Organization:
     name: str
     domain: str | None
     notes: str | None
+    require_2fa: bool
     created_at: str | None
     updated_at: str | None
 
@@ -29,7 +30,8 @@ class Organization:
 
 
 def _to_dc(item: OrganizationModel) -> Organization:
-    return Organization(item.id, item.name or "", item.domain, item.notes, iso(item.created_at), iso(item.updated_at))
+    return Organization(item.id, item.name or "", item.domain, item.notes, bool(item.require_2fa),
+                        iso(item.created_at), iso(item.updated_at))
 
 
 def _name_taken() -> Conflict:
@@ -40,10 +42,11 @@ def _connection():
     return OrganizationModel._get_connection().connection
 
 
-def create_organization(name: str, *, domain: str | None = None, notes: str | None = None) -> Organization:
+def create_organization(name: str, *, domain: str | None = None, notes: str | None = None,
+                        require_2fa: bool = False) -> Organization:
     now = utcnow()
     org = OrganizationModel(new_id(), kind=ORGANIZATION_KIND, name=name, name_lower=name.lower(), domain=domain,
-                            notes=notes, created_at=now, updated_at=now)
+                            notes=notes, require_2fa=require_2fa or None, created_at=now, updated_at=now)
     guard = OrganizationModel(name_guard_id(name), owner_id=org.id)
     try:
         with TransactWrite(connection=_connection()) as tx:
@@ -67,6 +70,14 @@ def get_organization(organization_id: str) -> Organization:
     return _to_dc(_get_item(organization_id))
 
 
+def requires_2fa(organization_id: str) -> bool:
+    """Whether the organization requires a second factor of its clients (one GetItem)."""
+    try:
+        return bool(_get_item(organization_id).require_2fa)
+    except NotFound:
+        return False
+
+
 def organization_exists(organization_id: str) -> bool:
     try:
         _get_item(organization_id)
@@ -82,6 +93,8 @@ def update_organization(organization_id: str, changes: dict[str, Any]) -> Organi
     for field in ("domain", "notes"):
         if field in changes:
             setattr(item, field, changes[field] or None)
+    if changes.get("require_2fa") is not None:
+        item.require_2fa = bool(changes["require_2fa"])
     item.name, item.name_lower, item.updated_at = new_name, new_name.lower(), utcnow()
     try:
         with TransactWrite(connection=_connection()) as tx:

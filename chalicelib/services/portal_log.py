@@ -77,6 +77,7 @@ class Attempt:
     client_id: str | None = None
     email: str | None = None
     agent: str | None = None
+    reason: str | None = None  # on a success, what kind (a login that now asks for a second factor)
 
 
 def _reason(error: Exception) -> str:
@@ -98,7 +99,8 @@ def recorded(event: str, origin: Origin | None, *, email: str | None = None) -> 
         record(event, FAILURE, origin=origin, client_id=attempt.client_id or getattr(error, "client_id", None),
                email=attempt.email or getattr(error, "email", None), reason=_reason(error), agent=attempt.agent)
         raise
-    record(event, SUCCESS, origin=origin, client_id=attempt.client_id, email=attempt.email, agent=attempt.agent)
+    record(event, SUCCESS, origin=origin, client_id=attempt.client_id, email=attempt.email, agent=attempt.agent,
+           reason=attempt.reason)
 
 
 def _entry(item: Any) -> dict[str, Any]:

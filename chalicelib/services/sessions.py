@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -111,20 +112,29 @@ def start_session(item: UserModel, *, read_only: bool = False, agent: str | None
     return session
 
 
-def login(email: str, password: str, origin: Origin | None = None) -> tuple[Client, Session]:
-    """Log in with email and password; every attempt goes to the portal log with its outcome."""
+# Given the client item once the password is right: what stands before the session (a second
+# factor's challenge, services/mfa.py), or None. Passed in, so this module imports no such rule.
+SecondFactor = Callable[[UserModel], Any]
+
+
+def login(email: str, password: str, origin: Origin | None = None, second_factor: SecondFactor | None = None
+          ) -> tuple[Client, Any]:
+    """Log in with email and password; every attempt goes to the portal log with its outcome.
+    When `second_factor` answers a challenge, that instead of a session."""
     ip = origin.ip if origin else None
     with portal_log.recorded(portal_log.LOGIN, origin, email=email) as attempt:
         try:
             # A wrong password counts against the email and the address; a right one does not.
             with throttle.failures_counted(throttle.LOGIN, ip=ip, account=email, failures=(LoginRefused,)):
-                client, session = _login(email, password)
+                client, session = _login(email, password, second_factor)
         except TooManyRequests:
             # The throttle refuses before the account is read; read it now (one GetItem, only
             # when refused) so the entry is filed under the client and its log shows the lock-out.
             attempt.client_id = _client_id_for_log(email)
             raise
         attempt.client_id = client.id
+        if not isinstance(session, Session):
+            attempt.reason = "mfa_required"
     return client, session
 
 
@@ -147,7 +157,7 @@ def _client_id_for_log(email: str) -> str | None:
         return None
 
 
-def _login(email: str, password: str) -> tuple[Client, Session]:
+def _login(email: str, password: str, second_factor: SecondFactor | None = None) -> tuple[Client, Any]:
     item = client_store.find_by_email(email)
     if not passwords.verify_password(item.password_hash if item else None, password) or item is None:
         if item is None:
@@ -161,6 +171,9 @@ def _login(email: str, password: str) -> tuple[Client, Session]:
                              "email_not_verified", item.id)
     if item.status != ACTIVE:
         raise LoginRefused("not_active", item.id)
+    challenge = second_factor(item) if second_factor else None
+    if challenge is not None:
+        return client_store.to_client(item), challenge
     now = utcnow()
     extra = [UserModel.last_login_at.set(now)]
     if passwords.needs_rehash(item.password_hash or ""):

@@ -18,6 +18,19 @@ from chalicelib.errors import Conflict
 from chalicelib.ids import iso, utcnow
 from chalicelib.models.settings import GLOBAL_SETTINGS_ID, SettingsModel
 
+# What clients and agents may attach by default (product.md §7): images, PDF, text and logs
+# (text/plain), CSV, office documents, zip. services/attachments.py refuses anything a browser
+# would run whatever this list says.
+DEFAULT_UPLOAD_TYPES = (
+    "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "text/csv",
+    "application/zip", "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation",
+)
+
 
 @dataclass(frozen=True)
 class PortalSettings:
@@ -29,6 +42,12 @@ class PortalSettings:
     activation_ttl_hours: int = 168
     invitation_reminder_days: tuple[int, ...] = (1, 3, 7)
     agents_email: str | None = None
+    # How many colleagues one client admin may invite an hour (their organization: 50 an hour in all).
+    client_admin_invites_per_hour: int = 20
+    upload_max_mb: int = 10
+    upload_max_files: int = 10
+    upload_types: tuple[str, ...] = DEFAULT_UPLOAD_TYPES
+    client_2fa: str = "off"  # off | optional | required (product.md §11)
     updated_at: str | None = None
     updated_by: str | None = None
     version: int = field(default=0)
@@ -37,6 +56,7 @@ class PortalSettings:
         data = asdict(self)
         data["ip_allowlist"] = list(self.ip_allowlist)
         data["invitation_reminder_days"] = list(self.invitation_reminder_days)
+        data["upload_types"] = list(self.upload_types)
         data["agents_email"] = self.agents_email or get_config().agents_email
         return data
 
@@ -47,7 +67,8 @@ class PortalSettings:
 
 EDITABLE = (
     "portal_enabled", "self_signup", "allow_all_ips", "ip_allowlist", "allow_client_rating",
-    "activation_ttl_hours", "invitation_reminder_days", "agents_email",
+    "activation_ttl_hours", "invitation_reminder_days", "agents_email", "client_admin_invites_per_hour",
+    "upload_max_mb", "upload_max_files", "upload_types", "client_2fa",
 )
 
 _cache: tuple[float, PortalSettings] | None = None
@@ -63,6 +84,14 @@ def _from_item(item: SettingsModel) -> PortalSettings:
         activation_ttl_hours=int(item.activation_ttl_hours),
         invitation_reminder_days=tuple(int(d) for d in item.invitation_reminder_days or ()),
         agents_email=item.agents_email,
+        client_admin_invites_per_hour=int(item.client_admin_invites_per_hour
+                                          or PortalSettings.client_admin_invites_per_hour),
+        # Settings saved before uploads existed carry none of these: the defaults apply.
+        upload_max_mb=int(item.upload_max_mb) if item.upload_max_mb is not None else PortalSettings.upload_max_mb,
+        upload_max_files=(int(item.upload_max_files) if item.upload_max_files is not None
+                          else PortalSettings.upload_max_files),
+        upload_types=tuple(item.upload_types) if item.upload_types is not None else DEFAULT_UPLOAD_TYPES,
+        client_2fa=item.client_2fa or "off",
         updated_at=iso(item.updated_at),
         updated_by=item.updated_by,
         version=int(item.version or 0),
@@ -107,6 +136,11 @@ def update_settings(changes: dict[str, Any], *, updated_by: str, expected_versio
         activation_ttl_hours=int(merged["activation_ttl_hours"]),
         invitation_reminder_days=[int(d) for d in merged["invitation_reminder_days"]],
         agents_email=merged["agents_email"] or None,
+        client_admin_invites_per_hour=int(merged["client_admin_invites_per_hour"]),
+        upload_max_mb=int(merged["upload_max_mb"]),
+        upload_max_files=int(merged["upload_max_files"]),
+        upload_types=list(merged["upload_types"]),
+        client_2fa=merged["client_2fa"],
         updated_at=utcnow(),
         updated_by=updated_by,
     )

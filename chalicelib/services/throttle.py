@@ -37,7 +37,7 @@ from chalicelib.errors import Gone, InvalidInput, TooManyRequests
 from chalicelib.models.throttle import ThrottleModel
 from chalicelib.observability import logger
 
-ACCOUNT, IP = "account", "ip"
+ACCOUNT, IP, ORGANIZATION = "account", "ip", "organization"
 WINDOW = timedelta(minutes=15)
 KEEP_AFTER_WINDOW = timedelta(hours=1)  # TTL margin: DynamoDB deletes expired items within days anyway
 
@@ -55,6 +55,10 @@ LOGIN = Limit("login", per_account=10, per_ip=50)
 ACTIVATION = Limit("activation", per_account=10, per_ip=50)
 SIGNUP = Limit("signup", per_account=10, per_ip=50)
 FORGOT = Limit("forgot", per_account=10, per_ip=50)
+# A client admin's colleague invitations (each may mail an address): per admin (the setting
+# client_admin_invites_per_hour) and per organization, an hour.
+INVITES_PER_ORGANIZATION = 50
+INVITE_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -174,8 +178,25 @@ def attempt(limit: Limit, *, ip: str | None, account: str | None, now: datetime 
     (the lower limit, the one that trips); when a later counter refuses, the earlier ADD is
     taken back (ADD -1)."""
     now = now or ids.utcnow()
+    _count_or_refuse(limit, sorted(counters(limit, now, ip=ip, account=account), key=lambda c: c.per != ACCOUNT),
+                     now)
+
+
+def colleague_invitation(admin_id: str, organization_id: str, *, per_admin: int, now: datetime | None = None
+                         ) -> None:
+    """Count a client admin's colleague invitation, or 429 when the admin has sent `per_admin`
+    this hour or their organization INVITES_PER_ORGANIZATION (as `attempt`: exact, and a refused
+    invitation is not counted)."""
+    now = now or ids.utcnow()
+    limit = Limit("colleague-invite", per_account=per_admin, per_ip=INVITES_PER_ORGANIZATION, window=INVITE_WINDOW)
+    _count_or_refuse(limit, [Counter(ACCOUNT, _key(limit, ACCOUNT, admin_id, now), per_admin),
+                             Counter(ORGANIZATION, _key(limit, ORGANIZATION, organization_id, now),
+                                     INVITES_PER_ORGANIZATION)], now)
+
+
+def _count_or_refuse(limit: Limit, ordered: list[Counter], now: datetime) -> None:
     counted: list[Counter] = []
-    for counter in sorted(counters(limit, now, ip=ip, account=account), key=lambda c: c.per != ACCOUNT):
+    for counter in ordered:
         try:
             ThrottleModel(counter.key).update(
                 actions=_bump(limit, now),

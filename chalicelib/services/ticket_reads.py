@@ -11,7 +11,7 @@ from typing import Any
 
 from chalicelib.errors import Forbidden, NotFound
 from chalicelib.identity import ActingClient, Caller, TicketRequester
-from chalicelib.models.base import get_of_kind
+from chalicelib.models.base import get_of_kind, key_after_returned
 from chalicelib.models.tickets import TICKET_KIND, AssignmentModel, TicketModel, status_key
 from chalicelib.services import visibility
 from chalicelib.services.client_store import find_item
@@ -61,7 +61,8 @@ def list_for_client(client: ActingClient, *, scope: str, status: str | None, lim
     visible = TicketModel.block_client_view == False  # noqa: E712  (a DynamoDB condition, not a bool test)
     result = index.query(owner, scan_index_forward=False, filter_condition=visible, limit=limit,
                          last_evaluated_key=start_key)
-    return list(result), result.last_evaluated_key
+    items = list(result)
+    return items, key_after_returned(result, items)  # never the key of a blocked ticket
 
 
 def list_for_agent(*, status: str | None, assignee: str | None, organization_id: str | None,

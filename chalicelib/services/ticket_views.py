@@ -7,6 +7,7 @@ from typing import Any
 from chalicelib.identity import Caller
 from chalicelib.ids import iso
 from chalicelib.models.tickets import TicketModel
+from chalicelib.services.attachments import listed
 from chalicelib.services.ticket_status import client_may_edit
 from chalicelib.services.visibility import sees_internals
 
@@ -28,6 +29,7 @@ def _client_view(item: TicketModel) -> dict[str, Any]:
         "created_at": iso(item.created_at), "updated_at": iso(item.client_updated_at or item.updated_at),
         "resolved_at": iso(item.resolved_at),
         "rating": _rating(item), "editable": client_may_edit(item.status),
+        "attachments": listed(item.attachments),
         "asset": {"id": item.asset_id, "name": item.asset_name} if item.asset_id else None,
     }
 

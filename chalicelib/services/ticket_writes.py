@@ -29,7 +29,7 @@ from chalicelib.models.tickets import (
     status_key,
 )
 from chalicelib.models.users import ACTIVE
-from chalicelib.services import assets, notifications, ticket_status
+from chalicelib.services import assets, attachments, notifications, ticket_status
 from chalicelib.services.agent_auth import require_permission
 from chalicelib.services.agent_directory import agent_emails
 from chalicelib.services.client_store import find_item
@@ -91,13 +91,16 @@ def allocate_number() -> int:
 
 def create(*, subject: str, description: str, priority: str | None, category: str | None, requester_id: str,
            created_by: str, assignees: dict[str, str] | None = None, status: str = TicketStatus.NEW,
-           opened_by: ActingClient | None = None, asset_id: str | None = None) -> TicketModel:
+           opened_by: ActingClient | None = None, upload_ids: list[str] | None = None,
+           asset_id: str | None = None) -> TicketModel:
     """A new ticket for `requester_id` (a client), with ticket-created mail queued in the
     same transaction. The requester's name and email are copied onto the ticket, so they
     stay even if the client is removed. `opened_by`: the client opening their own ticket,
     whose session was read in this request (so active and current): no second read.
-    `assignees` come from `assignees_for` (checked). `asset_id`: an asset of the requester's
-    organization that the client opening it may see (assets.asset_for_ticket), else 400."""
+    `assignees` come from `assignees_for` (checked). `upload_ids`: the creator's uploads to
+    attach (services/attachments.py), checked before a ticket number is taken. `asset_id`: an
+    asset of the requester's organization that the client opening it may see
+    (assets.asset_for_ticket), else 400."""
     if opened_by is not None and opened_by.id == requester_id:
         requester = TicketRequester(opened_by.id, opened_by.email, ACTIVE, opened_by.name, opened_by.organization_id)
     else:
@@ -106,6 +109,7 @@ def create(*, subject: str, description: str, priority: str | None, category: st
             raise InvalidInput("This client does not exist.", fields={"requester_id": "unknown client"})
         requester = TicketRequester(stored.id, stored.email, stored.status, stored.name, stored.organization_id)
     asset = assets.asset_for_ticket(asset_id, opened_by, requester.organization_id)
+    files = attachments.prepare_binding(created_by, upload_ids)
     now = utcnow()
     number = allocate_number()
     # Created resolved: resolved_at only (no "resolved" mail, no rating assignees).
@@ -119,13 +123,18 @@ def create(*, subject: str, description: str, priority: str | None, category: st
         assignee_emails=dict(assignees or {}), block_client_view=False, created_by=created_by, public_notes=0,
         created_at=now, updated_at=now, activity_at=activity_key(now, number),
         client_updated_at=now, client_activity_at=activity_key(now, number),
-        resolved_at=now if resolved else None,
+        resolved_at=now if resolved else None, attachments=files.refs(),
     )
     _index_status(item)
     plan = TransactionPlan(
         saves=[item, *assignments_with_status(item, status)],
         messages=notifications.ticket_created_messages(item, requester, get_settings().effective_agents_email))
-    plan.write(connection())
+    files.bind(plan, ticket_number=number)
+    try:
+        plan.write(connection())
+    except TransactWriteError:
+        # The ticket's number is new and its mail ids are its own: only a binding can fail.
+        raise Conflict("An attachment was attached elsewhere meanwhile; upload it again.") from None
     return item
 
 

@@ -53,9 +53,13 @@ FUNCTION_ACCESS: dict[str, Access] = {
     # It never sends mail itself: mail is written to the outbox in the same transaction.
     # The portal log is the clients' audit trail: the API adds entries, never deletes them.
     "APIHandler": Access(manage_agents=True, append_only=("portal_log",)),
-    # Mail delivery (services/mail_delivery.py): the outbox and SES, nothing else.
-    "DeliverOutboxStream": Access(tables=("outbox",), stream_tables=("outbox",), send_mail=True),
-    "SweepOutbox": Access(tables=("outbox",), send_mail=True),
+    # Mail delivery (services/mail_delivery.py): the outbox and SES, and a read of the
+    # address's bounce/complaint state (users table, `suppress#<email>`) before each send.
+    "DeliverOutboxStream": Access(tables=("outbox", "users"), read_only=("users",), stream_tables=("outbox",),
+                                  send_mail=True),
+    "SweepOutbox": Access(tables=("outbox", "users"), read_only=("users",), send_mail=True),
+    # SES feedback (services/mail_feedback.py): the address items and the clients' copies.
+    "HandleMailFeedback": Access(tables=("users",)),
     # The hourly invitation resend (services/invitations.py): reads the settings, updates the
     # invited clients and their token items, queues the welcome mail in the outbox.
     "ResendInvitations": Access(tables=("users", "settings", "outbox")),

@@ -1,5 +1,5 @@
-"""The agents' Cognito user pool: email sign-in, strong passwords, accounts created only
-by an admin (devtools/create_admin.py for the first one), the app client the agent API's
+"""The agents' Cognito user pool: email sign-in, strong passwords, TOTP MFA required, accounts
+created only by an admin (devtools/create_admin.py for the first one), the app client the agent API's
 authorizer trusts, and the permission groups the app reads from `cognito:groups`."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ GROUP_DESCRIPTIONS = {
     "manage-clients": "Invite, edit, deactivate and remove clients",
     "manage-tickets": "Work on tickets: assign, reply, resolve",
     "view-reports": "Read-only reports",
+    "manage-knowledge": "Write, publish and delete knowledge-base articles",
     "manage-assets": "Create, edit, assign and retire assets; import assets",
 }
 
@@ -54,7 +55,10 @@ class AgentPool(Construct):
             password_policy=cognito.PasswordPolicy(
                 min_length=12, require_lowercase=True, require_uppercase=True, require_digits=True,
                 require_symbols=True, temp_password_validity=cdk.Duration.days(3)),
-            mfa=cognito.Mfa.OPTIONAL,
+            # Every agent signs in with an authenticator app (product.md §11): admins impersonate
+            # clients and grant permissions, and Cognito sets MFA per pool, not per group. The
+            # local stack (devtools/stack.py) keeps it off, so tests and the bench log in as before.
+            mfa=cognito.Mfa.REQUIRED,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
             deletion_protection=deletion_protection,

@@ -1,8 +1,9 @@
-"""One Portico stage: tables, the agents' Cognito pool, SES templates, the secret key, the
-Chalice app (API, schedules, the outbox stream handler) with one role per function, its edge
-protection (stacks/edge.py), canary releases (stacks/releases.py), failure queues
-(stacks/failures.py), alarms and table backups. Everything account-specific comes from the
-deploy-time context (see StageSettings; docs/operations.md lists the settings)."""
+"""One Portico stage: tables, the attachments bucket (stacks/files.py), the agents' Cognito
+pool, SES templates, the secret key, the Chalice app (API, schedules, the outbox stream
+handler) with one role per function, its edge protection (stacks/edge.py), canary releases
+(stacks/releases.py), failure queues (stacks/failures.py), alarms and table backups.
+Everything account-specific comes from the deploy-time context (see StageSettings;
+docs/operations.md lists the settings)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ from stacks.alarms import Alarms
 from stacks.backups import TableBackups
 from stacks.edge import ApiEdge, WebAcl
 from stacks.failures import FailureQueues
-from stacks.mail import MailTemplates
+from stacks.files import FilesBucket
+from stacks.mail import MailFeedback, MailTemplates
 from stacks.releases import publish_behind_alias, shift_traffic
 from stacks.tables import create_table, kept_data_policy, table_specs
 
@@ -149,8 +151,11 @@ class PorticoStack(cdk.Stack):
                                 deletion_protection=settings.deletion_protection,
                                 threat_protection=settings.threat_protection,
                                 ses_sender=self._agent_mail_sender(settings))
+        self.files = FilesBucket(self, "Files", production=settings.production, portal_url=settings.portal_url)
         self.mail = MailTemplates(self, "Mail", stage=stage, sender=settings.mail_sender,
                                   sender_identity=settings.sender_identity)
+        # Mail reliability: configuration set + feedback topic (its name is the one app.py subscribes to).
+        self.mail_feedback = MailFeedback(self, "MailFeedback", stage=stage)
         self.secret_key = secretsmanager.Secret(
             self, "SecretKey",
             description=f"Portico {stage}: PORTICO_SECRET_KEY (signs pagination cursors)",
@@ -171,6 +176,7 @@ class PorticoStack(cdk.Stack):
             self._roles_for_chalice_deploy(settings, stream_tables)
         else:
             self._chalice_app(settings, stream_tables)
+        self.files.grant_api(self.roles["APIHandler"])
 
         self.alarms = Alarms(self, "Alarms", stage=stage, api_name=self.api_name, api_stage=self.api_stage,
                              functions=self.functions, tables=self.tables, alarm_email=settings.alarm_email)
@@ -184,6 +190,7 @@ class PorticoStack(cdk.Stack):
         if settings.app_mode == "cdk":
             shift_traffic(self.chalice, settings.deployment_preference,
                           [self.alarms.alarms["Api5xxRate"], self.alarms.alarms["APIHandlerErrors"]])
+        self.mail_feedback.watch(self.alarms)  # mail alarms (stacks/mail.py)
         self.backups = None
         if settings.backup:
             self.backups = TableBackups(self, "Backups", stage=stage, tables=list(self.tables.values()),
@@ -348,6 +355,7 @@ class PorticoStack(cdk.Stack):
             "PORTICO_PORTAL_URL": settings.portal_url,
             "PORTICO_MAIL_SENDER": settings.mail_sender,
             "PORTICO_AGENTS_EMAIL": settings.agents_email,
+            "PORTICO_ATTACHMENTS_BUCKET": self.files.bucket.bucket_name,
             # A CloudFormation dynamic reference: resolved at deploy time, never in the template.
             "PORTICO_SECRET_KEY": cdk.SecretValue.secrets_manager(
                 self.secret_key.secret_arn, version_id=settings.secret_version).unsafe_unwrap(),
@@ -355,6 +363,7 @@ class PorticoStack(cdk.Stack):
             "POWERTOOLS_METRICS_NAMESPACE": "Portico",
             "POWERTOOLS_LOG_LEVEL": "INFO",
         })
+        env["PORTICO_MAIL_CONFIGURATION_SET"] = self.mail_feedback.configuration_set_name
         if "outbox" in self.tables and self.tables["outbox"].table_stream_arn:
             env["PORTICO_OUTBOX_STREAM_ARN"] = self.tables["outbox"].table_stream_arn
         if not settings.portal_url:

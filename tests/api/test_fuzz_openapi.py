@@ -159,6 +159,36 @@ def test_route_conforms(case, base_url, world):
     if existing:
         case.path_parameters = {**(case.path_parameters or {}), **existing}
         case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS, timeout=30)
+    if "requestBody" in case.operation.definition.raw:
+        _fuzz_nesting(case, base_url, headers)
+
+
+# Nesting deeper than the app accepts (routes/api.py: MAX_JSON_DEPTH = 64), as values a JSON
+# encoder can still write, then far past the interpreter's recursion limit as raw text.
+NESTING_DEPTHS = (65, 400)
+RAW_NESTING = 100_000
+
+
+def _nested(depth: int) -> Any:
+    value: Any = "deep"
+    for level in range(depth):
+        value = [value] if level % 2 else {"x": value}
+    return value
+
+
+def _fuzz_nesting(case: Any, base_url: str, headers: dict[str, str]) -> None:
+    """The generated body with a deeply nested value in it, then a raw body of nothing but
+    brackets: never a 5xx, always an answer the document allows, in the {code, message} shape."""
+    original = case.body
+    for depth in NESTING_DEPTHS:
+        case.body = {**original, "nested": _nested(depth)} if isinstance(original, dict) else _nested(depth)
+        case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS, timeout=30)
+    case.body = original
+    for raw in (b"[" * RAW_NESTING, b'{"a": ' + b"[" * RAW_NESTING + b"]" * RAW_NESTING + b"}"):
+        answer = requests.request(case.method, base_url + case.formatted_path, data=raw, timeout=30, headers={
+            **headers, "Content-Type": "application/json", "X-Requested-With": "portico"})
+        assert answer.status_code < 500, (case.method, case.formatted_path, answer.status_code)
+        assert {"code", "message"} <= set(answer.json()), answer.text[:200]
 
 
 def test_the_fuzzed_document_is_the_served_one(base_url):

@@ -63,7 +63,11 @@ def test_the_portal_page_policy_allows_only_its_own_files(api, portal_asset):
     directives = dict(part.strip().split(" ", 1) for part in csp.split(";") if part.strip())
     assert directives["default-src"] == "'none'"
     assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'"
-    assert directives["connect-src"] == "'self'" and directives["base-uri"] == "'none'"
+    # Attachments: the files bucket's origin, nothing wider (uploads and thumbnails).
+    from chalicelib.services.attachments import bucket_origin
+
+    assert directives["connect-src"] == f"'self' {bucket_origin()}" and directives["base-uri"] == "'none'"
+    assert directives["img-src"] == f"'self' data: {bucket_origin()}"
     assert directives["form-action"] == "'self'"
     assert api.get(portal_asset).headers["content-security-policy"] == csp
     # The API's JSON answers allow nothing at all.

@@ -36,3 +36,20 @@ def test_names_of_clients_and_organizations_refuse_control_characters(api, admin
                          "profile": profile}.items():
         assert answer.status == 400 and answer.code == "validation_error", (what, answer.json)
         assert "name" in answer.json["fields"], what
+
+
+@pytest.mark.parametrize("value", ["acme\r\nBcc: evil@example.com", "nul\x00byte"])
+def test_ids_and_filters_refuse_control_characters_too(api, admin_token, value):
+    from urllib.parse import quote
+
+    answers = {
+        "client organization_id": api.post("/agent/clients", {"email": "ctl@acme.test", "organization_id": value},
+                                           token=admin_token),
+        "ticket requester_id": api.post("/agent/tickets", {"requester_id": value, "subject": "S",
+                                                           "description": "D"}, token=admin_token),
+        "clients q": api.get(f"/agent/clients?q={quote(value)}", token=admin_token),
+        "tickets requester_id": api.get(f"/agent/tickets?requester_id={quote(value)}", token=admin_token),
+        "organizations q": api.get(f"/agent/organizations?q={quote(value)}", token=admin_token),
+    }
+    for what, answer in answers.items():
+        assert answer.status == 400 and answer.code == "validation_error", (what, answer.json)

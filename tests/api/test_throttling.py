@@ -134,6 +134,7 @@ def test_sign_up_is_limited_per_email(api, admin_token, outbox):
     assert api.post("/portal/signup", {**body, "email": "other@example.com"}).status == 202
 
 
+@pytest.mark.usefixtures("aws_stack")
 def test_a_refused_attempt_uses_up_no_allowance():
     """Sign-up and forgot-password count every attempt, but one refused by either counter is
     counted by neither: a locked email does not wear down the address it is tried from."""

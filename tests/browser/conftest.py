@@ -10,7 +10,9 @@ import json
 import os
 import re
 import socket
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +38,38 @@ def portal_url() -> Iterator[str]:
 
     port = _free_port()
     server = ServerThread("127.0.0.1", port).start()
+    _SERVER_IDLE.append(_count_requests(server.server.server))
     yield f"http://127.0.0.1:{port}"
     server.stop()
+
+
+# Waits until the local server has answered every connection it took. A tab's last requests (a
+# fetch the page started just before its test ended) must finish while that test's AWS stand-in
+# is still in place, not during the next test, which may not use AWS at all.
+_SERVER_IDLE: list[Callable[[], None]] = []
+
+
+def _count_requests(httpd: Any) -> Callable[[], None]:
+    lock, busy = threading.Lock(), [0]
+    answer = httpd.finish_request
+
+    def finish_request(request: Any, client_address: Any) -> None:
+        with lock:
+            busy[0] += 1
+        try:
+            answer(request, client_address)
+        finally:
+            with lock:
+                busy[0] -= 1
+
+    httpd.finish_request = finish_request
+
+    def wait_idle(timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while busy[0] and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    return wait_idle
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +119,8 @@ def page_problems() -> Problems:
 
 
 @pytest.fixture
-def page(browser: Any, portal_url: str, page_problems: Problems) -> Iterator[Page]:
+def page(browser: Any, portal_url: str, page_problems: Problems, aws_stack: Any) -> Iterator[Page]:
+    """A tab on the portal; the app behind it reads this test's fresh AWS (`aws_stack`)."""
     context = browser.new_context(base_url=portal_url, viewport={"width": 1100, "height": 800})
     context.set_default_timeout(8000)
     tab = context.new_page()
@@ -96,6 +129,8 @@ def page(browser: Any, portal_url: str, page_problems: Problems) -> Iterator[Pag
     tab.on("pageerror", problems.page_error)
     yield tab
     context.close()
+    for wait_idle in _SERVER_IDLE:
+        wait_idle()
     assert problems.items == [], problems.items
 
 

@@ -80,3 +80,19 @@ def client_session(api: Any, email: str, password: str = CLIENT_PASSWORD) -> dic
     assert answer.status == 200, answer.body
     token = answer.json.get("token") or answer.json["session_token"]
     return {"Authorization": f"Bearer {token}"}
+
+
+def files_bucket_allows(page_url: str) -> None:
+    """The attachments bucket's CORS rule names the portal's origin (deployed: the portal's
+    domain; the local stack: PORTICO_PORTAL_URL). In the browser tests the page is served from
+    a random loopback port, so the rule names that origin instead: the page's upload to S3 is a
+    cross-origin POST with a progress listener, which the browser preflights."""
+    from urllib.parse import urlsplit
+
+    from chalicelib import aws
+    from chalicelib.config import attachments_bucket
+
+    origin = urlsplit(page_url)
+    aws.client("s3").put_bucket_cors(Bucket=attachments_bucket(), CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": [f"{origin.scheme}://{origin.netloc}"], "AllowedMethods": ["POST"],
+        "AllowedHeaders": ["*"], "MaxAgeSeconds": 3600}]})

@@ -104,3 +104,25 @@ def test_make_mail_says_so_when_no_stack_runs(tmp_path):
     result = subprocess.run([sys.executable, "-m", "devtools.mail"], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 1 and "make run" in result.stderr
+
+
+def test_make_mail_feedback_stops_mail_to_a_bouncing_address_and_make_mail_ops_lists_it(welcome_template, tmp_path):
+    state = welcome_template
+    (tmp_path / "stack.json").write_text(json.dumps(state))
+    env = {**os.environ, "PORTICO_STATE_DIR": str(tmp_path)}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=120, check=True)
+
+    answer = run("devtools.mail_feedback", "--email", "carl@acme.example", "--type", "bounce").stdout
+    assert json.loads(answer.strip().splitlines()[-1]) == {"bouncing": 1}, "its last line (logs come first)"
+    _queue(state, "e2e-3", "carl@acme.example", {"link": "http://127.0.0.1/portal/activate#t=carl"})
+    deadline = time.monotonic() + 10
+    while _outbox_item(state, "e2e-3").get("status", {}).get("S") != "suppressed" and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+    assert _outbox_item(state, "e2e-3")["status"]["S"] == "suppressed"
+    assert _sent_to(state, "carl@acme.example") == []
+    listed = run("devtools.mail_ops", "list", "--status", "suppressed", "--recipient", "carl@acme.example").stdout
+    assert listed.startswith("e2e-3  suppressed  e2e-welcome  carl@acme.example")

@@ -88,9 +88,3 @@ TUNED = ("deletionProtection=true", "agentMailFromSes=true", "mailReservedConcur
 def tuned_template() -> dict[str, Any]:
     return fresh_template(TEMPLATE.with_name("template-tuned.json"), *TUNED)
 
-
-@pytest.fixture(autouse=True)
-def aws_stack():
-    """The infra tests read a template; they need no moto resources (overrides the
-    suite-wide fixture that resets moto before every test)."""
-    return None

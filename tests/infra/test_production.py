@@ -132,7 +132,13 @@ def test_the_app_declares_no_tracer_and_the_runtime_is_python_3_13_everywhere():
     from chalicelib import observability
 
     assert not hasattr(observability, "tracer")
-    assert "\nPYTHON ?= python3.13\n" in (ROOT / "Makefile").read_text()
+    import subprocess
+
+    chosen = subprocess.run(["make", "-s", "-C", str(ROOT), "--eval=print-python: ; @echo $(PYTHON)",
+                             "print-python"], capture_output=True, text=True, check=True).stdout.strip()
+    version = subprocess.run([chosen, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+    assert version == "(3, 13)", f"make picks {chosen}, Python {version}"
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     assert 'requires-python = ">=3.13"' in (ROOT / "pyproject.toml").read_text()
 

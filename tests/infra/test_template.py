@@ -116,7 +116,8 @@ def test_the_agents_pool_signs_in_by_email_with_strong_passwords_and_admin_creat
 
 def test_the_pool_has_the_permission_groups(template):
     groups = {g["Properties"]["GroupName"] for g in resources(template, "AWS::Cognito::UserPoolGroup").values()}
-    assert groups == set(GROUPS) == {"admins", "manage-clients", "manage-tickets", "view-reports", "manage-assets"}
+    assert groups == set(GROUPS) == {"admins", "manage-clients", "manage-tickets", "view-reports", "manage-knowledge",
+                                     "manage-assets"}
 
 
 def test_every_mail_template_file_is_an_ses_template_with_the_same_text(template):
@@ -234,8 +235,37 @@ def test_jobs_reach_only_the_tables_they_use(template):
     expected = {physical(t) for t in ("imports", "organizations", "users", "assets", "settings", "outbox")}
     assert tables_in(template, role_statements(template, role)) == expected
     for sender in ("SweepOutbox", "DeliverOutboxStream"):
-        role = functions(template)[sender]["Properties"]["Role"]
-        assert tables_in(template, role_statements(template, role)) == {physical("outbox")}, sender
+        statements = role_statements(template, functions(template)[sender]["Properties"]["Role"])
+        # The outbox, and a read of the address's bounce/complaint item (users) before each send.
+        assert tables_in(template, statements) == {physical("outbox"), physical("users")}, sender
+        writes = [s for s in statements if "dynamodb:UpdateItem" in actions([s])]
+        assert tables_in(template, writes) == {physical("outbox")}, sender
+    feedback = role_statements(template, functions(template)["HandleMailFeedback"]["Properties"]["Role"])
+    assert tables_in(template, feedback) == {physical("users")}
+
+
+def test_every_send_names_the_configuration_set_whose_events_reach_the_feedback_handler(template):
+    [config_set] = resources(template, "AWS::SES::ConfigurationSet").values()
+    name = config_set["Properties"]["Name"]
+    for function in functions(template).values():
+        assert function["Properties"]["Environment"]["Variables"]["PORTICO_MAIL_CONFIGURATION_SET"] == name
+    [destination] = resources(template, "AWS::SES::ConfigurationSetEventDestination").values()
+    events = destination["Properties"]["EventDestination"]
+    assert sorted(events["MatchingEventTypes"]) == ["bounce", "complaint", "delivery", "reject"]
+    topic_ref = events["SnsDestination"]["TopicARN"]["Ref"]
+    topic_name = template["Resources"][topic_ref]["Properties"]["TopicName"]
+    [subscription] = [e for e in functions(template)["HandleMailFeedback"]["Properties"]["Events"].values()
+                      if e["Type"] == "SNS"]
+    assert topic_name in json.dumps(subscription["Properties"]["Topic"])
+
+
+def test_mail_alarms_watch_the_oldest_undelivered_message_and_ses_reputation(template):
+    alarms = {a["Properties"].get("MetricName"): a["Properties"]
+              for a in resources(template, "AWS::CloudWatch::Alarm").values()}
+    assert alarms["OldestUndeliveredAgeSeconds"]["Threshold"] == 15 * 60
+    assert alarms["Reputation.BounceRate"]["Threshold"] == 0.05
+    assert alarms["Reputation.ComplaintRate"]["Threshold"] == 0.001
+    assert "MailFailed" in alarms
 
 
 def test_alarms_watch_5xx_function_errors_throttles_and_mail_failures(template):

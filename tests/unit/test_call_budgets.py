@@ -46,6 +46,7 @@ def test_every_route_with_a_scenario_stays_within_its_dynamodb_call_budget_and_n
     assert not unmeasured, f"routes without a bench scenario: {', '.join(unmeasured)}"
 
 
+@pytest.mark.usefixtures("aws_stack")
 def test_the_counter_sees_every_dynamodb_operation_and_flags_scans():
     from chalicelib import aws
     from chalicelib.models.settings import SettingsModel

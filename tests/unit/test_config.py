@@ -61,3 +61,15 @@ def test_log_level(monkeypatch):
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "LOUD")
     with pytest.raises(config.ConfigurationError, match="POWERTOOLS_LOG_LEVEL"):
         config.log_level()
+
+
+def test_the_attachments_bucket_is_an_s3_name_or_fails_naming_its_variable(monkeypatch):
+    monkeypatch.setenv("PORTICO_STAGE", "dev")
+    monkeypatch.delenv("PORTICO_ATTACHMENTS_BUCKET", raising=False)
+    assert config.attachments_bucket() == "portico-dev-attachments"
+    monkeypatch.setenv("PORTICO_ATTACHMENTS_BUCKET", "portico-prod-filesbucket-1a2b3c")
+    assert config.attachments_bucket() == "portico-prod-filesbucket-1a2b3c"
+    # The name reaches the page's CSP: nothing that could widen it is accepted.
+    monkeypatch.setenv("PORTICO_ATTACHMENTS_BUCKET", "files; script-src *")
+    with pytest.raises(config.ConfigurationError, match="PORTICO_ATTACHMENTS_BUCKET"):
+        config.attachments_bucket()

@@ -98,26 +98,32 @@ def test_backoff_grows_exponentially_with_jitter_up_to_a_cap(attempts, low, high
         assert low <= mail_delivery.backoff_seconds(attempts) <= high
 
 
-def test_a_missing_template_fails_at_once_without_hammering_ses(mailbox):
-    message = queue("ana@acme.test", template="no-such-template")
+def test_a_missing_template_is_retried_until_ops_restore_it_then_sent_once(mailbox):
+    message = queue("ana@acme.test", template="late-template")
+
+    assert mailbox.deliver() == {"retry": 1}
+    item = stored(message)
+    assert item.status == "pending" and item.pending == "pending"
+    assert "TemplateDoesNotExist" in item.last_error and "template missing" in item.last_error
+    aws.client("ses").create_template(Template={"TemplateName": ses_template_name("late-template", get_config().stage),
+                                                "SubjectPart": "Hi", "TextPart": "Hi", "HtmlPart": "<p>Hi</p>"})
 
     mailbox.deliver_all()
 
-    item = stored(message)
-    assert item.status == "failed" and item.pending is None and item.failed_at is not None
-    assert "TemplateDoesNotExist" in item.last_error
-    assert mailbox.send_calls == 1
-    assert mailbox.messages() == []
+    assert len(mailbox.messages(template="late-template", to="ana@acme.test")) == 1
+    assert stored(message).status == "sent"
 
 
-def test_a_rejected_message_fails_and_other_mail_still_goes_out(mailbox):
+def test_an_invalid_recipient_fails_at_once_and_other_mail_still_goes_out(mailbox):
     rejected = queue("bounce@acme.test")
     queue("ana@acme.test")
-    mailbox.fail_next(1, code="MessageRejected", message="Email address is not verified.")
+    mailbox.fail_next(1, code="InvalidParameterValue", message="Missing final '@domain'")
 
     mailbox.deliver_all()
 
-    assert stored(rejected).status == "failed"
+    item = stored(rejected)
+    assert item.status == "failed" and item.pending is None and item.failed_at is not None
+    assert item.attention == "failed", "listed for ops"
     assert [m.to for m in mailbox.messages()] == [["ana@acme.test"]]
     assert mailbox.send_calls == 2
 
@@ -131,16 +137,15 @@ def test_a_server_error_is_retried(mailbox):
     assert len(mailbox.messages(to="ana@acme.test")) == 1
 
 
-def test_delivery_gives_up_after_max_attempts_and_keeps_the_message(mailbox):
+def test_throttling_that_never_ends_expires_the_message_at_its_deadline_and_keeps_it(mailbox):
     message = queue("ana@acme.test")
-    mailbox.fail_next(mail_delivery.MAX_ATTEMPTS + 5, code="Throttling")
+    mailbox.fail_next(10_000, code="Throttling")
 
     mailbox.deliver_all()
 
     item = stored(message)
-    assert item.status == "failed" and item.attempts == mail_delivery.MAX_ATTEMPTS
-    assert item.pending is None and item.expires_at is None, "failed mail is kept for ops"
-    assert mailbox.send_calls == mail_delivery.MAX_ATTEMPTS
+    assert item.status == "expired" and item.attention == "expired"
+    assert item.pending is None and item.expires_at is None, "expired mail is kept for ops"
     assert mailbox.messages() == []
 
 
@@ -297,22 +302,25 @@ def test_when_the_outcome_cannot_be_recorded_the_email_is_sent_again_after_the_l
 
 
 def test_a_given_up_message_is_logged_for_ops_without_personal_data(mailbox, caplog):
-    message = queue("ana@acme.test", template="no-such-template", secret_link="http://portal.test/t=abc")
+    message = queue("ana@acme.test", secret_link="http://portal.test/t=abc")
+    mailbox.fail_next(1, code="MessageRejected", message="Address blacklisted.")
 
     mailbox.deliver()
 
     [failed] = [r for r in caplog.records if r.getMessage() == "mail.failed"]
     assert failed.levelname == "ERROR" and failed.outbox_id == message.id
-    assert failed.template == "no-such-template" and "TemplateDoesNotExist" in failed.error
+    assert failed.template == TEMPLATE and "invalid or suppressed recipient" in failed.error
     logged = " ".join(str(vars(r)) for r in caplog.records)
     assert "ana@acme.test" not in logged and "t=abc" not in logged
 
 
 def test_ops_can_requeue_a_failed_message_but_never_a_sent_one(mailbox):
     failed = queue("ana@acme.test", template="late-template")
-    sent = queue("bob@acme.test")
+    mailbox.fail_next(1, code="MessageRejected", message="Message rejected: illegal content")
     mailbox.deliver()
     assert stored(failed).status == "failed"
+    sent = queue("bob@acme.test")
+    mailbox.deliver()
     aws.client("ses").create_template(Template={"TemplateName": ses_template_name("late-template", get_config().stage),
                                                 "SubjectPart": "Hi",
                                                 "TextPart": "Hi", "HtmlPart": "<p>Hi</p>"})
@@ -353,5 +361,5 @@ def test_the_mailbox_explains_why_an_expected_email_is_missing(mailbox):
     queue("ana@acme.test", template="misspelled-template")
     mailbox.deliver()
 
-    with pytest.raises(AssertionError, match="misspelled-template', 'failed', 'TemplateDoesNotExist"):
+    with pytest.raises(AssertionError, match="misspelled-template', 'pending', 'TemplateDoesNotExist"):
         mailbox.one(to="ana@acme.test")

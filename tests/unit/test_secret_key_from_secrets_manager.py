@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from chalicelib import aws, config
 
 
+@pytest.mark.usefixtures("aws_stack")
 def test_the_secret_key_is_read_from_secrets_manager_when_only_its_arn_is_given(monkeypatch):
     arn = aws.client("secretsmanager").create_secret(Name="portico-prod-secret-key",
                                                      SecretString="s3cr3t-from-the-vault")["ARN"]

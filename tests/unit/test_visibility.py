@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.identity import ActingAgent, ActingClient, TicketRequester
+from chalicelib.models.attachments import AttachmentModel
 from chalicelib.models.notes import NoteModel
 from chalicelib.models.tickets import TicketModel
 from chalicelib.services import visibility
@@ -21,7 +22,8 @@ AGENT = ActingAgent("ann", "ann@helpdesk.test", frozenset())
 
 
 def ticket(*, blocked: bool = False, organization_id: str | None = "acme") -> TicketModel:
-    return TicketModel("1001", requester_id="rita", organization_id=organization_id, block_client_view=blocked)
+    return TicketModel("1001", number=1001, requester_id="rita", organization_id=organization_id,
+                       block_client_view=blocked)
 
 
 def note(*, internal: bool) -> NoteModel:
@@ -56,6 +58,34 @@ def test_who_sees_a_ticket(caller, item, visible):
 ])
 def test_who_sees_a_note(caller, internal, visible):
     assert visibility.note_visible(caller, note(internal=internal)) is visible
+
+
+def file(*, internal: bool = False, number: int = 1001) -> AttachmentModel:
+    """A file bound to ticket `number` (`internal`: its note's flag)."""
+    return AttachmentModel("file#01FILE", kind="file", ticket_number=number, internal=internal)
+
+
+@pytest.mark.parametrize("caller, item, of_ticket, visible", [
+    (RITA, file(), ticket(), True),  # a file of the ticket or of a public note
+    (ACME_ADMIN, file(), ticket(), True),
+    (LOOKING_ON, file(), ticket(), True),
+    (SAM, file(), ticket(), False),  # not his ticket: not its files either
+    (OTHER_ADMIN, file(), ticket(), False),
+    # a file of an internal note: never a client's, as the note is not
+    (RITA, file(internal=True), ticket(), False),
+    (ACME_ADMIN, file(internal=True), ticket(), False),
+    (LOOKING_ON, file(internal=True), ticket(), False),
+    # a blocked ticket's files: never a client's, the requester's included
+    (RITA, file(), ticket(blocked=True), False),
+    (LOOKING_ON, file(), ticket(blocked=True), False),
+    (RITA, file(number=1002), ticket(), False),  # another ticket's file, named under this one
+    (RITA, file(), None, False),  # a client's file is decided with its ticket, never without
+    (AGENT, file(), ticket(), True),
+    (AGENT, file(internal=True), ticket(blocked=True), True),
+    (AGENT, file(internal=True), None, True),  # agents see every ticket: theirs is not read
+])
+def test_who_sees_a_file(caller, item, of_ticket, visible):
+    assert visibility.file_visible(caller, item, of_ticket) is visible
 
 
 @pytest.mark.parametrize("caller, sees", [(AGENT, True), (RITA, False), (ACME_ADMIN, False), (LOOKING_ON, False)])

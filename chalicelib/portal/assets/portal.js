@@ -19,22 +19,6 @@
   var nav = document.getElementById("nav");
   var banner = document.getElementById("banner");
   var uid = 0;
-  /* Page features in their own files (portal-assets.js...), loaded beside this one when needed. */
-  var SELF = document.currentScript ? document.currentScript.src : "";
-  var addons = {};
-  function addon(name) {
-    if (!addons[name]) addons[name] = new Promise(function (resolve, reject) {
-      var s = document.createElement("script");
-      s.src = new URL(name, SELF || location.href).href;
-      s.onload = function () { resolve(window.PorticoAddons && window.PorticoAddons[name]); };
-      s.onerror = function () { delete addons[name]; reject(new Error("The page could not be loaded.")); };
-      document.head.appendChild(s);
-    });
-    return addons[name];
-  }
-  function addonView(name, view) {
-    return function (me, m) { return addon(name).then(function (a) { return a[view](me, m); }); };
-  }
 
   /* ---------- DOM helpers ---------- */
   function h(tag, attrs) {
@@ -155,13 +139,18 @@
   }
 
   /* A form that posts to the API. `submit(values)` returns a promise; API errors land next
-   * to the form (message) and next to each field named in `fields`. */
+   * to the form (message) and next to each field named in `fields`. With `opts.files` (see
+   * withFiles), files can be attached (values.attachments: the finished uploads' ids); their
+   * button comes after the submit button so the keyboard order of the fields stays as it was. */
   function form(opts) {
     var errorBox = h("div", { "class": "form-error", role: "alert" });
     var button = h("button", { type: "submit", "class": opts.secondary ? "secondary" : null, text: opts.button });
+    var files = opts.files ? Files.attacher() : null;
     var el = h("form", { "class": "form", novalidate: true, "aria-label": opts.label },
-      errorBox, opts.extra || null, opts.fields.map(field), h("div", { "class": "actions" }, button, opts.after || null),
+      errorBox, opts.extra || null, opts.fields.map(field), files && files.list,
+      h("div", { "class": "actions" }, button, files && files.controls, opts.after || null),
       h("p", { "class": "form-status", role: "status" }));
+    if (files) files.bind(el);
     el.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var values = {};
@@ -173,6 +162,7 @@
       say(el, "");
       var local = opts.check ? opts.check(values) : null;
       if (!local) local = requiredMissing(opts.fields, values);
+      if (!local && files) { local = files.problem(); values.attachments = files.ids(); }
       if (local) { showErrors(el, errorBox, local); return; }
       button.disabled = true;
       el.setAttribute("aria-busy", "true");
@@ -223,6 +213,46 @@
   }
   function notice(text, kind) { return h("p", { "class": "notice " + (kind || "info"), role: kind === "error" ? "alert" : "status", text: text }); }
 
+  /* ---------- parts of the page in their own files, fetched the first time they are needed ----------
+   * So the log-in page's first load stays light. Each file sits beside portal.js (wherever that is
+   * served) and registers itself on `window`; `start` hands it its kit once the file has run. */
+  var SCRIPT = document.currentScript ? document.currentScript.src : "";
+  var parts = {};
+  function loadPart(name, start, failure) {
+    if (!parts[name]) {
+      parts[name] = new Promise(function (resolve, reject) {
+        var script = h("script", { src: SCRIPT.replace(/portal\.js(\?.*)?$/, name + ".js") });
+        script.addEventListener("load", function () { resolve(start()); });
+        script.addEventListener("error", function () { delete parts[name]; reject(failure); });
+        document.head.appendChild(script);
+      });
+    }
+    return parts[name];
+  }
+
+  /* Attachments (portal-files.js): a page that attaches or lists files waits for `withFiles()`. */
+  var Files = null;
+  function withFiles() {
+    return loadPart("portal-files", function () {
+      Files = window.PorticoFiles({ h: h, clear: clear, api: api, ApiError: ApiError, state: state, readOnly: readOnly,
+        ROOT: ROOT, newId: function () { return "f" + (++uid); } });
+      return Files;
+    }, new ApiError(0, null));
+  }
+  /* Features (portal-mfa.js) register window.PorticoFeatures[name] = function (kit) { return {...}; }. */
+  function feature(name) {
+    return loadPart(name, function () { return window.PorticoFeatures[name](kit()); }, new ApiError(0, null));
+  }
+  function kit() {
+    return { h: h, add: add, clear: clear, link: link, api: api, form: form, say: say, notice: notice,
+      authPage: authPage, ApiError: ApiError };
+  }
+  /* A log-in, activation or confirmation that answers `mfa_required` asks for the code first. */
+  function secondFactor(answer, done) {
+    if (!answer || !answer.mfa_required) { done(); return null; }
+    return feature("portal-mfa").then(function (mfa) { mfa.codeStep(answer, done); });
+  }
+
   /* ---------- router ---------- */
   /* Where we are, to come back after logging in; a plain #anchor (an email's "#rate") is kept. */
   function here() {
@@ -247,9 +277,10 @@
     [/^\/tickets\/(\d+)$/, viewTicket, true],
     [/^\/profile$/, viewProfile, true],
     [/^\/colleagues$/, viewColleagues, true],
-    [/^\/assets$/, addonView("portal-assets.js", "list"), true],
-    [/^\/assets\/([0-9A-Za-z]+)$/, addonView("portal-assets.js", "show"), true],
-    [/^\/impersonate$/, viewImpersonate, false]
+    [/^\/assets$/, assetsView("list"), true],
+    [/^\/assets\/([0-9A-Za-z]+)$/, assetsView("show"), true],
+    [/^\/impersonate$/, viewImpersonate, false],
+    [/^\/help$/, viewHelp, false]
   ];
 
   /* Replace the main area with a page; `narrow` pages (log in, activate...) sit in a card. */
@@ -332,9 +363,10 @@
   /* The header: navigation when logged in, and the impersonation banner. */
   function chrome(me) {
     clear(nav); clear(banner);
-    if (!me) return;
+    if (!me) { helpLinkWhenPublic(); return; }
     var list = h("ul", null,
       h("li", null, link("/tickets", "My tickets")),
+      h("li", null, link("/help", "Help")),
       readOnly() ? null : h("li", null, link("/tickets/new", "New ticket")),
       h("li", null, link("/assets", "Assets")),
       isAdmin(me) ? h("li", null, link("/colleagues", "Colleagues")) : null,
@@ -384,11 +416,13 @@
         { name: "password", label: "Password", type: "password", required: true, autocomplete: "current-password" }
       ],
       submit: function (v) {
-        return api("POST", "/login", { email: v.email, password: v.password }).then(function () {
-          state.me = null;
-          var target = next && /^\/[a-z]/.test(next) ? next : "/tickets";
-          history.pushState(null, "", ROOT + target);
-          render();
+        return api("POST", "/login", { email: v.email, password: v.password }).then(function (answer) {
+          return secondFactor(answer, function () {
+            state.me = null;
+            var target = next && /^\/[a-z]/.test(next) ? next : "/tickets";
+            history.pushState(null, "", ROOT + target);
+            render();
+          });
         });
       }
     });
@@ -425,10 +459,12 @@
           submit: function (v) {
             var body = { token: token, name: v.name, password: v.password };
             if (v.phone) body.phone = v.phone;
-            return api("POST", "/activate", body).then(function () {
-              state.me = null;
-              state.flash = { text: "Your account is active. Welcome!", kind: "success" };
-              go("/tickets");
+            return api("POST", "/activate", body).then(function (answer) {
+              return secondFactor(answer, function () {
+                state.me = null;
+                state.flash = { text: "Your account is active. Welcome!", kind: "success" };
+                go("/tickets");
+              });
             });
           }
         })
@@ -450,10 +486,12 @@
   function viewVerify() {
     var token = param("token");
     if (!token) { authPage("Confirm your email", [notice("This confirmation link is incomplete. Open the link from the email again.", "error")]); return; }
-    return api("POST", "/signup/verify", { token: token }).then(function () {
-      state.me = null;
-      state.flash = { text: "Your email address is confirmed. Welcome!", kind: "success" };
-      go("/tickets", null, true);
+    return api("POST", "/signup/verify", { token: token }).then(function (answer) {
+      return secondFactor(answer, function () {
+        state.me = null;
+        state.flash = { text: "Your email address is confirmed. Welcome!", kind: "success" };
+        go("/tickets", null, true);
+      });
     }, function (err) {
       if (err.code === "token_used") { alreadyActive(); return; }
       if (err.code === "portal_blocked") return;
@@ -612,6 +650,27 @@
     ]);
     return load().catch(listError);
   }
+  /* ---------- modules in their own files, loaded when first needed ---------- */
+  function loadModule(name) {
+    return loadPart(name, function () { return window.PorticoModules[name](moduleKit); },
+      new ApiError(0, { message: "Part of the page could not be loaded." }));
+  }
+  var moduleKit = { h: h, add: add, clear: clear, link: link, when: when, page: page, notice: notice, api: api, qs: qs,
+    go: go, param: param, badge: badge, readOnly: readOnly };
+  /* Assets (portal-assets.js): its list and asset pages, and the new-ticket form's choices. */
+  function assetsView(view) {
+    return function (me, m) { return loadModule("portal-assets").then(function (a) { return a[view](me, m); }); };
+  }
+  function viewHelp() { return loadModule("portal-kb").then(function (kb) { return kb.view(); }); }
+  /* Visitors without a session see "Help" when there are public articles to read. */
+  var publicHelp = null;
+  function helpLinkWhenPublic() {
+    if (publicHelp === null) publicHelp = api("GET", "/kb/articles?limit=1").then(function (r) { return !!(r && r.items && r.items.length); }, function () { return false; });
+    publicHelp.then(function (any) {
+      if (any && !state.me && !nav.firstChild) add(nav, h("ul", null, h("li", null, link("/help", "Help"))));
+    });
+  }
+
   function requesterName(t) {
     var r = t.requester || {};
     return t.requester_name || r.name || r.email || t.requester_email || "";
@@ -621,9 +680,9 @@
     if (readOnly()) { page("New ticket", [notice("This session is read-only.", "info")]); return; }
     var keyFor = idempotency();
     /* The client's assets to choose from (portal-assets.js), when they have any. */
-    return addon("portal-assets.js").then(function (a) { return a.choices(); }).catch(function () { return []; }).then(function (assets) {
-    page("New ticket", [h("p", { "class": "lead", text: "Tell us what you need; we will reply by email and here." }), form({
-      label: "New ticket", button: "Create ticket",
+    var choices = loadModule("portal-assets").then(function (a) { return a.choices(); }).catch(function () { return []; });
+    return Promise.all([withFiles(), choices]).then(function (got) { var assets = got[1]; page("New ticket", [h("p", { "class": "lead", text: "Tell us what you need; we will reply by email and here." }), form({
+      label: "New ticket", button: "Create ticket", files: true,
       fields: [
         { name: "subject", label: "Subject", required: true, maxlength: 200 },
         { name: "description", label: "Description", type: "textarea", required: true, rows: 8, maxlength: 20000 },
@@ -634,6 +693,7 @@
       submit: function (v) {
         var body = { subject: v.subject, description: v.description };
         if (v.priority) body.priority = v.priority;
+        if (v.attachments.length) body.attachments = v.attachments;
         if (v.asset_id) body.asset_id = v.asset_id;
         return api("POST", "/tickets", body, keyFor(body)).then(function (t) {
           state.flash = { text: "Ticket #" + t.number + " was created.", kind: "success" };
@@ -641,6 +701,8 @@
         });
       }
     })]);
+    var subject = main.querySelector("[name=subject]");
+    if (subject) loadModule("portal-kb").then(function (kb) { kb.suggest(subject, subject.closest(".field") || subject); }, function () { return null; });
     });
   }
 
@@ -658,7 +720,8 @@
 
   function viewTicket(me, m) {
     var number = m[1];
-    return api("GET", "/tickets/" + number).then(withAllNotes).then(function (t) {
+    return Promise.all([api("GET", "/tickets/" + number).then(withAllNotes), withFiles()]).then(function (got) {
+      var t = got[0];
       var open = ["resolved", "closed"].indexOf(t.status) < 0;
       var notes = t.notes || (t.conversation || []);
       var details = h("section", { "class": "ticket-head", "aria-label": "Ticket details" },
@@ -670,8 +733,8 @@
           t.asset ? [h("dt", { text: "Asset" }), h("dd", null, link("/assets/" + t.asset.id, t.asset.name || "Asset"))] : null));
       var description = h("div", { "class": "message" },
         h("div", { "class": "message-meta" }, h("strong", { text: requesterName(t) || "You" }), " · ", when(t.created_at)),
-        h("p", { "class": "message-body", text: t.description || "" }));
-      var conversation = h("ol", { "class": "conversation", "aria-label": "Conversation" }, notes.map(noteItem));
+        h("p", { "class": "message-body", text: t.description || "" }), Files.list(t, t.attachments));
+      var conversation = h("ol", { "class": "conversation", "aria-label": "Conversation" }, notes.map(function (n) { return noteItem(n, t); }));
       var parts = [details, h("h2", { text: "Description" }), description,
         h("h2", { text: "Conversation" }), notes.length ? conversation : h("p", { "class": "empty", text: "No replies yet." })];
       /* Editing and rating are the requester's; a client admin reading a colleague's ticket may reply. */
@@ -699,14 +762,14 @@
         h("p", null, link("/tickets", "Back to my tickets"))]);
     });
   }
-  function noteItem(n) {
+  function noteItem(n, t) {
     var kind = (n.author && n.author.kind) || "client";
     var author = (n.author && n.author.name) || (kind === "agent" ? "Support" : "You");
     var mine = kind !== "agent";
     return h("li", { "class": "message" + (mine ? " mine" : " theirs") },
       h("div", { "class": "message-meta" }, h("strong", { text: author }), " · ",
         h("time", { datetime: n.created_at, text: when(n.created_at) })),
-      h("p", { "class": "message-body", text: n.body || "" }));
+      h("p", { "class": "message-body", text: n.body || "" }), Files.list(t, n.attachments));
   }
   function replyForm(t, conversation) {
     /* A client's reply reopens a resolved or pending ticket: then the whole page changes. */
@@ -714,11 +777,13 @@
     var keyFor = idempotency();
     var section = h("section", { "class": "panel", "aria-labelledby": "reply-h" }, h("h2", { id: "reply-h", text: "Reply" }));
     section.appendChild(form({
-      label: "Reply", button: "Send reply",
+      label: "Reply", button: "Send reply", files: true,
       fields: [{ name: "body", label: "Your reply", type: "textarea", required: true, rows: 5, maxlength: 20000,
         hint: t.status === "resolved" ? "Replying reopens this ticket." : null }],
       submit: function (v, el) {
-        return api("POST", "/tickets/" + t.number + "/notes", { body: v.body }, keyFor({ body: v.body })).then(function (note) {
+        var body = { body: v.body };
+        if (v.attachments.length) body.attachments = v.attachments;
+        return api("POST", "/tickets/" + t.number + "/notes", body, keyFor(body)).then(function (note) {
           keyFor(null); /* sent: the same words again are a new reply */
           if (reopens) {
             state.flash = { text: "Your reply was sent.", kind: "success" };
@@ -729,7 +794,7 @@
             var empty = main.querySelector(".empty");
             if (empty) empty.replaceWith(conversation);
           }
-          conversation.appendChild(noteItem(note || { body: v.body }));
+          conversation.appendChild(noteItem(note || { body: v.body }, t));
           el.reset();
           say(el, "Your reply was sent.");
         });
@@ -838,6 +903,9 @@
         });
       }
     })));
+    var twoStep = h("section", { "class": "panel", id: "mfa", "aria-labelledby": "mfa-h", hidden: true });
+    parts.push(twoStep);
+    feature("portal-mfa").then(function (mfa) { mfa.profile(twoStep); }).catch(function () { return null; });
     page("Profile", parts);
   }
 
@@ -904,10 +972,13 @@
         submit: function (v, el) {
           var body = { email: v.email };
           if (v.name) body.name = v.name;
-          return api("POST", "/organization/clients", body).then(function (c) {
-            tbody.appendChild(row(c && c.email ? c : { email: v.email, name: v.name, status: "invited" }));
+          /* 202 and the same answer for any address: the list, read again, shows the invitation. */
+          return api("POST", "/organization/clients", body).then(function () {
             el.reset();
             say(el, "Invitation sent to " + v.email + ".");
+            clear(tbody);
+            cursor = null;
+            return load();
           });
         }
       })));
@@ -915,10 +986,6 @@
     page("Colleagues", parts);
     return load();
   }
-
-  /* What page features in their own files build with. */
-  window.PorticoPortal = { h: h, add: add, link: link, when: when, cap: cap, badge: badge, notice: notice, page: page,
-    api: api, qs: qs, readOnly: readOnly };
 
   /* ---------- boot ---------- */
   document.addEventListener("click", function (ev) {
