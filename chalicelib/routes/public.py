@@ -107,9 +107,9 @@ def _compacted(path: Path, mtime_ns: int) -> str:  # mtime: `make run` serves ed
     return compact(path.read_text(encoding="utf-8"))
 
 
-# The page's own files are served under /portal/static/ (/portal/assets is the assets API);
-# they stay in chalicelib/portal/assets/ on disk.
-STATIC_DIR = PORTAL_DIR / "assets"
+# The page's own files (chalicelib/portal/static/), served under /portal/static/:
+# /portal/assets is the assets API.
+STATIC_DIR = PORTAL_DIR / "static"
 
 
 @routes.route("/portal/static/{name}", "GET", summary="Portal static files (CSS, JS, icons)", errors=(404,))

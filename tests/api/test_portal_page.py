@@ -31,7 +31,7 @@ def test_portal_assets_are_served_with_their_types_and_unknown_names_are_404(api
 def test_portal_script_never_touches_web_storage_and_never_writes_html():
     from chalicelib.routes.public import PORTAL_DIR
 
-    script = (PORTAL_DIR / "assets" / "portal.js").read_text()
+    script = (PORTAL_DIR / "static" / "portal.js").read_text()
     for forbidden in ("localStorage", "sessionStorage", "innerHTML", "outerHTML", "insertAdjacentHTML",
                       "document.write", "eval(", "new Function"):
         assert forbidden not in script, forbidden
@@ -69,7 +69,7 @@ def test_portal_css_and_js_are_served_without_comments_and_indentation_keeping_t
     from chalicelib.routes.public import PORTAL_DIR
 
     for name in ("portal.js", "portal.css"):
-        source = (PORTAL_DIR / "assets" / name).read_text()
+        source = (PORTAL_DIR / "static" / name).read_text()
         # compact() cuts from "/*" to "*/": that is only safe while no string holds either.
         assert not re.search(r"""(["'])[^"'\n]*(/\*|\*/)[^"'\n]*\1""", source), name
         served = api.get(f"/portal/static/{name}").body.decode()
