@@ -1,7 +1,7 @@
 """The imports table: CSV import jobs (product.md §10) and their problems.
 
   - `<ULID>`             a job (kind = "import"): what to import (the CSV itself when sent
-                         inline), its status and counts;
+                         inline, else the upload's S3 key), its status and counts;
   - `<ULID>#problems#<n>` the job's problems, in chunks (a 10,000-row dry run may report
                          more than one item holds); the job counts its chunks, so reading
                          them is one BatchGetItem.
@@ -31,7 +31,8 @@ class ImportModel(Model):
     dry_run = BooleanAttribute(null=True)
     send_invitations = BooleanAttribute(null=True)
     csv = UnicodeAttribute(null=True)  # inline CSV (at most 200 KB)
-    upload_id = UnicodeAttribute(null=True)
+    upload_id = UnicodeAttribute(null=True)  # or the upload holding it (POST /agent/uploads) ...
+    object_key = UnicodeAttribute(null=True)  # ... and its S3 key, read by the run
     created_by = UnicodeAttribute(null=True)
     rows = NumberAttribute(null=True)
     created = NumberAttribute(null=True)

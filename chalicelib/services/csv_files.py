@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any, TextIO
 
 from chalicelib.errors import InvalidInput
 
@@ -44,11 +47,10 @@ def decode(data: bytes | str) -> str:
                            fields={"csv": "not UTF-8"}) from None
 
 
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    sample = text[:_SAMPLE]
-    first_line = sample.split("\n", 1)[0]
+def _dialect(header_line: str) -> type[csv.Dialect] | csv.Dialect:
+    """Excel's dialect (comma, semicolon or tab), from the header line."""
     try:
-        return csv.Sniffer().sniff(first_line or sample, delimiters=DELIMITERS)
+        return csv.Sniffer().sniff(header_line[:_SAMPLE], delimiters=DELIMITERS)
     except csv.Error:
         return csv.excel  # one column: nothing to sniff
 
@@ -59,11 +61,33 @@ def parse(data: bytes | str, *, known_columns: tuple[str, ...], required: tuple[
     file that is not a CSV of this kind: not text, no header, unknown or repeated columns,
     a required column missing, over MAX_COLUMNS columns or MAX_ROWS rows."""
     text = decode(data)
-    if "\x00" in text:
-        raise InvalidInput("The file is not CSV text.", fields={"csv": "not CSV"})
-    if not text.strip():
+    return parse_text(io.StringIO(text, newline=""), known_columns=known_columns, required=required,
+                      column_prefixes=column_prefixes)
+
+
+def parse_stream(source: Any, max_bytes: int, *, known_columns: tuple[str, ...], required: tuple[str, ...],
+                 column_prefixes: tuple[str, ...] = ()) -> CsvFile:
+    """`parse` for a file read as it arrives (`source.read(n)`: an upload's S3 body): never the
+    whole file in memory as bytes or text, only its rows; past `max_bytes` it is refused."""
+    raw = io.BufferedReader(Limited(source, max_bytes), buffer_size=64 * 1024)
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    try:
+        return parse_text(text, known_columns=known_columns, required=required, column_prefixes=column_prefixes)
+    except UnicodeDecodeError:
+        raise InvalidInput("The file is not UTF-8 text (save it from Excel as \"CSV UTF-8\").",
+                           fields={"csv": "not UTF-8"}) from None
+
+
+def parse_text(text: TextIO, *, known_columns: tuple[str, ...], required: tuple[str, ...],
+               column_prefixes: tuple[str, ...] = ()) -> CsvFile:
+    """`parse` over text read line by line (opened with newline="", as the csv module wants)."""
+    first = text.readline()
+    skipped = 0
+    while first and not first.strip():  # blank lines before the header
+        first, skipped = text.readline(), skipped + 1
+    if not first:
         raise InvalidInput("The file is empty.", fields={"csv": "empty"})
-    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
+    reader = csv.reader(_checked_lines(first, text), _dialect(first))
     try:
         header = [cell.strip().lower() for cell in next(reader)]
         if len(header) > MAX_COLUMNS:
@@ -71,7 +95,7 @@ def parse(data: bytes | str, *, known_columns: tuple[str, ...], required: tuple[
                                fields={"csv": "too many columns"})
         _check_header(header, known_columns, required, column_prefixes)
         rows: list[CsvRow] = []
-        for number, cells in enumerate(reader, start=2):
+        for number, cells in enumerate(reader, start=2 + skipped):
             if not any(cell.strip() for cell in cells):
                 continue  # blank lines (Excel leaves some at the end)
             if len(rows) == MAX_ROWS:
@@ -82,6 +106,32 @@ def parse(data: bytes | str, *, known_columns: tuple[str, ...], required: tuple[
     except csv.Error as error:
         raise InvalidInput(f"The file is not valid CSV: {error}.", fields={"csv": "not CSV"}) from None
     return CsvFile(header, rows)
+
+
+def _checked_lines(first: str, rest: Iterable[str]) -> Iterator[str]:
+    for line in itertools.chain((first,), rest):
+        if "\x00" in line:
+            raise InvalidInput("The file is not CSV text.", fields={"csv": "not CSV"})
+        yield line
+
+
+class Limited(io.RawIOBase):
+    """A byte stream that refuses to go past `limit` bytes (a file bigger than it says it is:
+    InvalidInput, without reading the rest)."""
+
+    def __init__(self, source: Any, limit: int) -> None:
+        self._source, self._limit, self._read = source, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self._source.read(min(len(buffer), self._limit + 1 - self._read))
+        self._read += len(chunk)
+        if self._read > self._limit:
+            raise InvalidInput(f"The file is larger than {self._limit} bytes.", fields={"csv": "too large"})
+        buffer[:len(chunk)] = chunk
+        return len(chunk)
 
 
 def _check_header(header: list[str], known: tuple[str, ...], required: tuple[str, ...],

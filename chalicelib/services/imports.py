@@ -1,9 +1,14 @@
 """CSV imports of clients and assets (product.md §10).
 
-An import is a job. The request checks the file as a whole (services/csv_files.py: a bad
-file is its 400), stores the job with the CSV and starts `run` outside the request (deployed:
-the `run_import` function, invoked asynchronously; locally and in tests: a thread), then
-answers 202. `run` checks every row, writes what changed and records counts and problems.
+An import is a job. The request checks the file as a whole: an inline CSV is parsed
+(services/csv_files.py: a bad file is its 400); an upload (POST /agent/uploads, the
+attachments upload) is checked without reading it (the agent's own, a CSV type, within the
+upload limit, in S3 as declared: attachments.readable_upload). It stores the job with the CSV
+or the upload's key and starts `run` outside the request (deployed: the `run_import`
+function, invoked asynchronously; locally and in tests: a thread), then answers 202. `run`
+reads an upload as it arrives (at most 10,000 rows and the upload limit in bytes; a bad file
+is the job's problem on row 0), checks every row, writes what changed and records counts and
+problems.
 
 Rows are keyed (clients by email, assets by organization + serial): a row whose key exists
 updates what differs or is skipped when nothing does, so the same file twice creates nothing
@@ -36,7 +41,7 @@ from chalicelib.models.imports import DONE, IMPORT_KIND, PROBLEMS_KIND, RUNNING,
 from chalicelib.models.organizations import ORGANIZATION_KIND, OrganizationModel, name_guard_id
 from chalicelib.models.users import CLIENT_KIND, CLIENT_USER, UserModel, email_guard_id
 from chalicelib.observability import logger
-from chalicelib.services import assets, csv_files
+from chalicelib.services import assets, attachments, csv_files
 from chalicelib.services.agent_auth import require_permission
 from chalicelib.services.client_store import guard_item, new_client_item
 
@@ -47,6 +52,8 @@ ASSET_COLUMNS = ("organization", "name", "serial", "type", "status", "purchased_
 ATTRIBUTE_PREFIX = "attribute:"
 PROBLEMS_PER_CHUNK = 500  # a chunk item stays far below DynamoDB's 400 KB
 KEEP_JOBS = timedelta(days=30)
+# What browsers and Excel call a .csv file (Windows with Excel installed: the Excel type).
+CSV_TYPES = frozenset({"text/csv", "application/csv", "application/vnd.ms-excel", "text/plain"})
 
 
 @dataclass(frozen=True)
@@ -101,21 +108,26 @@ def _columns(kind: str) -> dict[str, Any]:
 
 def start(agent: ActingAgent, *, kind: str, csv: str | None, upload_id: str | None, dry_run: bool,
           send_invitations: bool) -> ImportModel:
-    """Check the file, store the job and start it: 403 without the kind's permission, 400 for a
-    file that is not a CSV of this kind (csv_files.parse)."""
+    """Check the file, store the job and start it: 403 without the kind's permission, 400 for an
+    inline file that is not a CSV of this kind (csv_files.parse) or an upload that is not the
+    agent's own CSV within the upload limit (attachments.readable_upload)."""
     require_permission(agent, PERMISSIONS[kind])
-    if upload_id is not None:
-        # The attachments uploads are not in this build: only an inline CSV.
-        raise InvalidInput("Importing from an upload is not available yet; send the CSV inline in `csv` "
-                           "(at most 200 KB).", fields={"upload_id": "not supported yet"})
-    if not csv:
-        raise InvalidInput("Send the CSV in `csv`.", fields={"csv": "required"})
-    parsed = csv_files.parse(csv, **_columns(kind))
+    if upload_id is not None and csv is not None:
+        raise InvalidInput("Send the CSV in `csv` or name its upload in `upload_id`, not both.",
+                           fields={"csv": "one of csv and upload_id", "upload_id": "one of csv and upload_id"})
     now = utcnow()
     job = ImportModel(new_id(), kind=IMPORT_KIND, import_kind=kind, status=RUNNING, dry_run=dry_run,
-                      send_invitations=send_invitations and kind == "clients", csv=csv,
-                      created_by=f"agent:{agent.username}", rows=len(parsed.rows), created=0, updated=0, skipped=0,
-                      problem_chunks=0, created_at=now, expires_ttl=int((now + KEEP_JOBS).timestamp()))
+                      send_invitations=send_invitations and kind == "clients", created_by=f"agent:{agent.username}",
+                      rows=0, created=0, updated=0, skipped=0, problem_chunks=0, created_at=now,
+                      expires_ttl=int((now + KEEP_JOBS).timestamp()))
+    if upload_id is not None:
+        upload = attachments.readable_upload(agent, upload_id, types=CSV_TYPES, what="a CSV file")
+        job.upload_id, job.object_key = upload_id, upload.object_key  # rows: counted by the run
+    elif not csv:
+        raise InvalidInput("Send the CSV in `csv`, or name its upload in `upload_id`.", fields={"csv": "required"})
+    else:
+        job.csv = csv
+        job.rows = len(csv_files.parse(csv, **_columns(kind)).rows)
     job.save(condition=ImportModel.id.does_not_exist())
     dispatch(job.id)
     return job
@@ -166,7 +178,7 @@ def run(import_id: str) -> dict[str, Any]:
         return {"import_id": import_id, "status": job.status if job else "missing"}
     try:
         outcome = execute(job)
-    except InvalidInput as error:  # checked when the job was stored: only a file that changed since
+    except InvalidInput as error:  # an upload's content (read only here), or a file gone since
         outcome = _stopped(job, error.message)
     except Exception:  # a job never stays "running": it says it stopped, and how to go on
         logger().exception("import failed", extra={"import_id": import_id})
@@ -184,7 +196,11 @@ def _stopped(job: ImportModel, message: str) -> Outcome:
 
 def execute(job: ImportModel) -> Outcome:
     kind = job.import_kind or "clients"
-    parsed = csv_files.parse(job.csv or "", **_columns(kind))
+    if job.object_key:
+        parsed = csv_files.parse_stream(attachments.open_object(job.object_key), attachments.max_upload_bytes(),
+                                        **_columns(kind))
+    else:
+        parsed = csv_files.parse(job.csv or "", **_columns(kind))
     if kind == "clients":
         outcome = plan_clients(parsed, send_invitations=bool(job.send_invitations), invited_by=job.created_by)
     else:
@@ -204,7 +220,8 @@ def _finish(job: ImportModel, outcome: Outcome) -> None:
             batch.save(ImportModel(problems_chunk_id(job.id, n), kind=PROBLEMS_KIND, problems=json.dumps(chunk),
                                    expires_ttl=job.expires_ttl))
     # The job says done only once its problems are stored.
-    job.update(actions=[ImportModel.status.set(DONE), ImportModel.created.set(outcome.created),
+    job.update(actions=[ImportModel.status.set(DONE), ImportModel.rows.set(outcome.rows),
+                        ImportModel.created.set(outcome.created),
                         ImportModel.updated.set(outcome.updated), ImportModel.skipped.set(outcome.skipped),
                         ImportModel.problem_chunks.set(len(chunks)), ImportModel.finished_at.set(utcnow()),
                         ImportModel.csv.remove()])

@@ -177,6 +177,8 @@ class PorticoStack(cdk.Stack):
         else:
             self._chalice_app(settings, stream_tables)
         self.files.grant_api(self.roles["APIHandler"])
+        if IMPORT_FUNCTION in self.roles:
+            self.files.grant_read_uploads(self.roles[IMPORT_FUNCTION])
 
         self.alarms = Alarms(self, "Alarms", stage=stage, api_name=self.api_name, api_stage=self.api_stage,
                              functions=self.functions, tables=self.tables, alarm_email=settings.alarm_email)
