@@ -109,6 +109,14 @@ class TicketsByRequesterStatus(GlobalSecondaryIndex):
     client_activity_at = UnicodeAttribute(range_key=True)
 
 
+class TicketsByAsset(GlobalSecondaryIndex):
+    """Sparse: only tickets naming an asset carry `asset_id`; an asset's tickets, newest first."""
+
+    Meta = _index("by_asset_number")
+    asset_id = UnicodeAttribute(hash_key=True)
+    number = NumberAttribute(range_key=True)
+
+
 class AssignmentsByAgent(GlobalSecondaryIndex):
     """Assignment items only: an agent's queue; the tickets are then read in one BatchGet."""
 
@@ -149,6 +157,8 @@ class TicketModel(Model):
     requester_name = UnicodeAttribute(null=True)
     requester_email = UnicodeAttribute(null=True)
     organization_id = UnicodeAttribute(null=True)
+    asset_id = UnicodeAttribute(null=True)  # the asset the ticket is about (product.md §10)
+    asset_name = UnicodeAttribute(null=True)  # its name when the ticket was opened: lists read no asset
     assignees = ListAttribute(of=UnicodeAttribute, null=True)  # agent usernames
     assignee_emails = MapAttribute(null=True)  # username -> email, for notifications
     block_client_view = BooleanAttribute(null=True)
@@ -190,6 +200,7 @@ class TicketModel(Model):
     by_assignee_number = AssignmentsByAgent()
     by_assignee_status_number = AssignmentsByAgentStatus()
     rated_by_time = RatedTickets()
+    by_asset_number = TicketsByAsset()
 
 
 def status_key(owner_id: str | None, status: str | None) -> str | None:

@@ -29,7 +29,7 @@ def create_ticket(call: Call) -> dict:
     item = ticket_writes.create(subject=body.subject, description=body.description, priority=body.priority,
                                 category=body.category, requester_id=call.client.id,
                                 created_by=f"client:{call.client.id}", opened_by=call.client,
-                                upload_ids=body.attachments)
+                                upload_ids=body.attachments, asset_id=body.asset_id)
     return ticket_views.view(item, call.client)
 
 

@@ -2,8 +2,8 @@
 
 The portal is one HTML page (chalicelib/portal/index.html) with a small client-side router;
 every page path below serves that same file so a reload or a link from an email works.
-Two page paths, `/portal/tickets` and `/portal/tickets/{number}`, are also JSON API routes
-(owned by the tickets capability); for those, `page_for_browser_navigation` answers the page
+A few page paths (`/portal/tickets`, `/portal/assets` and one of each) are also JSON API routes
+(owned by the tickets and assets capabilities); for those, `page_for_browser_navigation` answers the page
 only when a browser navigates there (Accept: text/html), and the API otherwise.
 """
 
@@ -43,7 +43,8 @@ PAGE_PATHS = ("/portal", "/portal/activate", "/portal/verify", "/portal/reset", 
               "/portal/forgot", "/portal/tickets/new", "/portal/profile", "/portal/colleagues",
               "/portal/impersonate", "/portal/verify-email", "/portal/help")
 # Page paths that are also GET API routes: the page is served only to a browser navigation.
-SHARED_PAGE_ROUTES = frozenset({"/portal/tickets", "/portal/tickets/{number}"})
+SHARED_PAGE_ROUTES = frozenset({"/portal/tickets", "/portal/tickets/{number}", "/portal/assets",
+                                "/portal/assets/{asset_id}"})
 
 
 def page_csp(logo_url: str | None) -> str:
@@ -124,11 +125,16 @@ def _compacted(path: Path, mtime_ns: int) -> str:  # mtime: `make run` serves ed
     return compact(path.read_text(encoding="utf-8"))
 
 
-@routes.route("/portal/assets/{name}", "GET", summary="Portal static files (CSS, JS, icons)", errors=(404,))
-def portal_asset(call: Call, name: str) -> Response:
-    if not _ASSET_NAME.match(name) or not (PORTAL_DIR / "assets" / name).is_file():
+# The page's own files (chalicelib/portal/static/), served under /portal/static/:
+# /portal/assets is the assets API.
+STATIC_DIR = PORTAL_DIR / "static"
+
+
+@routes.route("/portal/static/{name}", "GET", summary="Portal static files (CSS, JS, icons)", errors=(404,))
+def portal_static(call: Call, name: str) -> Response:
+    if not _ASSET_NAME.match(name) or not (STATIC_DIR / name).is_file():
         raise NotFound("No such file.")
-    path = PORTAL_DIR / "assets" / name
+    path = STATIC_DIR / name
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     if name.endswith((".js", ".css")):
         body: str | bytes = _compacted(path, path.stat().st_mtime_ns)

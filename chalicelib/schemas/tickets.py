@@ -19,6 +19,9 @@ Status = Literal[STATUSES]
 Priority = Literal[PRIORITIES]
 
 
+AssetId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
 def _attachments() -> Any:
     return Field(None, max_length=MAX_ATTACHMENTS, description="Upload ids of the caller's own uploads "
                  "(POST .../uploads) to attach, each once; at most the setting upload_max_files.")
@@ -30,6 +33,7 @@ class PortalTicketCreate(Strict):
     priority: Priority | None = None
     category: Category | None = None
     attachments: list[UploadId] | None = _attachments()
+    asset_id: AssetId | None = Field(None, description="One of my assets (GET /portal/assets).")
 
 
 class PortalTicketUpdate(Strict):
@@ -52,6 +56,7 @@ class AgentTicketCreate(Strict):
     status: Status = TicketStatus.NEW
     assignees: list[Username] | None = Field(None, max_length=20, description="Agent usernames.")
     attachments: list[UploadId] | None = _attachments()
+    asset_id: AssetId | None = Field(None, description="An asset of the requester's organization.")
 
 
 class AgentTicketUpdate(Strict):
@@ -123,6 +128,11 @@ class Rating(BaseModel):
     rated_at: str | None
 
 
+class TicketAsset(BaseModel):
+    id: str
+    name: str | None = Field(description="The asset's name when the ticket was opened.")
+
+
 class Ticket(BaseModel):
     number: int
     subject: str
@@ -141,6 +151,7 @@ class Ticket(BaseModel):
     attachments: list[Attachment] = []
     watching: Watching | None = Field(None, description="Yours (clients): what mails you; null when not "
                                                         "watching (agents: always null).")
+    asset: TicketAsset | None = None
 
 
 class AgentTicket(Ticket):

@@ -14,6 +14,7 @@ from chalicelib.ids import utcnow
 from chalicelib.models.base import key_after_returned
 from chalicelib.models.users import ACTIVE, CLIENT_KIND, CLIENT_USER, DISABLED, INACTIVE, UserModel, email_guard_id
 from chalicelib.services import client_directory, mail_feedback
+from chalicelib.services.assets import unassign_client
 from chalicelib.services.client_store import (
     Client,
     connection,
@@ -158,7 +159,8 @@ def disable_actions() -> list[Any]:
 
 def delete_client(client_id: str) -> None:
     """Remove the portal account and its email guard. Tickets keep the requester's name
-    and email (they are copied onto the ticket), so nothing else changes."""
+    and email (they are copied onto the ticket); the client's assets stay with the
+    organization, unassigned."""
     item = load_item(client_id)
     try:
         with TransactWrite(connection=connection()) as tx:
@@ -168,4 +170,5 @@ def delete_client(client_id: str) -> None:
                 tx.delete(term)
     except TransactWriteError:
         raise NotFound("Client not found.") from None
+    unassign_client(item.id)
 

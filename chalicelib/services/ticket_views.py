@@ -34,6 +34,7 @@ def _client_view(item: TicketModel) -> dict[str, Any]:
         "resolved_at": iso(item.resolved_at),
         "rating": _rating(item), "editable": client_may_edit(item.status),
         "attachments": listed(item.attachments),
+        "asset": {"id": item.asset_id, "name": item.asset_name} if item.asset_id else None,
     }
 
 

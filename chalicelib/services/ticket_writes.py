@@ -29,7 +29,7 @@ from chalicelib.models.tickets import (
     status_key,
 )
 from chalicelib.models.users import ACTIVE
-from chalicelib.services import attachments, notifications, ticket_status, watching
+from chalicelib.services import assets, attachments, notifications, ticket_status, watching
 from chalicelib.services.agent_auth import require_permission
 from chalicelib.services.agent_directory import agent_emails
 from chalicelib.services.client_store import find_item
@@ -106,13 +106,16 @@ def allowed_category(category: str | None) -> str | None:
 
 def create(*, subject: str, description: str, priority: str | None, category: str | None, requester_id: str,
            created_by: str, assignees: dict[str, str] | None = None, status: str = TicketStatus.NEW,
-           opened_by: ActingClient | None = None, upload_ids: list[str] | None = None) -> TicketModel:
+           opened_by: ActingClient | None = None, upload_ids: list[str] | None = None,
+           asset_id: str | None = None) -> TicketModel:
     """A new ticket for `requester_id` (a client), with ticket-created mail queued in the
     same transaction. The requester's name and email are copied onto the ticket, so they
     stay even if the client is removed. `opened_by`: the client opening their own ticket,
     whose session was read in this request (so active and current): no second read.
     `assignees` come from `assignees_for` (checked). `upload_ids`: the creator's uploads to
-    attach (services/attachments.py), checked before a ticket number is taken."""
+    attach (services/attachments.py), checked before a ticket number is taken. `asset_id`: an
+    asset of the requester's organization that the client opening it may see
+    (assets.asset_for_ticket), else 400."""
     category = allowed_category(category)
     if opened_by is not None and opened_by.id == requester_id:
         requester = TicketRequester(opened_by.id, opened_by.email, ACTIVE, opened_by.name, opened_by.organization_id)
@@ -121,6 +124,7 @@ def create(*, subject: str, description: str, priority: str | None, category: st
         if stored is None:
             raise InvalidInput("This client does not exist.", fields={"requester_id": "unknown client"})
         requester = TicketRequester(stored.id, stored.email, stored.status, stored.name, stored.organization_id)
+    asset = assets.asset_for_ticket(asset_id, opened_by, requester.organization_id)
     files = attachments.prepare_binding(created_by, upload_ids)
     now = utcnow()
     number = allocate_number()
@@ -131,6 +135,7 @@ def create(*, subject: str, description: str, priority: str | None, category: st
         priority=priority or DEFAULT_PRIORITY, category=category, requester_id=requester.id,
         requester_name=requester.name or requester.email, requester_email=requester.email,
         organization_id=requester.organization_id, assignees=sorted(assignees or {}),
+        asset_id=asset.id if asset else None, asset_name=asset.name if asset else None,
         assignee_emails=dict(assignees or {}), block_client_view=False, created_by=created_by, public_notes=0,
         created_at=now, updated_at=now, activity_at=activity_key(now, number),
         client_updated_at=now, client_activity_at=activity_key(now, number),

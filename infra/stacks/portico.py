@@ -23,7 +23,7 @@ from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
 from chalice.cdk import Chalice
 from constructs import Construct
 
-from stacks.access import access_for, function_role, grant_logs
+from stacks.access import IMPORT_FUNCTION, IMPORT_TIMEOUT_SECONDS, access_for, function_role, grant_logs
 from stacks.agents import AgentPool, SesSender
 from stacks.alarms import Alarms
 from stacks.backups import TableBackups
@@ -180,6 +180,8 @@ class PorticoStack(cdk.Stack):
         else:
             self._chalice_app(settings, stream_tables)
         self.files.grant_api(self.roles["APIHandler"])
+        if IMPORT_FUNCTION in self.roles:
+            self.files.grant_read_uploads(self.roles[IMPORT_FUNCTION])
 
         self.alarms = Alarms(self, "Alarms", stage=stage, api_name=self.api_name, api_stage=self.api_stage,
                              functions=self.functions, tables=self.tables, alarm_email=settings.alarm_email)
@@ -273,10 +275,22 @@ class PorticoStack(cdk.Stack):
                 removal_policy=cdk.RemovalPolicy.RETAIN if settings.production else cdk.RemovalPolicy.DESTROY,
             )
             grant_logs(self, f"{name}Logs", role, log_group.log_group_arn)
+        if IMPORT_FUNCTION in sam_functions:
+            self._import_function(api_role)
         publish_behind_alias(self.chalice, sam, list(sam_functions))
         cdk.CfnOutput(self, "PortalUrl", description="The hosted portal (PORTICO_PORTAL_URL unless a custom domain "
                       "is used)", value=cdk.Fn.sub("https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/"
                                                    + self.api_stage + "/portal"))
+
+    def _import_function(self, api_role: iam.Role) -> None:
+        """CSV imports run in their own function with a long timeout: the API invokes it
+        asynchronously (its name in PORTICO_IMPORT_FUNCTION) and may do nothing else with it."""
+        function = self.chalice.get_resource(IMPORT_FUNCTION)
+        function.add_property_override("Timeout", IMPORT_TIMEOUT_SECONDS)
+        self.chalice.get_resource("APIHandler").add_property_override(
+            "Environment.Variables.PORTICO_IMPORT_FUNCTION", function.ref)
+        api_role.add_to_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"],
+                                                   resources=[function.get_att("Arn").to_string()]))
 
     def _gateway_responses(self) -> None:
         """Answers API Gateway gives without calling the function (its Cognito authorizer's 401,
@@ -309,6 +323,8 @@ class PorticoStack(cdk.Stack):
         # chalice deploy names functions <app>-<stage>[-<handler>], the API <app>, the stage "api".
         self.api_name, self.api_stage = chalice_app.app_name, "api"
         handlers = {"api_handler": ("APIHandler", {})}
+        for function in chalice_app.pure_lambda_functions:  # run_import: invoked by the API
+            handlers[function.name] = (to_cfn_resource_name(function.name), {})
         for source in chalice_app.event_sources:
             events = {}
             stream = getattr(source, "stream_arn", None)
@@ -327,6 +343,12 @@ class PorticoStack(cdk.Stack):
                 arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME), create_group=True)
             cdk.CfnOutput(self, f"{name}RoleArn", value=role.role_arn,
                           description=f"chalice: lambda_functions.{handler}.iam_role_arn")
+            if name == IMPORT_FUNCTION:
+                # The API derives this name (config: <its own name>-run_import) and invokes it.
+                self.roles["APIHandler"].add_to_policy(iam.PolicyStatement(
+                    actions=["lambda:InvokeFunction"], resources=[self.format_arn(
+                        service="lambda", resource="function", resource_name=function_name,
+                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)]))
 
     def _environment(self, settings: StageSettings) -> dict[str, str]:
         env = {f"PORTICO_{logical.upper()}_TABLE": table.table_name for logical, table in self.tables.items()}

@@ -277,6 +277,8 @@
     [/^\/tickets\/(\d+)$/, viewTicket, true],
     [/^\/profile$/, viewProfile, true],
     [/^\/colleagues$/, viewColleagues, true],
+    [/^\/assets$/, assetsView("list"), true],
+    [/^\/assets\/([0-9A-Za-z]+)$/, assetsView("show"), true],
     [/^\/impersonate$/, viewImpersonate, false],
     [/^\/verify-email$/, function () { return extra().then(function (o) { o.verifyEmail(api, param("token"), authPage, notice, link); }); }, false],
     [/^\/help$/, viewHelp, false]
@@ -376,6 +378,7 @@
       h("li", null, link("/tickets", "My tickets")),
       h("li", null, link("/help", "Help")),
       readOnly() ? null : h("li", null, link("/tickets/new", "New ticket")),
+      h("li", null, link("/assets", "Assets")),
       isAdmin(me) ? h("li", null, link("/colleagues", "Colleagues")) : null,
       h("li", null, link("/profile", "Profile")),
       h("li", null, h("button", { type: "button", "class": "link-button", onclick: logout, text: readOnly() ? "Stop viewing" : "Log out" })));
@@ -680,7 +683,11 @@
       new ApiError(0, { message: "Part of the page could not be loaded." }));
   }
   var moduleKit = { h: h, add: add, clear: clear, link: link, when: when, page: page, notice: notice, api: api, qs: qs,
-    go: go, param: param };
+    go: go, param: param, badge: badge, readOnly: readOnly };
+  /* Assets (portal-assets.js): its list and asset pages, and the new-ticket form's choices. */
+  function assetsView(view) {
+    return function (me, m) { return loadModule("portal-assets").then(function (a) { return a[view](me, m); }); };
+  }
   function viewHelp() { return loadModule("portal-kb").then(function (kb) { return kb.view(); }); }
   /* Visitors without a session see "Help" when there are public articles to read. */
   var publicHelp = null;
@@ -699,7 +706,9 @@
   function viewNewTicket() {
     if (readOnly()) { page("New ticket", [notice("This session is read-only.", "info")]); return; }
     var keyFor = idempotency();
-    return withFiles().then(function () { page("New ticket", [h("p", { "class": "lead", text: "Tell us what you need; we will reply by email and here." }), form({
+    /* The client's assets to choose from (portal-assets.js), when they have any. */
+    var choices = loadModule("portal-assets").then(function (a) { return a.choices(); }).catch(function () { return []; });
+    return Promise.all([withFiles(), choices]).then(function (got) { var assets = got[1]; page("New ticket", [h("p", { "class": "lead", text: "Tell us what you need; we will reply by email and here." }), form({
       label: "New ticket", button: "Create ticket", files: true,
       fields: [
         { name: "subject", label: "Subject", required: true, maxlength: 200 },
@@ -707,12 +716,14 @@
         { name: "priority", label: "Priority", type: "select", value: "",
           options: [["", "Normal"]].concat(PRIORITIES.filter(function (p) { return p !== "normal"; }).map(function (p) { return [p, cap(p)]; })) },
         categoryField((state.config && state.config.ticket_categories) || [])
-      ],
+      ].concat(assets.length ? [{ name: "asset_id", label: "Asset", type: "select", value: param("asset") || "",
+        options: [["", "None"]].concat(assets) }] : []),
       submit: function (v) {
         var body = { subject: v.subject, description: v.description };
         if (v.priority) body.priority = v.priority;
         if (v.category) body.category = v.category;
         if (v.attachments.length) body.attachments = v.attachments;
+        if (v.asset_id) body.asset_id = v.asset_id;
         return api("POST", "/tickets", body, keyFor(body)).then(function (t) {
           state.flash = { text: "Ticket #" + t.number + " was created.", kind: "success" };
           go("/tickets/" + t.number);
@@ -754,7 +765,8 @@
           h("dt", { text: "Status" }), h("dd", null, badge(t.status)),
           t.priority ? [h("dt", { text: "Priority" }), h("dd", { text: cap(t.priority) })] : null,
           h("dt", { text: "Opened" }), h("dd", { text: when(t.created_at) }),
-          requesterName(t) ? [h("dt", { text: "Requester" }), h("dd", { text: requesterName(t) })] : null));
+          requesterName(t) ? [h("dt", { text: "Requester" }), h("dd", { text: requesterName(t) })] : null,
+          t.asset ? [h("dt", { text: "Asset" }), h("dd", null, link("/assets/" + t.asset.id, t.asset.name || "Asset"))] : null));
       var description = h("div", { "class": "message" },
         h("div", { "class": "message-meta" }, h("strong", { text: requesterName(t) || "You" }), " · ", when(t.created_at)),
         h("p", { "class": "message-body", text: t.description || "" }), Files.list(t, t.attachments));
