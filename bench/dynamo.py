@@ -82,8 +82,16 @@ def _table_names(params: Any) -> list[str]:
     return sorted(names) or ["?"]
 
 
+def _off_request() -> bool:
+    """A job the request started outside itself (a CSV import's local thread, as Lambda's
+    asynchronous invocation is when deployed) is not the request's cost."""
+    from chalicelib.services.imports import JOB_THREAD_PREFIX
+
+    return threading.current_thread().name.startswith(JOB_THREAD_PREFIX)
+
+
 def _before_call(model: Any = None, params: Any = None, context: Any = None, **_: Any) -> None:
-    if model is None:
+    if model is None or _off_request():
         return
     if context is not None:
         from bench import writes
@@ -141,11 +149,13 @@ def _read_counts(name: str, parsed: dict[str, Any]) -> tuple[int, int, list[int]
 
 def _after_call(model: Any = None, parsed: Any = None, http_response: Any = None, context: Any = None,
                 **_: Any) -> None:
-    if model is not None and context is not None:
+    if model is None or _off_request():
+        return
+    if context is not None:
         from bench import writes
 
         writes.after_write(model.name, http_response, context)
-    if not _active or model is None or model.name not in READ_OPERATIONS or not isinstance(parsed, dict):
+    if not _active or model.name not in READ_OPERATIONS or not isinstance(parsed, dict):
         return
     read, returned, sizes = _read_counts(model.name, parsed)
     if model.name in ("Query", "Scan"):

@@ -83,3 +83,11 @@ def handle_mail_feedback(message: str) -> dict[str, int]:
     outcomes = mail_feedback.handle_sns_message(message)
     mail_delivery.flush_metrics()
     return outcomes
+
+
+def run_import(event: dict) -> dict[str, object]:
+    """The `run_import` function: one CSV import job (services/imports.py), named by the
+    asynchronous invocation POST /agent/imports makes."""
+    from chalicelib.services import imports  # lazy: cold start
+
+    return imports.run(str(event["import_id"]))

@@ -8,6 +8,11 @@ messages for them. The rules in one place:
   - a client never gets an internal note, nor any email about a blocked ticket, nor any
     email at all unless active (visibility.client_may_be_mailed);
   - template data never contains an internal note's text;
+  - watchers and CC'd clients (product.md §12) are clients like the requester: only active
+    ones, never an internal note, never a blocked ticket, never the author. A CC'd client gets
+    what the requester gets (an agent's note that notifies the contact, the resolution); a
+    watcher gets the events they chose (every public reply, status changes, the resolution);
+    both are given the client's copy;
   - one event mails an address once: when the requester's address is also an agents'
     address (the shared one, or an assignee's), only the client's copy goes there. The
     client's copy is written for someone who may only see what a client sees, so it is
@@ -27,27 +32,71 @@ from chalicelib.models.outbox import OutboxModel
 from chalicelib.services import attachments, outbox
 from chalicelib.services.visibility import client_may_be_mailed
 
+PUBLIC_REPLY, STATUS, RESOLVED = "public_reply", "status", "resolved"
+WATCH_EVENTS = (PUBLIC_REPLY, STATUS, RESOLVED)
+
+
+@dataclass(frozen=True)
+class Watcher:
+    """A client who watches a ticket or is CC'd on it, as the mail rules need them now."""
+
+    requester: TicketRequester  # their account: id, email, status
+    events: frozenset[str] = frozenset()  # what they chose to watch (empty: not watching)
+    cc: bool = False
+
+    def wants(self, event: str) -> bool:
+        return event in self.events or (self.cc and event in (PUBLIC_REPLY, RESOLVED))
+
 
 @dataclass(frozen=True)
 class NoteRecipients:
     client: str | None
     agents: tuple[str, ...]
+    others: tuple[str, ...] = ()  # watchers and CC'd clients: the client's copy
+
+
+def watcher_addresses(watchers: tuple[Watcher, ...], event: str, *, author_id: str | None, blocked: bool,
+                      internal: bool = False, cc_included: bool = True, besides: tuple[str | None, ...] = ()
+                      ) -> tuple[str, ...]:
+    """The watchers and CC'd clients `event` mails: active, wanting it, not the author, never about
+    an internal note or a blocked ticket; each address once and none of `besides` (already mailed).
+    `cc_included` False: CC'd clients only when they watch the event themselves (an agent's note
+    that does not notify the contact)."""
+    taken = {address.lower() for address in besides if address}
+    found = []
+    for watcher in watchers:
+        person = watcher.requester
+        wanted = event in watcher.events or (cc_included and watcher.wants(event))
+        if (wanted and person.id != author_id and client_may_be_mailed(person, blocked=blocked, internal=internal)
+                and (person.email or "").lower() not in taken):
+            taken.add((person.email or "").lower())
+            found.append(person.email or "")
+    return tuple(found)
 
 
 def note_recipients(*, author_kind: str, author_id: str, internal: bool, notify_contact: bool | None,
                     notify_assignees: bool | None, requester: TicketRequester, assignees: dict[str, str],
-                    agents_email: str, blocked: bool) -> NoteRecipients:
+                    agents_email: str, blocked: bool, watchers: tuple[Watcher, ...] = ()) -> NoteRecipients:
     """`assignees` maps agent username -> email; `author_id` is a username or client id."""
     if author_kind == "client":
+        others = watcher_addresses(watchers, PUBLIC_REPLY, author_id=author_id, blocked=blocked, internal=internal)
         agents = [email for username, email in assignees.items()] or [agents_email]
-        return NoteRecipients(None, _unique(agents))
+        return NoteRecipients(None, _unique(_without_all(agents, others)), others)
     neither = not notify_contact and not notify_assignees
     to_contact = bool(notify_contact) or neither
     to_assignees = bool(notify_assignees) or neither
     client = requester.email if (to_contact and requester.id != author_id
                                  and client_may_be_mailed(requester, blocked=blocked, internal=internal)) else None
+    others = watcher_addresses(watchers, PUBLIC_REPLY, author_id=author_id, blocked=blocked, internal=internal,
+                               cc_included=to_contact, besides=(client,))
     agents = [email for username, email in assignees.items() if to_assignees and username != author_id]
-    return NoteRecipients(client, _unique(_without(agents, client)))
+    return NoteRecipients(client, _unique(_without_all(_without(agents, client), others)), others)
+
+
+def _without_all(emails: list[str], clients: tuple[str, ...]) -> list[str]:
+    """The agents' addresses but every client's copy (one mail per address per event)."""
+    taken = {address.lower() for address in clients}
+    return [e for e in emails if e.lower() not in taken]
 
 
 def _unique(emails: list[str]) -> tuple[str, ...]:
@@ -103,6 +152,9 @@ def note_messages(ticket: Any, note: Any, recipients: NoteRecipients) -> list[Ou
         found.append(outbox.message("ticket-note-created", recipients.client, {
             **base, "for_client": True, "note_body": note.body, "ticket_url": ticket_url(number)},
             reason=f"{reason}:client"))
+    found += outbox.messages("ticket-note-created", recipients.others, {
+        **base, "for_client": True, "note_body": note.body, "ticket_url": ticket_url(number)},
+        reason=f"{reason}:client")
     # Agents read internal notes in the API; the email only says one was added.
     agent_data = {**base, "for_client": False, "note_body": "" if note.internal else note.body}
     # note_recipients already left the client's address out of `agents`.
@@ -110,11 +162,35 @@ def note_messages(ticket: Any, note: Any, recipients: NoteRecipients) -> list[Ou
     return found
 
 
-def resolved_messages(ticket: Any, requester: TicketRequester, rating_on: bool) -> list[OutboxModel]:
-    if not client_may_be_mailed(requester, blocked=bool(ticket.block_client_view)):
-        return []
+def resolved_messages(ticket: Any, requester: TicketRequester, rating_on: bool,
+                      watchers: tuple[Watcher, ...] = ()) -> list[OutboxModel]:
+    """To the requester (with the rating link when rating is on), and the CC'd clients and
+    watchers of the resolution or of status changes (no rating link: only the requester rates)."""
+    blocked = bool(ticket.block_client_view)
     number = int(ticket.number)
     url = ticket_url(number)
-    return [outbox.message("ticket-resolved", requester.email or "", {
-        **_summary(ticket), "ticket_url": url, "rating_enabled": rating_on,
-        "rating_url": f"{url}#rate" if rating_on else ""}, reason=f"ticket:{number}:resolved:{ticket.version or 0}")]
+    reason = f"ticket:{number}:resolved:{ticket.version or 0}"
+    found: list[OutboxModel] = []
+    client = requester.email if client_may_be_mailed(requester, blocked=blocked) else None
+    if client:
+        found.append(outbox.message("ticket-resolved", client, {
+            **_summary(ticket), "ticket_url": url, "rating_enabled": rating_on,
+            "rating_url": f"{url}#rate" if rating_on else ""}, reason=reason))
+    others = _unique([*watcher_addresses(watchers, RESOLVED, author_id=None, blocked=blocked, besides=(client,)),
+                      *watcher_addresses(watchers, STATUS, author_id=None, blocked=blocked, cc_included=False,
+                                         besides=(client,))])
+    found += outbox.messages("ticket-resolved", others, {
+        **_summary(ticket), "ticket_url": url, "rating_enabled": False, "rating_url": ""}, reason=reason)
+    return found
+
+
+def status_messages(ticket: Any, previous_status: str | None, watchers: tuple[Watcher, ...], *, author_id: str
+                    ) -> list[OutboxModel]:
+    """`ticket-status-changed` to the watchers of status changes (the resolution has its own
+    mail). Nobody else is told of a status change."""
+    number = int(ticket.number)
+    addresses = watcher_addresses(watchers, STATUS, author_id=author_id, blocked=bool(ticket.block_client_view),
+                                  cc_included=False)
+    return outbox.messages("ticket-status-changed", addresses, {
+        **_summary(ticket), "previous_status": previous_status or "", "ticket_url": ticket_url(number)},
+        reason=f"ticket:{number}:status:{ticket.version or 0}")

@@ -63,7 +63,13 @@ FUNCTION_ACCESS: dict[str, Access] = {
     # The hourly invitation resend (services/invitations.py): reads the settings, updates the
     # invited clients and their token items, queues the welcome mail in the outbox.
     "ResendInvitations": Access(tables=("users", "settings", "outbox")),
+    # CSV imports (services/imports.py), invoked by the API: the job, the organizations it
+    # names, the clients and assets it writes, and the invitations it queues.
+    "RunImport": Access(tables=("imports", "organizations", "users", "assets", "settings", "outbox")),
 }
+# The function POST /agent/imports invokes asynchronously (InvocationType=Event).
+IMPORT_FUNCTION = "RunImport"
+IMPORT_TIMEOUT_SECONDS = 900  # Lambda's longest: a 10,000-row file with room to spare
 
 
 def access_for(function_name: str, sam_function: dict[str, Any], stream_tables: dict[str, str]) -> Access:
