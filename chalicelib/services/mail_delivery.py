@@ -309,7 +309,7 @@ def _claim(message_id: str, now: datetime) -> tuple[OutboxModel, str] | None:
 
 def _send(item: OutboxModel) -> str:
     try:
-        json.loads(item.data)
+        data = json.loads(item.data)
     except (TypeError, ValueError) as error:
         raise InvalidMessage(f"template data is not JSON: {error}") from error
     config = get_config()
@@ -320,6 +320,10 @@ def _send(item: OutboxModel) -> str:
         "Template": ses_template_name(item.template, config.stage),
         "TemplateData": item.data,
     }
+    reply_address = data.get("reply_address") if isinstance(data, dict) else None
+    if reply_address:
+        # Ticket mail (services/reply_addresses.py): a reply becomes a note on the ticket.
+        request["ReplyToAddresses"] = [reply_address]
     if config.mail_configuration_set:
         # Sending events (delivery, bounce, complaint) then carry the outbox id.
         request["ConfigurationSetName"] = config.mail_configuration_set

@@ -8,6 +8,9 @@ messages for them. The rules in one place:
   - a client never gets an internal note, nor any email about a blocked ticket, nor any
     email at all unless active (visibility.client_may_be_mailed);
   - template data never contains an internal note's text;
+  - every copy carries its recipient's reply address (services/reply_addresses.py) as
+    `reply_address`, which delivery also sets as Reply-To; agents' copies also carry the
+    internal variant, `internal_reply_address`;
   - one event mails an address once: when the requester's address is also an agents'
     address (the shared one, or an assignee's), only the client's copy goes there. The
     client's copy is written for someone who may only see what a client sees, so it is
@@ -24,7 +27,7 @@ from typing import Any
 from chalicelib.config import get_config
 from chalicelib.identity import TicketRequester
 from chalicelib.models.outbox import OutboxModel
-from chalicelib.services import attachments, outbox
+from chalicelib.services import attachments, outbox, reply_addresses
 from chalicelib.services.visibility import client_may_be_mailed
 
 
@@ -69,6 +72,19 @@ def _summary(ticket: Any) -> dict[str, Any]:
             "requester_email": ticket.requester_email or ""}
 
 
+def _client_reply(number: int, requester: TicketRequester) -> dict[str, str]:
+    return {"reply_address": reply_addresses.for_client(number, requester.id or "", requester.email or "")}
+
+
+def _agent_messages(template: str, addresses: list[str] | tuple[str, ...], data: dict[str, Any], number: int,
+                    reason: str) -> list[OutboxModel]:
+    """One agents' copy per address, each with that address's own reply addresses."""
+    return [outbox.message(template, address, {
+        **data, "reply_address": reply_addresses.for_agent(number, address),
+        "internal_reply_address": reply_addresses.for_agent(number, address, internal=True)}, reason=reason)
+        for address in outbox.unique_addresses(addresses)]
+
+
 def _file_names(item: Any) -> list[str]:
     """The names of the files attached to a ticket or note: mail lists them, never links."""
     return attachments.names(getattr(item, "attachments", None))
@@ -82,16 +98,16 @@ def ticket_created_messages(ticket: Any, requester: TicketRequester, agents_emai
     client = requester.email if client_may_be_mailed(requester, blocked=bool(ticket.block_client_view)) else None
     if client:
         found.append(outbox.message("ticket-created", client, {
-            **summary, "audience": "client", "for_client": True, "ticket_url": ticket_url(number)},
-            reason=f"ticket:{number}:created:client"))
-    for address in _without([agents_email], client):
-        found.append(outbox.message("ticket-created", address, {
-            **summary, "audience": "agents", "for_client": False, "description": ticket.description or ""},
-            reason=f"ticket:{number}:created:agents"))
+            **summary, "audience": "client", "for_client": True, "ticket_url": ticket_url(number),
+            **_client_reply(number, requester)}, reason=f"ticket:{number}:created:client"))
+    found += _agent_messages("ticket-created", _without([agents_email], client), {
+        **summary, "audience": "agents", "for_client": False, "description": ticket.description or ""},
+        number, f"ticket:{number}:created:agents")
     return found
 
 
 def note_messages(ticket: Any, note: Any, recipients: NoteRecipients) -> list[OutboxModel]:
+    """`recipients.client` is only ever the ticket's requester (note_recipients)."""
     number = int(ticket.number)
     # The audience is part of the reason, so of the message id: a client's copy and an
     # agents' copy never share an id (DynamoDB refuses two writes to one item in a transaction).
@@ -101,12 +117,13 @@ def note_messages(ticket: Any, note: Any, recipients: NoteRecipients) -> list[Ou
     found: list[OutboxModel] = []
     if recipients.client:
         found.append(outbox.message("ticket-note-created", recipients.client, {
-            **base, "for_client": True, "note_body": note.body, "ticket_url": ticket_url(number)},
+            **base, "for_client": True, "note_body": note.body, "ticket_url": ticket_url(number),
+            **_client_reply(number, TicketRequester(ticket.requester_id, recipients.client, None))},
             reason=f"{reason}:client"))
     # Agents read internal notes in the API; the email only says one was added.
     agent_data = {**base, "for_client": False, "note_body": "" if note.internal else note.body}
     # note_recipients already left the client's address out of `agents`.
-    found += outbox.messages("ticket-note-created", recipients.agents, agent_data, reason=f"{reason}:agents")
+    found += _agent_messages("ticket-note-created", recipients.agents, agent_data, number, f"{reason}:agents")
     return found
 
 
@@ -117,4 +134,5 @@ def resolved_messages(ticket: Any, requester: TicketRequester, rating_on: bool) 
     url = ticket_url(number)
     return [outbox.message("ticket-resolved", requester.email or "", {
         **_summary(ticket), "ticket_url": url, "rating_enabled": rating_on,
-        "rating_url": f"{url}#rate" if rating_on else ""}, reason=f"ticket:{number}:resolved:{ticket.version or 0}")]
+        "rating_url": f"{url}#rate" if rating_on else "", **_client_reply(number, requester)},
+        reason=f"ticket:{number}:resolved:{ticket.version or 0}")]
