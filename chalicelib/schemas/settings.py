@@ -40,6 +40,11 @@ class SettingsUpdate(Strict):
                                            "browser runs (HTML, SVG, scripts, XML).")
     client_2fa: Literal["off", "optional", "required"] | None = Field(
         None, description="Two-factor sign-in for clients: off, optional (a client may turn it on) or required.")
+    email_unknown_senders: Literal["reject", "create_client"] | None = Field(
+        None, description="Mail to the support address from an unknown sender: reject (logged, nothing sent back) "
+        "or create_client (an inactive client, no invitation, and the ticket).")
+    email_in_per_sender_hour: int | None = Field(None, ge=1, le=1000, description=(
+        "Inbound messages one sender may turn into tickets or notes an hour (a mail loop stops itself)."))
     version: int | None = Field(None, description="Optimistic lock: the version you read.")
 
     @field_validator("ip_allowlist")
@@ -83,6 +88,8 @@ class Settings(BaseModel):
     upload_max_files: int
     upload_types: list[str]
     client_2fa: str
+    email_unknown_senders: str
+    email_in_per_sender_hour: int
     updated_at: str | None
     updated_by: str | None
     version: int

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.models import Model
 
 from chalicelib.errors import Conflict
 from chalicelib.identity import ActingAgent, Caller, TicketRequester
@@ -60,18 +61,23 @@ class ClosedTicket(Conflict):
 
 def add_note(ticket: TicketModel, author: Caller, body: str, *, internal: bool = False,
              notify_contact: bool | None = None, notify_assignees: bool | None = None,
-             upload_ids: list[str] | None = None) -> NoteModel:
+             upload_ids: list[str] | None = None, files: attachments.Binding | None = None,
+             claims: list[Model] | None = None) -> NoteModel:
     """Save the note, touch the ticket, queue the notifications: one transaction.
 
     A client's reply may move the ticket (ticket_status.after_client_reply: it reopens a
     resolved or pending ticket; a closed one takes no reply). Two notes at once are both
     kept: the loser of the ticket's version race re-reads the ticket and tries again (a
     failed transaction wrote nothing). `upload_ids`: the author's uploads to attach
-    (services/attachments.py), checked once, before any attempt."""
-    files = attachments.prepare_binding(attachments.owner_ref(author), upload_ids)
+    (services/attachments.py), checked once, before any attempt; or `files`, already
+    prepared (a mail's). `claims`: items created with the note, refused when one exists
+    (mail in: the message's id, so a message makes one note)."""
+    if files is None:
+        files = attachments.prepare_binding(attachments.owner_ref(author), upload_ids)
     for attempt in range(ATTEMPTS):
         try:
-            return _add_note_once(ticket, author, body, internal, notify_contact, notify_assignees, files)
+            return _add_note_once(ticket, author, body, internal, notify_contact, notify_assignees, files,
+                                  claims or [])
         except ClosedTicket:
             raise
         except Conflict:
@@ -89,7 +95,7 @@ def _author(caller: Caller) -> tuple[str, str, str]:
 
 
 def _add_note_once(ticket: TicketModel, author: Caller, body: str, internal: bool, notify_contact: bool | None,
-                   notify_assignees: bool | None, files: attachments.Binding) -> NoteModel:
+                   notify_assignees: bool | None, files: attachments.Binding, claims: list[Model]) -> NoteModel:
     now = utcnow()
     kind, author_id, author_name = _author(author)
     by_client = kind == CLIENT_AUTHOR
@@ -100,7 +106,7 @@ def _add_note_once(ticket: TicketModel, author: Caller, body: str, internal: boo
                      author_name=author_name, body=body, internal=internal, notify_contact=notify_contact,
                      notify_assignees=notify_assignees, created_at=now, attachments=files.refs())
     actions = touch_actions(now, int(ticket.number), public=not internal)
-    plan = TransactionPlan(creates=[note])
+    plan = TransactionPlan(creates=[note, *claims])
     if status_after != ticket.status:
         actions += status_actions(ticket, status_after)
         if ticket_status.on_enter(status_after) == ticket_status.CLEARS_RESOLUTION:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.models import Model
 
 from chalicelib.errors import Conflict, Forbidden, InvalidInput
 from chalicelib.identity import ActingAgent, ActingClient, TicketRequester
@@ -91,13 +92,16 @@ def allocate_number() -> int:
 
 def create(*, subject: str, description: str, priority: str | None, category: str | None, requester_id: str,
            created_by: str, assignees: dict[str, str] | None = None, status: str = TicketStatus.NEW,
-           opened_by: ActingClient | None = None, upload_ids: list[str] | None = None) -> TicketModel:
+           opened_by: ActingClient | None = None, upload_ids: list[str] | None = None,
+           files: attachments.Binding | None = None, claims: list[Model] | None = None) -> TicketModel:
     """A new ticket for `requester_id` (a client), with ticket-created mail queued in the
     same transaction. The requester's name and email are copied onto the ticket, so they
     stay even if the client is removed. `opened_by`: the client opening their own ticket,
     whose session was read in this request (so active and current): no second read.
     `assignees` come from `assignees_for` (checked). `upload_ids`: the creator's uploads to
-    attach (services/attachments.py), checked before a ticket number is taken."""
+    attach (services/attachments.py), checked before a ticket number is taken; or `files`,
+    already prepared (a mail's). `claims`: items created with the ticket, refused when one
+    exists (mail in: the message's id)."""
     if opened_by is not None and opened_by.id == requester_id:
         requester = TicketRequester(opened_by.id, opened_by.email, ACTIVE, opened_by.name, opened_by.organization_id)
     else:
@@ -105,7 +109,8 @@ def create(*, subject: str, description: str, priority: str | None, category: st
         if stored is None:
             raise InvalidInput("This client does not exist.", fields={"requester_id": "unknown client"})
         requester = TicketRequester(stored.id, stored.email, stored.status, stored.name, stored.organization_id)
-    files = attachments.prepare_binding(created_by, upload_ids)
+    if files is None:
+        files = attachments.prepare_binding(created_by, upload_ids)
     now = utcnow()
     number = allocate_number()
     # Created resolved: resolved_at only (no "resolved" mail, no rating assignees).
@@ -122,13 +127,13 @@ def create(*, subject: str, description: str, priority: str | None, category: st
     )
     _index_status(item)
     plan = TransactionPlan(
-        saves=[item, *assignments_with_status(item, status)],
+        saves=[item, *assignments_with_status(item, status)], creates=list(claims or []),
         messages=notifications.ticket_created_messages(item, requester, get_settings().effective_agents_email))
     files.bind(plan, ticket_number=number)
     try:
         plan.write(connection())
     except TransactWriteError:
-        # The ticket's number is new and its mail ids are its own: only a binding can fail.
+        # The ticket's number is new and its mail ids are its own: only a binding (or a claim) can fail.
         raise Conflict("An attachment was attached elsewhere meanwhile; upload it again.") from None
     return item
 
