@@ -54,6 +54,11 @@ def test_only_ses_of_this_account_and_rule_may_write_the_bucket_which_is_private
     assert "receipt-rule/store-and-notify" in json.dumps(ses_put["Condition"]["ArnLike"])
 
 
+def test_the_handler_has_the_memory_and_time_a_40_mb_message_needs(template):
+    properties = functions(template)["HandleInboundMail"]["Properties"]
+    assert properties["MemorySize"] >= 1024 and properties["Timeout"] >= 120
+
+
 def test_the_handler_reads_inbound_mail_writes_what_a_note_or_ticket_needs_and_sends_nothing(template):
     role = functions(template)["HandleInboundMail"]["Properties"]["Role"]
     statements = role_statements(template, role)
