@@ -244,14 +244,17 @@ def test_create_client_makes_an_inactive_client_without_invitation_and_accepts_i
     assert receive(simple(sender="new@stranger.test", message_id="3@s"))["reason"] == "client_not_active"
 
 
-def test_a_disabled_or_removed_clients_mail_creates_nothing(helpdesk, api, admin_token):
+def test_a_disabled_or_removed_clients_mail_creates_nothing(helpdesk, api, outbox, admin_token):
     api.patch(f"/agent/clients/{helpdesk.requester_id}", {"disabled": True}, token=admin_token)
     assert receive(simple(message_id="d@x"))["reason"] == "client_not_active"
+    stranger_ticket = api.post("/portal/tickets", {"subject": "Mine", "description": "x"}, token=helpdesk.stranger)
+    address = reply_address(outbox, "ticket-created", "peter@initech.test")
     assert api.delete(f"/agent/clients/{helpdesk.stranger_id}", token=admin_token).status == 204
-    helpdesk.set_settings(email_unknown_senders="create_client")
-    outcome = receive(simple(sender="peter@initech.test", message_id="r@x"))
-    # A removed client's address is free: it is an unknown sender again, and the setting decides.
-    assert outcome["result"] in ("ticket", "dropped")
+    # Removed: its address has no account any more (an unknown sender), its reply addresses no client.
+    assert receive(simple(sender="peter@initech.test", message_id="r@x"))["reason"] == "unknown_sender"
+    assert receive(simple(to=address, sender="peter@initech.test", message_id="s@x"))["reason"] == \
+        "sender_may_not_reply"
+    assert agent_notes(api, stranger_ticket.json["number"], helpdesk.manager) == []
 
 
 # --- safety ---------------------------------------------------------------------------------------
