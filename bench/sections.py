@@ -195,9 +195,13 @@ def search_rows(local: Any, sizes: list[int]) -> list[Row]:
         result = measure(articles)
         size = (f"index {result.blob_bytes / 1024 / 1024:.2f} MB in {result.chunks} items, "
                 f"loads in {result.load_ms:.0f} ms")
+        # The verdict is on the slowest query's median CPU, not one run a neighbour slowed.
+        repeats = len(result.runs) // max(1, len(result.cpu_ms))
+        cpu = (f"median of {len(result.runs)} runs ({len(result.cpu_ms)} queries, each run {repeats} times); "
+               f"slowest query's median {result.worst_ms:.1f} ms, slowest run {result.slowest_run_ms:.1f} ms")
         rows.append(Row("search", f"search CPU, {articles:,} articles", f"{result.median_ms:.1f} ms",
                         f"≤ {limits['cpu_ms']:g} ms", verdict(result.worst_ms <= limits["cpu_ms"]),
-                        f"worst {result.worst_ms:.1f} ms over {len(result.cpu_ms)} queries; {size}", result.as_dict()))
+                        f"{cpu}; {size}", result.as_dict()))
         rows.append(Row("search", f"publish one article, {articles:,} articles", f"{result.publish_ms:.0f} ms",
                         f"≤ {limits['publish_seconds']:g} s",
                         verdict(result.publish_ms <= limits["publish_seconds"] * 1000),

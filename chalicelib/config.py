@@ -21,7 +21,7 @@ from functools import lru_cache
 # Every table the app uses, by logical name. The environment variable that carries the
 # physical name is PORTICO_<NAME>_TABLE; the default keeps local runs and tests simple.
 TABLES = ("settings", "organizations", "users", "tickets", "notes", "outbox", "portal_log", "throttle", "idempotency",
-          "attachments", "articles")
+          "attachments", "articles", "assets", "imports")
 
 ARGON2_PROFILES = ("default", "fast")  # fast: tests only, the same algorithm with cheap parameters
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -135,6 +135,9 @@ class Config:
     trust_gateway_authorizer: bool
     session_ttl: timedelta  # how long a portal login lasts
     argon2_profile: str  # one of ARGON2_PROFILES
+    # The `run_import` function that runs CSV imports (invoked asynchronously); unset: the local
+    # stack and tests run them in a thread of the API's process.
+    import_function: str | None = None
 
     @property
     def token_issuer(self) -> str:
@@ -203,6 +206,16 @@ def _running_behind_api_gateway() -> bool:
     )
 
 
+def _import_function() -> str | None:
+    """The `run_import` function's name: set by the CDK stack; with `chalice deploy`, Chalice
+    names it after the API's own function (<app>-<stage>-run_import)."""
+    named = os.environ.get("PORTICO_IMPORT_FUNCTION")
+    if named:
+        return named
+    own = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    return f"{own}-run_import" if own and _running_behind_api_gateway() else None
+
+
 @lru_cache(maxsize=1)
 def get_config() -> Config:
     stage = os.environ.get("PORTICO_STAGE", "local")
@@ -234,6 +247,7 @@ def get_config() -> Config:
         trust_gateway_authorizer=_running_behind_api_gateway(),
         session_ttl=timedelta(hours=_number("PORTICO_SESSION_HOURS", "12", whole=True)),
         argon2_profile=_choice("PORTICO_ARGON2_PROFILE", "default", ARGON2_PROFILES),
+        import_function=_import_function(),
     )
 
 

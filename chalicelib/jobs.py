@@ -102,3 +102,11 @@ def handle_inbound_mail(message: str) -> dict[str, object]:
     from chalicelib.services import mail_in  # lazy: cold start
 
     return mail_in.handle_sns_message(message)
+
+
+def run_import(event: dict) -> dict[str, object]:
+    """The `run_import` function: one CSV import job (services/imports.py), named by the
+    asynchronous invocation POST /agent/imports makes."""
+    from chalicelib.services import imports  # lazy: cold start
+
+    return imports.run(str(event["import_id"]))

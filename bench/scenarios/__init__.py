@@ -93,6 +93,7 @@ def growth(name: str, *, table: str, seed: Callable[[int, int], None], note: str
 # Capability modules register their scenarios on import.
 from bench.scenarios import (  # noqa: E402,F401
     agents,
+    assets,
     attachments,
     clients,
     foundation,

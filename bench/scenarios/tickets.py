@@ -119,7 +119,8 @@ def ratings_report(stage: Stage) -> Request:
         number = resolved_ticket(stage)["number"]
         stage.expect(stage.api.post(f"/portal/tickets/{number}/rating", {"score": score}, token=bearer), 200,
                      "rate ticket")
-    return Request("GET", "/agent/reports/ratings", token=stage.agents.token(REPORTS_EMAIL, ["view-reports"]))
+    return Request("GET", "/agent/reports/ratings", token=stage.agents.token(REPORTS_EMAIL, ["view-reports"]),
+                   note="plus one Cognito AdminGetUser per agent in the report (their name and email)")
 
 
 # --- portal ------------------------------------------------------------------------------
@@ -174,6 +175,22 @@ def rate(stage: Stage) -> Request:
     ticket = resolved_ticket(stage)
     return Request("POST", f"/portal/tickets/{ticket['number']}/rating", token=stage.shared_client[1],
                    json={"score": 5, "comment": "Quick and kind."})
+
+
+@scenario("PUT", "/portal/tickets/{number}/watch")
+def watch(stage: Stage) -> Request:
+    ticket = open_ticket(stage)
+    return Request("PUT", f"/portal/tickets/{ticket['number']}/watch", token=stage.shared_client[1],
+                   json={"events": ["public_reply", "status"]}, note="one conditional update of the ticket")
+
+
+@scenario("DELETE", "/portal/tickets/{number}/watch")
+def unwatch(stage: Stage) -> Request:
+    ticket = open_ticket(stage)
+    answer = stage.api.request("PUT", f"/portal/tickets/{ticket['number']}/watch", token=stage.shared_client[1],
+                               json_body={"events": ["resolved"]})
+    stage.expect(answer, 200, "watch")
+    return Request("DELETE", f"/portal/tickets/{ticket['number']}/watch", token=stage.shared_client[1])
 
 
 # --- against table size ----------------------------------------------------------------------

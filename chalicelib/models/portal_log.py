@@ -42,7 +42,7 @@ class PortalLogModel(Model):
     subject = UnicodeAttribute(hash_key=True)
     at = UnicodeAttribute(range_key=True)
     feed = UnicodeAttribute(default=FEED)
-    event = UnicodeAttribute()  # login | activation | password_reset | impersonation | write_refused
+    event = UnicodeAttribute()  # login | activation | password_reset | impersonation | write_refused | session_refused
     outcome = UnicodeAttribute()  # success | failure
     reason = UnicodeAttribute(null=True)  # why it failed, e.g. wrong_password, throttled
     client_id = UnicodeAttribute(null=True)

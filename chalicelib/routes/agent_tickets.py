@@ -1,5 +1,5 @@
 """Agent API: tickets and notes (product.md §3). Every agent reads tickets, writes notes
-and changes status or priority; assigning and blocking client view need manage-tickets
+and changes status or priority; assigning, blocking client view and CC need manage-tickets
 (ticket_writes.AGENT_CHANGE_PERMISSIONS)."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def create_ticket(call: Call) -> dict:
     item = ticket_writes.create(subject=body.subject, description=body.description, priority=body.priority,
                                 category=body.category, requester_id=body.requester_id, status=body.status,
                                 assignees=assignees, created_by=f"agent:{call.agent.username}",
-                                upload_ids=body.attachments)
+                                upload_ids=body.attachments, asset_id=body.asset_id)
     return ticket_views.view(item, call.agent)
 
 

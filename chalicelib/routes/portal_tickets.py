@@ -29,7 +29,7 @@ def create_ticket(call: Call) -> dict:
     item = ticket_writes.create(subject=body.subject, description=body.description, priority=body.priority,
                                 category=body.category, requester_id=call.client.id,
                                 created_by=f"client:{call.client.id}", opened_by=call.client,
-                                upload_ids=body.attachments)
+                                upload_ids=body.attachments, asset_id=body.asset_id)
     return ticket_views.view(item, call.client)
 
 
@@ -73,3 +73,19 @@ def reply(call: Call, number: str) -> dict:
 def rate(call: Call, number: str) -> dict:
     item = ratings.rate(number, call.client, call.body.score, call.body.comment)
     return ticket_views.view(item, call.client)
+
+
+@routes.route("/portal/tickets/{number}/watch", "PUT", summary="Watch a ticket: choose which events mail you",
+              body="tickets.WatchUpdate", response="tickets.Ticket", errors=(404, 409))
+def watch(call: Call, number: str) -> dict:
+    from chalicelib.services import watching
+
+    return ticket_views.view(watching.watch(number, call.client, list(call.body.events)), call.client)
+
+
+@routes.route("/portal/tickets/{number}/watch", "DELETE", summary="Stop watching a ticket",
+              response="tickets.Ticket", errors=(404, 409))
+def unwatch(call: Call, number: str) -> dict:
+    from chalicelib.services import watching
+
+    return ticket_views.view(watching.unwatch(number, call.client), call.client)

@@ -304,9 +304,9 @@ def _put(key: str, content: bytes, content_type: str) -> None:
     _s3().put_object(Bucket=config.attachments_bucket(), Key=key, Body=content, ContentType=content_type)
 
 
-def _check_object(upload_id: str, upload: AttachmentModel) -> None:
-    """The object is in S3 as declared. S3 enforced the policy on the POST; this also
-    catches a file that never arrived, or one put some other way."""
+def _check_object(upload_id: str, upload: AttachmentModel, field_name: str = "attachments") -> None:
+    """The object is in S3 as declared. S3 enforced the policy on the POST (the AWS stand-in
+    does not); this also catches a file that never arrived, or one put some other way."""
     from botocore.exceptions import ClientError  # lazy: cold start
 
     try:
@@ -314,15 +314,59 @@ def _check_object(upload_id: str, upload: AttachmentModel) -> None:
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             raise InvalidInput("A file was never uploaded (or its upload expired).",
-                               fields={"attachments": f"{upload_id} has no uploaded file"}) from None
+                               fields={field_name: f"{upload_id} has no uploaded file"}) from None
         raise
     if int(head.get("ContentLength", -1)) != int(upload.size):
         raise InvalidInput("A file's size differs from the size declared for it.",
-                           fields={"attachments": f"{upload_id} is not the declared size"})
+                           fields={field_name: f"{upload_id} is not the declared size"})
     stored_type = (head.get("ContentType") or "").split(";", 1)[0].strip().lower()
     if stored_type != upload.content_type:
         raise InvalidInput("A file's type differs from the type declared for it.",
-                           fields={"attachments": f"{upload_id} is not the declared type"})
+                           fields={field_name: f"{upload_id} is not the declared type"})
+
+
+# --- files the app reads itself (an import's CSV) ------------------------------------------
+
+def readable_upload(caller: Caller, upload_id: str, *, types: frozenset[str], what: str,
+                    field_name: str = "upload_id") -> AttachmentModel:
+    """`caller`'s upload `upload_id` for the app to read (not to attach): theirs, of one of
+    `types` (`what` names them in the refusal), within the upload size limit, and in S3 as
+    declared (a HEAD, as for binding). 400 otherwise; another caller's upload is "unknown"
+    too. One GetItem and one HEAD; the bytes are read later (`open_object`)."""
+    unknown = InvalidInput("This is not one of your uploads.",
+                           fields={field_name: "unknown upload (upload the file first: POST .../uploads)"})
+    if not isinstance(upload_id, str) or not _ID.match(upload_id):
+        raise unknown
+    upload = get_of_kind(AttachmentModel, upload_key(upload_id), UPLOAD_KIND)
+    if upload is None or upload.owner != owner_ref(caller):
+        raise unknown
+    if upload.content_type not in types:
+        raise InvalidInput(f"This upload is not {what} (its type is {upload.content_type}).",
+                           fields={field_name: f"not {what}"})
+    limit_mb = get_settings().upload_max_mb
+    if int(upload.size) > limit_mb * MB:
+        raise InvalidInput(f"This upload is larger than the upload limit ({limit_mb} MB).",
+                           fields={field_name: f"at most {limit_mb} MB"})
+    _check_object(upload_id, upload, field_name)
+    return upload
+
+
+def max_upload_bytes() -> int:
+    return get_settings().upload_max_mb * MB
+
+
+def open_object(object_key: str) -> Any:
+    """An uploaded object's body, to read as it arrives (`.read(n)`); InvalidInput when it is
+    gone (the bucket's lifecycle deletes `uploads/` after a day)."""
+    from botocore.exceptions import ClientError  # lazy: cold start
+
+    try:
+        return _s3().get_object(Bucket=config.attachments_bucket(), Key=object_key)["Body"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            raise InvalidInput("The uploaded file is gone (uploads are kept for a day); upload it again.",
+                               fields={"upload_id": "the file is gone"}) from None
+        raise
 
 
 def _copy(source_key: str, target_key: str) -> None:

@@ -18,10 +18,16 @@ from chalicelib.ids import iso, new_id, utcnow
 from chalicelib.models.base import key_after_returned
 from chalicelib.models.notes import NoteModel
 from chalicelib.models.tickets import TicketModel
-from chalicelib.services import attachments, notifications, ticket_status, visibility
+from chalicelib.services import attachments, notifications, ticket_status, visibility, watching
 from chalicelib.services.settings import get_settings
 from chalicelib.services.ticket_reads import load, requester_state
-from chalicelib.services.ticket_writes import assignments_with_status, connection, status_actions, touch_actions
+from chalicelib.services.ticket_writes import (
+    activity_key,
+    assignments_with_status,
+    connection,
+    status_actions,
+    touch_actions,
+)
 from chalicelib.services.transaction_plan import ItemUpdate, TransactionPlan
 
 CLIENT_AUTHOR = "client"
@@ -65,8 +71,9 @@ def add_note(ticket: TicketModel, author: Caller, body: str, *, internal: bool =
              claims: list[Model] | None = None) -> NoteModel:
     """Save the note, touch the ticket, queue the notifications: one transaction.
 
-    A client's reply may move the ticket (ticket_status.after_client_reply: it reopens a
-    resolved or pending ticket; a closed one takes no reply). Two notes at once are both
+    A reply may move the ticket (ticket_status: a client's reopens a resolved or pending
+    ticket, a closed one takes no reply; an agent's public reply opens a new one; the move
+    itself mails nobody, only the note's own notifications go). Two notes at once are both
     kept: the loser of the ticket's version race re-reads the ticket and tries again (a
     failed transaction wrote nothing). `upload_ids`: the author's uploads to attach
     (services/attachments.py), checked once, before any attempt; or `files`, already
@@ -99,7 +106,12 @@ def _add_note_once(ticket: TicketModel, author: Caller, body: str, internal: boo
     now = utcnow()
     kind, author_id, author_name = _author(author)
     by_client = kind == CLIENT_AUTHOR
-    status_after = ticket_status.after_client_reply(ticket.status) if by_client else ticket.status
+    if by_client:
+        status_after = ticket_status.after_client_reply(ticket.status)
+    elif internal:
+        status_after = ticket.status  # an internal note never moves the ticket
+    else:
+        status_after = ticket_status.after_agent_public_reply(ticket.status)
     if status_after is None:
         raise ClosedTicket("This ticket is closed. Open a new ticket instead.")
     note = NoteModel(str(int(ticket.number)), new_id(), author_kind=kind, author_id=author_id,
@@ -112,6 +124,11 @@ def _add_note_once(ticket: TicketModel, author: Caller, body: str, internal: boo
         if ticket_status.on_enter(status_after) == ticket_status.CLEARS_RESOLUTION:
             actions.append(TicketModel.resolved_at.remove())
         plan.saves += assignments_with_status(ticket, status_after)
+    if not internal or status_after != ticket.status:
+        # The CC'd clients' list entries move with the ticket in client lists.
+        plan.saves += watching.cc_links(ticket, status=status_after,
+                                        client_activity_at=activity_key(now, int(ticket.number))
+                                        if not internal else None)
     plan.updates.append(ItemUpdate(ticket, actions, condition=TicketModel.status == ticket.status))
     # A client's note goes to agents only: the requester's account is read for agents' notes.
     requester = (TicketRequester(ticket.requester_id, None, None) if by_client
@@ -120,7 +137,8 @@ def _add_note_once(ticket: TicketModel, author: Caller, body: str, internal: boo
         author_kind=kind, author_id=author_id, internal=internal, notify_contact=notify_contact,
         notify_assignees=notify_assignees, requester=requester,
         assignees=dict(ticket.assignee_emails.as_dict() if ticket.assignee_emails else {}),
-        agents_email=get_settings().effective_agents_email, blocked=bool(ticket.block_client_view))
+        agents_email=get_settings().effective_agents_email, blocked=bool(ticket.block_client_view),
+        watchers=watching.watchers_of(ticket))
     plan.messages += notifications.note_messages(ticket, note, recipients)
     files.bind(plan, ticket_number=int(ticket.number), note_id=note.id, internal=internal)
     try:

@@ -26,7 +26,6 @@ from chalicelib.services.mail_policy import deliver_by
 # delivers every new message at once anyway; this matters when mail is piling up.)
 PRIORITY_DUE = "2000-01-01T00:00:00Z"
 
-
 def message(template: str, recipient: str, data: dict[str, Any], *, reason: str | None = None,
             priority: bool = False) -> OutboxModel:
     """An unsaved outbox item; the caller saves it in its own transaction."""

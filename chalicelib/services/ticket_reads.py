@@ -12,7 +12,7 @@ from typing import Any
 from chalicelib.errors import Forbidden, NotFound
 from chalicelib.identity import ActingClient, Caller, TicketRequester
 from chalicelib.models.base import get_of_kind, key_after_returned
-from chalicelib.models.tickets import TICKET_KIND, AssignmentModel, TicketModel, status_key
+from chalicelib.models.tickets import CC_KIND, TICKET_KIND, AssignmentModel, TicketModel, status_key
 from chalicelib.services import visibility
 from chalicelib.services.client_store import find_item
 
@@ -62,7 +62,23 @@ def list_for_client(client: ActingClient, *, scope: str, status: str | None, lim
     result = index.query(owner, scan_index_forward=False, filter_condition=visible, limit=limit,
                          last_evaluated_key=start_key)
     items = list(result)
-    return items, key_after_returned(result, items)  # never the key of a blocked ticket
+    last_key = key_after_returned(result, items)  # never the key of a blocked ticket
+    if scope != "organization" and any(item.kind == CC_KIND for item in items):
+        items = _resolve_cc_links(items, client)
+    return items, last_key
+
+
+def _resolve_cc_links(items: list[Any], client: ActingClient) -> list[TicketModel]:
+    """A client's list page with its CC link items replaced by their tickets (one BatchGet),
+    in the page's order; a ticket the client may no longer see is left out."""
+    numbers = [str(int(item.ticket_number)) for item in items if item.kind == CC_KIND]
+    loaded = {t.id: t for t in TicketModel.batch_get(numbers)} if numbers else {}
+    found = []
+    for item in items:
+        ticket = loaded.get(str(int(item.ticket_number))) if item.kind == CC_KIND else item
+        if ticket is not None and visibility.ticket_visible(client, ticket):
+            found.append(ticket)
+    return found
 
 
 def list_for_agent(*, status: str | None, assignee: str | None, organization_id: str | None,
@@ -70,7 +86,8 @@ def list_for_agent(*, status: str | None, assignee: str | None, organization_id:
                    ) -> tuple[list[TicketModel], dict | None]:
     """The most selective index for the filters: a status is part of the requester's or the
     organization's index key, so the closed history is never paged through. The only filter
-    condition left is an organization on a requester's tickets (a requester has one).
+    conditions left are on a requester's index: an organization (a requester has one) and
+    tickets only (not the CC link items that index also holds).
     Filtered by requester or organization, the order is the one that client sees (the last
     change a client can see: those indexes are the clients'); unfiltered or by status, the
     last change of any kind."""
@@ -81,8 +98,10 @@ def list_for_agent(*, status: str | None, assignee: str | None, organization_id:
     if requester_id:
         index, hash_key = ((TicketModel.by_requester_status_client_activity, status_key(requester_id, status))
                            if status else (TicketModel.by_requester_client_activity, requester_id))
+        # The requester indexes also hold CC link items (models/tickets.py): a requester's own only.
+        condition = TicketModel.kind == TICKET_KIND
         if organization_id:
-            condition = TicketModel.organization_id == organization_id
+            condition &= TicketModel.organization_id == organization_id
     elif organization_id:
         index, hash_key = ((TicketModel.by_org_status_client_activity, status_key(organization_id, status))
                            if status else (TicketModel.by_organization_client_activity, organization_id))

@@ -70,7 +70,13 @@ FUNCTION_ACCESS: dict[str, Access] = {
     # Its S3 reads (inbound/) and file writes (tickets/) are granted by stacks/mail_in.py and files.py.
     "HandleInboundMail": Access(tables=("tickets", "notes", "users", "settings", "outbox", "throttle",
                                         "attachments"), read_only=("settings",), read_agents=True),
+    # CSV imports (services/imports.py), invoked by the API: the job, the organizations it
+    # names, the clients and assets it writes, and the invitations it queues.
+    "RunImport": Access(tables=("imports", "organizations", "users", "assets", "settings", "outbox")),
 }
+# The function POST /agent/imports invokes asynchronously (InvocationType=Event).
+IMPORT_FUNCTION = "RunImport"
+IMPORT_TIMEOUT_SECONDS = 900  # Lambda's longest: a 10,000-row file with room to spare
 
 
 def access_for(function_name: str, sam_function: dict[str, Any], stream_tables: dict[str, str]) -> Access:
