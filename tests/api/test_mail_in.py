@@ -337,3 +337,62 @@ def test_the_deployed_sns_handler_takes_the_notification(helpdesk):
     notification = local_mail_in.notification(local_mail_in.config.inbound_bucket(), key, raw)
     notification["mail"]["timestamp"] = "2026-11-30T10:00:00.000Z"
     assert handle_inbound_mail(sns_event(notification), None)["result"] == "ticket"
+
+
+# --- watchers and CC'd clients (product.md §12) ------------------------------------------------
+
+def _client_of(address: str, sender: str) -> str:
+    """The client id a reply address was issued to, for `sender` (its signature holds)."""
+    from chalicelib.services import reply_addresses
+
+    token = reply_addresses.verify(address, sender)
+    assert token is not None and token.recipient_kind == reply_addresses.CLIENT
+    return token.recipient
+
+
+def test_watchers_and_cc_get_their_own_reply_address_and_a_cc_reply_is_a_public_note(helpdesk, api, portal,
+                                                                                    outbox):
+    carl, _ = portal.active_client("carl@acme.test", organization_id=helpdesk.org_id)
+    boss_id = api.get("/portal/me", token=helpdesk.org_admin).json["id"]
+    number = helpdesk.open_ticket()["number"]
+    assert helpdesk.agent_patch(number, cc=[carl["id"]]).status == 200
+    api.put(f"/portal/tickets/{number}/watch", {"events": ["public_reply", "status", "resolved"]},
+            token=helpdesk.org_admin)
+    api.post(f"/agent/tickets/{number}/notes", {"body": "We are on it"}, token=helpdesk.manager)
+    copies = {to: reply_address(outbox, "ticket-note-created", to)
+              for to in ("rita@acme.test", "carl@acme.test", "boss@acme.test")}
+    assert len(set(copies.values())) == 3
+    assert _client_of(copies["rita@acme.test"], "rita@acme.test") == helpdesk.requester_id
+    assert _client_of(copies["carl@acme.test"], "carl@acme.test") == carl["id"]
+    assert _client_of(copies["boss@acme.test"], "boss@acme.test") == boss_id
+    helpdesk.agent_patch(number, status="pending")  # a watcher's status mail carries theirs too
+    assert reply_address(outbox, "ticket-status-changed", "boss@acme.test") == copies["boss@acme.test"]
+    # Carl's address is Carl's: nobody else may use it
+    wrong = receive(simple(to=copies["carl@acme.test"], message_id="r-1@acme.test"))
+    assert wrong["reason"] == "reply_address_not_valid_for_sender"
+    outcome = receive(simple(to=copies["carl@acme.test"], sender="carl@acme.test", body="Carl here: same on floor 2.",
+                             message_id="c-1@acme.test"))
+    assert outcome == {"result": "note", "reason": "", "ticket_number": number}
+    [*_, note] = portal_notes(api, number, helpdesk.requester)
+    assert note["body"] == "Carl here: same on floor 2." and note["author"]["kind"] == "client"
+    assert agent_notes(api, number, helpdesk.manager)[-1]["internal"] is False
+    # the watching client admin's reply too (they see their organization's tickets)
+    assert receive(simple(to=copies["boss@acme.test"], sender="boss@acme.test", body="Boss agrees.",
+                          message_id="b-1@acme.test"))["result"] == "note"
+    helpdesk.agent_patch(number, status="resolved")
+    assert reply_address(outbox, "ticket-resolved", "carl@acme.test") == copies["carl@acme.test"]
+    assert reply_address(outbox, "ticket-resolved", "boss@acme.test") == copies["boss@acme.test"]
+
+
+def test_a_watcher_who_no_longer_sees_the_ticket_cannot_reply_by_mail(helpdesk, api, portal, outbox):
+    boss_id = api.get("/portal/me", token=helpdesk.org_admin).json["id"]
+    number = helpdesk.open_ticket()["number"]
+    api.put(f"/portal/tickets/{number}/watch", {"events": ["public_reply"]}, token=helpdesk.org_admin)
+    api.post(f"/agent/tickets/{number}/notes", {"body": "We are on it"}, token=helpdesk.manager)
+    address = reply_address(outbox, "ticket-note-created", "boss@acme.test")
+    # no longer a client admin: the ticket is a colleague's, which a plain client does not see
+    demoted = api.patch(f"/agent/clients/{boss_id}", {"role": "client_user"}, token=portal.agent_token)
+    assert demoted.status == 200, demoted.json
+    outcome = receive(simple(to=address, sender="boss@acme.test", message_id="b-2@acme.test"))
+    assert outcome == {"result": "dropped", "reason": "ticket_not_visible_to_sender", "ticket_number": None}
+    assert len(portal_notes(api, number, helpdesk.requester)) == 1  # the agent's only
