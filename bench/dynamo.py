@@ -73,8 +73,16 @@ def _table_names(params: Any) -> list[str]:
     return sorted(names) or ["?"]
 
 
+def _off_request() -> bool:
+    """A job the request started outside itself (a CSV import's local thread, as Lambda's
+    asynchronous invocation is when deployed) is not the request's cost."""
+    from chalicelib.services.imports import JOB_THREAD_PREFIX
+
+    return threading.current_thread().name.startswith(JOB_THREAD_PREFIX)
+
+
 def _before_call(model: Any = None, params: Any = None, **_: Any) -> None:
-    if not _active or model is None:
+    if not _active or model is None or _off_request():
         return
     name = model.name
     tables = _table_names(params)
@@ -110,7 +118,8 @@ def _read_counts(name: str, parsed: dict[str, Any]) -> tuple[int, int, list[int]
 
 
 def _after_call(model: Any = None, parsed: Any = None, **_: Any) -> None:
-    if not _active or model is None or model.name not in READ_OPERATIONS or not isinstance(parsed, dict):
+    if not _active or model is None or model.name not in READ_OPERATIONS or not isinstance(parsed, dict) \
+            or _off_request():
         return
     read, returned, sizes = _read_counts(model.name, parsed)
     if model.name in ("Query", "Scan"):

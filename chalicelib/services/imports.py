@@ -133,6 +133,11 @@ def start(agent: ActingAgent, *, kind: str, csv: str | None, upload_id: str | No
     return job
 
 
+# The local stand-in for the asynchronous invocation runs in a thread of this name: the bench
+# counts it outside the request, as Lambda's separate invocation is.
+JOB_THREAD_PREFIX = "import-job-"
+
+
 def dispatch(import_id: str) -> None:
     """Run the job outside this request: the `run_import` function when deployed (an
     asynchronous invocation, retried by Lambda), a thread locally and in tests."""
@@ -141,7 +146,7 @@ def dispatch(import_id: str) -> None:
         aws.client("lambda").invoke(FunctionName=function, InvocationType="Event",
                                     Payload=json.dumps({"import_id": import_id}).encode())
         return
-    threading.Thread(target=run, args=(import_id,), name=f"import-{import_id}", daemon=True).start()
+    threading.Thread(target=run, args=(import_id,), name=f"{JOB_THREAD_PREFIX}{import_id}", daemon=True).start()
 
 
 def load(import_id: str) -> ImportModel:
