@@ -289,16 +289,20 @@ def _create_client(parsed: mail_parse.ParsedMail) -> Any:
     from pynamodb.transactions import TransactWrite
 
     from chalicelib.models.users import UserModel
-    from chalicelib.services import client_store
+    from chalicelib.services import client_directory, client_store
 
     now = utcnow()
     item = client_store.new_client_item(parsed.sender, name=parsed.sender_name or None, phone=None,
                                         organization_id=None, role=CLIENT_USER, now=now)
     item.signup = MAIL_SIGNUP
+    # In the agents' client directory like any created client (services/clients.create_client).
+    terms = client_directory.index_new(item)
     try:
         with TransactWrite(connection=client_store.connection()) as tx:
             tx.save(client_store.guard_item(item), condition=UserModel.id.does_not_exist())
             tx.save(item, condition=UserModel.id.does_not_exist())
+            for term in terms:
+                tx.save(term, condition=UserModel.id.does_not_exist())
     except TransactWriteError:
         found = client_store.find_by_email(parsed.sender)
         if found is None:

@@ -237,6 +237,10 @@ def test_create_client_makes_an_inactive_client_without_invitation_and_accepts_i
     assert first["result"] == "ticket"
     [client] = api.get("/agent/clients?email=new@stranger.test", token=helpdesk.admin).json["items"]
     assert client["status"] == "inactive"
+    # in the client directory, by a word of its name or its email, as any created client
+    for query in ("q=rita", "q=new%40str"):
+        found = api.get(f"/agent/clients?{query}", token=helpdesk.admin).json["items"]
+        assert client["id"] in [c["id"] for c in found], query
     assert outbox.messages(to="new@stranger.test") == []  # no invitation, no confirmation
     assert outbox.last("ticket-created", "agents@portico.test")["data"]["ticket_number"] == first["ticket_number"]
     assert receive(simple(sender="new@stranger.test", message_id="2@s"))["result"] == "ticket"
