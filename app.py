@@ -58,6 +58,13 @@ def handle_mail_feedback(event):
     return jobs.handle_mail_feedback(event.message)
 
 
+# Email in: SES receiving stores each message in the inbound bucket and notifies this topic
+# (portico-<stage>-mail-in); a reply becomes a note, mail to the support address a ticket.
+@app.on_sns_message(topic=jobs.mail_in_topic())
+def handle_inbound_mail(event):
+    return jobs.handle_inbound_mail(event.message)
+
+
 # CSV imports (services/imports.py): POST /agent/imports stores the job and invokes this
 # function asynchronously; it runs the whole file, within its own (longer) timeout.
 @app.lambda_function(name="run_import")

@@ -5,7 +5,7 @@ or could not be measured because something broke.
 
   python -m bench                       everything
   python -m bench --only calls,portal   some parts (calls hotkeys growth coldstart memory package portal cpu
-                                        timing search cost)
+                                        timing search cost mail-in)
   python -m bench --rows 1000,100000    table sizes for the items-read check
   python -m bench --markdown            also print the table as Markdown (for README.md)
 """
@@ -19,7 +19,8 @@ import sys
 import time
 from pathlib import Path
 
-PARTS = ("calls", "hotkeys", "growth", "coldstart", "memory", "package", "portal", "cpu", "timing", "search", "cost")
+PARTS = ("calls", "hotkeys", "growth", "coldstart", "memory", "package", "portal", "cpu", "timing", "search", "cost",
+         "mail-in")
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 

@@ -331,11 +331,37 @@ def search_rows(local: Any, sizes: list[int]) -> list[Row]:
     return rows
 
 
+def mail_in_rows(local: Any, sizes: list[int]) -> list[Row]:
+    """Per inbound reply: one S3 read, DynamoDB calls within budget, CPU for 100 KB."""
+    from bench.budgets import budgets
+    from bench.mail_in import MESSAGE_BYTES, measure
+    from bench.stage import Stage
+
+    limits = budgets()["mail_in"]
+    result = measure(Stage(local.api, local.agents))
+    broken = [o for o in result.outcomes if o != "note"]
+    state = ERROR if broken else None
+    worst_calls, worst_reads = max(result.dynamodb_calls), max(result.s3_reads)
+    data = result.as_dict()
+    return [
+        Row("mail in", "S3 GetObject per reply", str(worst_reads), f"= {limits['s3_get_object']}",
+            state or verdict(set(result.s3_reads) == {limits["s3_get_object"]}),
+            f"{len(result.s3_reads)} replies" + (f"; outcomes {broken}" if broken else ""), data),
+        Row("mail in", "DynamoDB calls per reply", str(worst_calls), f"≤ {limits['dynamodb_calls']}",
+            state or verdict(worst_calls <= limits["dynamodb_calls"]), result.operations, data),
+        Row("mail in", f"handler CPU per {MESSAGE_BYTES // 1024} KB reply", f"{result.median_cpu_ms:.1f} ms",
+            f"≤ {limits['cpu_ms_per_100kb']:g} ms",
+            state or verdict(result.median_cpu_ms <= limits["cpu_ms_per_100kb"]),
+            f"median of {len(result.cpu_ms)}, worst {max(result.cpu_ms):.1f} ms: parse, strip quoted history, the "
+            "note's writes (moto's work excluded)", data),
+    ]
+
+
 def run_parts(local: Any, parts: list[str], sizes: list[int]) -> list[Row]:
     registry: dict[str, Callable[[Any, list[int]], list[Row]]] = {
         "calls": calls_rows, "growth": growth_rows, "coldstart": coldstart_rows, "memory": memory_rows,
         "package": package_rows, "portal": portal_rows, "cpu": cpu_rows, "timing": timing_rows,
-        "search": search_rows, "hotkeys": hotkey_rows, "cost": cost_rows}
+        "search": search_rows, "hotkeys": hotkey_rows, "cost": cost_rows, "mail-in": mail_in_rows}
     rows: list[Row] = []
     for part in parts:
         fn = registry.get(part)

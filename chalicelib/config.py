@@ -93,6 +93,16 @@ def attachments_bucket() -> str:
     return name
 
 
+def inbound_bucket() -> str:
+    """The private S3 bucket SES receiving stores raw inbound mail in (PORTICO_INBOUND_BUCKET),
+    under `inbound/`; the mail-in handler reads each message from it once."""
+    stage = os.environ.get("PORTICO_STAGE", "local")
+    name = os.environ.get("PORTICO_INBOUND_BUCKET") or f"portico-{stage}-inbound-mail"
+    if not _BUCKET_NAME.match(name):
+        raise ConfigurationError(f"PORTICO_INBOUND_BUCKET must be an S3 bucket name; it is {name!r}.")
+    return name
+
+
 def aws_region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
@@ -114,6 +124,10 @@ class Config:
     mail_sender: str
     mail_configuration_set: str | None  # SES configuration set for sending events; optional
     agents_email: str
+    # Email in (product.md §8): the domain SES receives reply addresses at, and the address
+    # whose mail opens tickets (usually on that domain; its MX record points at SES).
+    inbound_domain: str
+    support_address: str
     secret_key: bytes
     secret_key_version: int  # stored beside what a derived key protects (chalicelib/keys.py)
     older_secret_keys: dict[int, bytes]  # earlier secrets by version, still readable after a rotation
@@ -161,6 +175,26 @@ def _older_secret_keys() -> dict[int, bytes]:
     return keys
 
 
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _domain(name: str, default: str) -> str:
+    value = (os.environ.get(name) or default).strip().lower()
+    if not _DOMAIN.match(value):
+        raise ConfigurationError(f"{name} must be a domain name (such as in.example.com); it is {value!r}.")
+    return value
+
+
+def _support_address() -> str:
+    """PORTICO_SUPPORT_ADDRESS; by default support@ the inbound domain."""
+    value = (os.environ.get("PORTICO_SUPPORT_ADDRESS") or
+             f"support@{_domain('PORTICO_INBOUND_DOMAIN', 'in.portico.example')}").strip()
+    local, _, domain = value.rpartition("@")
+    if not local or "+" in local or not _DOMAIN.match(domain.lower()):
+        raise ConfigurationError(f"PORTICO_SUPPORT_ADDRESS must be an email address without '+'; it is {value!r}.")
+    return value.lower()
+
+
 def _running_behind_api_gateway() -> bool:
     """True in a deployed Lambda, where API Gateway's Cognito authorizer has already
     verified the token. `chalice local` and chalice.test.Client never set this variable,
@@ -204,6 +238,8 @@ def get_config() -> Config:
         mail_sender=os.environ.get("PORTICO_MAIL_SENDER", "support@portico.example"),
         mail_configuration_set=os.environ.get("PORTICO_MAIL_CONFIGURATION_SET") or None,
         agents_email=os.environ.get("PORTICO_AGENTS_EMAIL", "agents@portico.example"),
+        inbound_domain=_domain("PORTICO_INBOUND_DOMAIN", "in.portico.example"),
+        support_address=_support_address(),
         secret_key=_secret_key(stage),
         secret_key_version=int(_number("PORTICO_SECRET_KEY_VERSION", "1", whole=True)),
         older_secret_keys=_older_secret_keys(),

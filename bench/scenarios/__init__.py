@@ -99,6 +99,7 @@ from bench.scenarios import (  # noqa: E402,F401
     foundation,
     kb,
     mail,
+    mail_in,
     portal_access,
     tickets,
     two_factor,

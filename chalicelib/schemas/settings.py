@@ -42,6 +42,11 @@ class SettingsUpdate(Strict):
                                            "browser runs (HTML, SVG, scripts, XML).")
     client_2fa: Literal["off", "optional", "required"] | None = Field(
         None, description="Two-factor sign-in for clients: off, optional (a client may turn it on) or required.")
+    email_unknown_senders: Literal["reject", "create_client"] | None = Field(
+        None, description="Mail to the support address from an unknown sender: reject (logged, nothing sent back) "
+        "or create_client (an inactive client, no invitation, and the ticket).")
+    email_in_per_sender_hour: int | None = Field(None, ge=1, le=1000, description=(
+        "Inbound messages one sender may turn into tickets or notes an hour (a mail loop stops itself)."))
     ticket_categories: list[CategoryName] | None = Field(
         None, max_length=100, description="The categories a ticket may have; empty: any category (free text).")
     portal_name: str | None = Field(None, max_length=80, pattern=r"^[^\x00-\x1f<>]*$",
@@ -97,6 +102,8 @@ class Settings(BaseModel):
     upload_max_files: int
     upload_types: list[str]
     client_2fa: str
+    email_unknown_senders: str
+    email_in_per_sender_hour: int
     ticket_categories: list[str]
     portal_name: str | None = None
     logo_url: str | None = None

@@ -198,6 +198,7 @@ class Binding:
     owner: str
     uploads: list[AttachmentModel] = field(default_factory=list)
     files: list[AttachmentModel] = field(default_factory=list)
+    contents: list[bytes] = field(default_factory=list)  # files that came in a mail: stored, not copied
     _copied_for: int | None = None
 
     def __bool__(self) -> bool:
@@ -218,16 +219,21 @@ class Binding:
         nothing is half bound. A copy whose transaction then fails is never referenced (it
         costs storage, nothing else). No file: nothing added, no S3 call."""
         number = int(ticket_number)
-        for upload, item in zip(self.uploads, self.files, strict=True):
+        sources = self.contents or self.uploads
+        for source, item in zip(sources, self.files, strict=True):
             item.ticket_number = number
             item.object_key = f"tickets/{number}/{item.id.removeprefix('file#')}"
             if self._copied_for != number:
-                _copy(upload.object_key, item.object_key)
+                if isinstance(source, bytes):
+                    _put(item.object_key, source, item.content_type)
+                else:
+                    _copy(source.object_key, item.object_key)
             item.note_id = note_id
             item.internal = bool(internal)
-            plan.updates.append(ItemUpdate(
-                upload, [AttachmentModel.bound_file_id.set(item.id.removeprefix("file#"))],
-                condition=AttachmentModel.bound_file_id.does_not_exist() & (AttachmentModel.owner == self.owner)))
+            if not isinstance(source, bytes):
+                plan.updates.append(ItemUpdate(
+                    source, [AttachmentModel.bound_file_id.set(item.id.removeprefix("file#"))],
+                    condition=AttachmentModel.bound_file_id.does_not_exist() & (AttachmentModel.owner == self.owner)))
             plan.creates.append(item)
         self._copied_for = number
 
@@ -268,6 +274,34 @@ def prepare_binding(owner: str, upload_ids: list[str] | None) -> Binding:
             file_key(new_id()), kind=FILE_KIND, owner=owner, filename=upload.filename,
             content_type=upload.content_type, size=int(upload.size), object_key="", created_at=now))
     return binding
+
+
+def mail_binding(owner: str, files: list[tuple[str, str, bytes]]) -> tuple[Binding, list[str]]:
+    """The files of an inbound mail (filename, content type, bytes) that the upload rules
+    accept (type, size, count: the settings, as for an upload), and what was skipped, as
+    "<filename> (<why>)" for the note to list. Nothing is written until `bind`."""
+    binding = Binding(owner)
+    skipped: list[str] = []
+    limit = get_settings().upload_max_files
+    now = utcnow()
+    for filename, content_type, content in files:
+        try:
+            declared = validate(filename, content_type, len(content))
+        except InvalidInput as refused:
+            skipped.append(f"{filename or 'unnamed'} ({'; '.join((refused.fields or {}).values()) or 'refused'})")
+            continue
+        if len(binding.files) >= limit:
+            skipped.append(f"{declared.filename} (at most {limit} files)")
+            continue
+        binding.files.append(AttachmentModel(
+            file_key(new_id()), kind=FILE_KIND, owner=owner, filename=declared.filename,
+            content_type=declared.content_type, size=declared.size, object_key="", created_at=now))
+        binding.contents.append(content)
+    return binding, skipped
+
+
+def _put(key: str, content: bytes, content_type: str) -> None:
+    _s3().put_object(Bucket=config.attachments_bucket(), Key=key, Body=content, ContentType=content_type)
 
 
 def _check_object(upload_id: str, upload: AttachmentModel, field_name: str = "attachments") -> None:

@@ -331,6 +331,10 @@ def _send(item: OutboxModel) -> str:
         "Template": ses_template_name(item.template, config.stage),
         "TemplateData": _branded(data, item.data),
     }
+    reply_address = data.get("reply_address") if isinstance(data, dict) else None
+    if reply_address:
+        # Ticket mail (services/reply_addresses.py): a reply becomes a note on the ticket.
+        request["ReplyToAddresses"] = [reply_address]
     if config.mail_configuration_set:
         # Sending events (delivery, bounce, complaint) then carry the outbox id.
         request["ConfigurationSetName"] = config.mail_configuration_set

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.models import Model
 
 from chalicelib.errors import Conflict
 from chalicelib.identity import ActingAgent, Caller, TicketRequester
@@ -69,7 +70,8 @@ class ClosedTicket(Conflict):
 
 def add_note(ticket: TicketModel, author: Caller, body: str, *, internal: bool = False,
              notify_contact: bool | None = None, notify_assignees: bool | None = None,
-             upload_ids: list[str] | None = None, once: WriteOnce | None = None) -> NoteModel:
+             upload_ids: list[str] | None = None, once: WriteOnce | None = None,
+             files: attachments.Binding | None = None, claims: list[Model] | None = None) -> NoteModel:
     """Save the note, touch the ticket, queue the notifications: one transaction.
 
     A reply may move the ticket (ticket_status: a client's reopens a resolved or pending
@@ -77,18 +79,22 @@ def add_note(ticket: TicketModel, author: Caller, body: str, *, internal: bool =
     itself mails nobody, only the note's own notifications go). Two notes at once are both
     kept: the loser of the ticket's version race re-reads the ticket and tries again (a
     failed transaction wrote nothing). `upload_ids`: the author's uploads to attach
-    (services/attachments.py), checked once, before any attempt. `once`: the request's
+    (services/attachments.py), checked once, before any attempt; or `files`, already
+    prepared (a mail's). `claims`: items created with the note, refused when one exists
+    (mail in: the message's id, so a message makes one note). `once`: the request's
     Idempotency-Key, claimed in the note's transaction (a retry is answered by
     idempotency.Replay; ticket_reads.load_visible_once read its record with the ticket)."""
-    try:
-        files = attachments.prepare_binding(attachments.owner_ref(author), upload_ids)
-    except Conflict:
-        if once is not None:
-            once.replay_if_recorded()  # a racing retry finds its files bound by the first request
-        raise
+    if files is None:
+        try:
+            files = attachments.prepare_binding(attachments.owner_ref(author), upload_ids)
+        except Conflict:
+            if once is not None:
+                once.replay_if_recorded()  # a racing retry finds its files bound by the first request
+            raise
     for attempt in range(ATTEMPTS):
         try:
-            return _add_note_once(ticket, author, body, internal, notify_contact, notify_assignees, files, once)
+            return _add_note_once(ticket, author, body, internal, notify_contact, notify_assignees, files, once,
+                                  claims or [])
         except ClosedTicket:
             raise
         except Conflict:
@@ -106,7 +112,8 @@ def _author(caller: Caller) -> tuple[str, str, str]:
 
 
 def _add_note_once(ticket: TicketModel, author: Caller, body: str, internal: bool, notify_contact: bool | None,
-                   notify_assignees: bool | None, files: attachments.Binding, once: WriteOnce | None) -> NoteModel:
+                   notify_assignees: bool | None, files: attachments.Binding, once: WriteOnce | None,
+                   claims: list[Model]) -> NoteModel:
     now = utcnow()
     kind, author_id, author_name = _author(author)
     by_client = kind == CLIENT_AUTHOR
@@ -122,7 +129,7 @@ def _add_note_once(ticket: TicketModel, author: Caller, body: str, internal: boo
                      author_name=author_name, body=body, internal=internal, notify_contact=notify_contact,
                      notify_assignees=notify_assignees, created_at=now, attachments=files.refs())
     actions = touch_actions(now, int(ticket.number), public=not internal)
-    plan = TransactionPlan(creates=[note])
+    plan = TransactionPlan(creates=[note, *claims])
     if status_after != ticket.status:
         actions += status_actions(ticket, status_after)
         if ticket_status.on_enter(status_after) == ticket_status.CLEARS_RESOLUTION:

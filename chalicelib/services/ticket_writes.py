@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.models import Model
 
 from chalicelib.errors import Conflict, Forbidden, InvalidInput
 from chalicelib.identity import ActingAgent, ActingClient, TicketRequester
@@ -110,17 +111,19 @@ def allowed_category(category: str | None) -> str | None:
 def create(*, subject: str, description: str, priority: str | None, category: str | None, requester_id: str,
            created_by: str, assignees: dict[str, str] | None = None, status: str = TicketStatus.NEW,
            opened_by: ActingClient | None = None, upload_ids: list[str] | None = None,
-           asset_id: str | None = None, once: WriteOnce | None = None) -> TicketModel:
+           asset_id: str | None = None, once: WriteOnce | None = None, files: attachments.Binding | None = None,
+           claims: list[Model] | None = None) -> TicketModel:
     """A new ticket for `requester_id` (a client), with ticket-created mail queued in the
     same transaction. The requester's name and email are copied onto the ticket, so they
     stay even if the client is removed. `opened_by`: the client opening their own ticket,
     whose session was read in this request (so active and current): no second read.
     `assignees` come from `assignees_for` (checked). `upload_ids`: the creator's uploads to
-    attach (services/attachments.py), checked before a ticket number is taken. `asset_id`: an
-    asset of the requester's organization that the client opening it may see
-    (assets.asset_for_ticket), else 400. `once`: the request's Idempotency-Key, claimed in the
-    ticket's transaction (a retry is answered by idempotency.Replay; its ticket number,
-    already taken, stays unused)."""
+    attach (services/attachments.py), checked before a ticket number is taken; or `files`,
+    already prepared (a mail's). `asset_id`: an asset of the requester's organization that the
+    client opening it may see (assets.asset_for_ticket), else 400. `claims`: items created with
+    the ticket, refused when one exists (mail in: the message's id). `once`: the request's
+    Idempotency-Key, claimed in the ticket's transaction (a retry is answered by
+    idempotency.Replay; its ticket number, already taken, stays unused)."""
     category = allowed_category(category)
     if opened_by is not None and opened_by.id == requester_id:
         requester = TicketRequester(opened_by.id, opened_by.email, ACTIVE, opened_by.name, opened_by.organization_id)
@@ -130,12 +133,13 @@ def create(*, subject: str, description: str, priority: str | None, category: st
             raise InvalidInput("This client does not exist.", fields={"requester_id": "unknown client"})
         requester = TicketRequester(stored.id, stored.email, stored.status, stored.name, stored.organization_id)
     asset = assets.asset_for_ticket(asset_id, opened_by, requester.organization_id)
-    try:
-        files = attachments.prepare_binding(created_by, upload_ids)
-    except Conflict:
-        if once is not None:
-            once.replay_if_recorded()  # a retry finds its files bound by the first request
-        raise
+    if files is None:
+        try:
+            files = attachments.prepare_binding(created_by, upload_ids)
+        except Conflict:
+            if once is not None:
+                once.replay_if_recorded()  # a retry finds its files bound by the first request
+            raise
     now = utcnow()
     number = allocate_number()
     # Created resolved: resolved_at only (no "resolved" mail, no rating assignees).
@@ -153,7 +157,7 @@ def create(*, subject: str, description: str, priority: str | None, category: st
     )
     _index_status(item)
     plan = TransactionPlan(
-        saves=[item, *assignments_with_status(item, status)],
+        saves=[item, *assignments_with_status(item, status)], creates=list(claims or []),
         messages=notifications.ticket_created_messages(item, requester, get_settings().effective_agents_email))
     files.bind(plan, ticket_number=number)
     if once is not None:
@@ -163,7 +167,7 @@ def create(*, subject: str, description: str, priority: str | None, category: st
     except TransactWriteError as error:
         if once is not None:
             once.raise_if_claimed(error)
-        # The ticket's number is new and its mail ids are its own: only a binding can fail.
+        # The ticket's number is new and its mail ids are its own: only a binding (or a claim) can fail.
         raise Conflict("An attachment was attached elsewhere meanwhile; upload it again.") from None
     return item
 

@@ -86,6 +86,19 @@ class FilesBucket(Construct):
         )], apply_to_children=True)
 
 
+def grant_mail_files(bucket: FilesBucket, role: iam.Role) -> None:
+    """The mail-in handler stores a mail's files as the note's or ticket's (tickets/ only:
+    nothing is uploaded, copied or downloaded)."""
+    role.add_to_principal_policy(iam.PolicyStatement(
+        actions=["s3:PutObject"], resources=[bucket.bucket.arn_for_objects(f"{TICKETS_PREFIX}*")]))
+    NagSuppressions.add_resource_suppressions(role, [NagPackSuppression(
+        id="AwsSolutions-IAM5",
+        reason="Each file gets its own key (tickets/<number>/<file id>): the mail-in handler may write objects "
+               "under that prefix of the files bucket, and nothing else there.",
+        applies_to=[RegexAppliesTo(regex=r"/^Resource::<FilesBucket\w+\.Arn>\/tickets\/\*$/g")],
+    )], apply_to_children=True)
+
+
 def _origin(portal_url: str) -> str | None:
     parts = urlsplit(portal_url or "")
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None

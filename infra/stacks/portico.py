@@ -29,8 +29,9 @@ from stacks.alarms import Alarms
 from stacks.backups import TableBackups
 from stacks.edge import ApiEdge, WebAcl
 from stacks.failures import FailureQueues
-from stacks.files import FilesBucket
+from stacks.files import FilesBucket, grant_mail_files
 from stacks.mail import MailFeedback, MailTemplates
+from stacks.mail_in import MailIn
 from stacks.releases import publish_behind_alias, shift_traffic
 from stacks.secret_key import key_environment
 from stacks.tables import create_table, kept_data_policy, table_specs
@@ -90,6 +91,10 @@ class StageSettings:
     # The secret's current version number and the older ones still read (stacks/secret_key.py;
     # docs/operations.md, "Rotate the secret key").
     secret_version: str | None
+    # Email in: the domain SES receives reply addresses at (its MX record points at SES) and
+    # the address whose mail opens tickets (default support@<inbound domain>).
+    inbound_domain: str | None
+    support_address: str | None
     older_secret_versions: str | None
 
     @classmethod
@@ -125,6 +130,8 @@ class StageSettings:
             backup_retention_days=int(get("backupRetentionDays", 35)),
             api_gateway_logs_role=flag("apiGatewayLogsRole", True),
             secret_version=get("secretVersion"),
+            inbound_domain=get("inboundDomain"),
+            support_address=get("supportAddress"),
             older_secret_versions=get("olderSecretVersions"),
         )
 
@@ -159,6 +166,9 @@ class PorticoStack(cdk.Stack):
                                   sender_identity=settings.sender_identity)
         # Mail reliability: configuration set + feedback topic (its name is the one app.py subscribes to).
         self.mail_feedback = MailFeedback(self, "MailFeedback", stage=stage)
+        # Email in: receipt rule -> inbound bucket + topic (its name is the one app.py subscribes to).
+        self.mail_in = MailIn(self, "MailIn", stage=stage, inbound_domain=settings.inbound_domain,
+                              support_address=settings.support_address)
         self.secret_key = secretsmanager.Secret(
             self, "SecretKey",
             description=f"Portico {stage}: PORTICO_SECRET_KEY (signs pagination cursors)",
@@ -180,6 +190,9 @@ class PorticoStack(cdk.Stack):
         else:
             self._chalice_app(settings, stream_tables)
         self.files.grant_api(self.roles["APIHandler"])
+        if "HandleInboundMail" in self.roles:
+            self.mail_in.grant_handler(self.roles["HandleInboundMail"])
+            grant_mail_files(self.files, self.roles["HandleInboundMail"])  # a mail's files become the note's
         if IMPORT_FUNCTION in self.roles:
             self.files.grant_read_uploads(self.roles[IMPORT_FUNCTION])
 
@@ -361,6 +374,7 @@ class PorticoStack(cdk.Stack):
             "PORTICO_MAIL_SENDER": settings.mail_sender,
             "PORTICO_AGENTS_EMAIL": settings.agents_email,
             "PORTICO_ATTACHMENTS_BUCKET": self.files.bucket.bucket_name,
+            "PORTICO_INBOUND_BUCKET": self.mail_in.bucket.bucket_name,
             # Dynamic references: resolved at deploy time, never in the template.
             **key_environment(self.secret_key.secret_arn, settings.secret_version, settings.older_secret_versions),
             "POWERTOOLS_SERVICE_NAME": "portico",
@@ -368,6 +382,10 @@ class PorticoStack(cdk.Stack):
             "POWERTOOLS_LOG_LEVEL": "INFO",
         })
         env["PORTICO_MAIL_CONFIGURATION_SET"] = self.mail_feedback.configuration_set_name
+        if settings.inbound_domain:
+            env["PORTICO_INBOUND_DOMAIN"] = settings.inbound_domain
+        if settings.support_address:
+            env["PORTICO_SUPPORT_ADDRESS"] = settings.support_address
         if "outbox" in self.tables and self.tables["outbox"].table_stream_arn:
             env["PORTICO_OUTBOX_STREAM_ARN"] = self.tables["outbox"].table_stream_arn
         if not settings.portal_url:
