@@ -21,8 +21,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
-from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
+from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
+
+from stacks.object_grants import grant_prefix
 
 INBOUND_PREFIX = "inbound/"
 KEEP_DAYS = 30  # the handler reads a message once, within seconds; kept a while to investigate
@@ -95,11 +97,6 @@ class MailIn(Construct):
 
     def grant_handler(self, role: iam.Role) -> None:
         """The mail-in handler reads messages (never writes or deletes them)."""
-        role.add_to_principal_policy(iam.PolicyStatement(
-            actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects(f"{INBOUND_PREFIX}*")]))
-        NagSuppressions.add_resource_suppressions(role, [NagPackSuppression(
-            id="AwsSolutions-IAM5",
-            reason="SES names each object after its message: the handler may read any object under inbound/ of its "
-                   "own bucket, and nothing else.",
-            applies_to=[RegexAppliesTo(regex=r"/^Resource::<MailInBucket\w+\.Arn>\/inbound\/\*$/g")],
-        )], apply_to_children=True)
+        grant_prefix(role, self.bucket, action="s3:GetObject", prefix=INBOUND_PREFIX, bucket_id="MailInBucket",
+                     reason="SES names each object after its message: the handler may read any object under "
+                            "inbound/ of its own bucket, and nothing else.")
