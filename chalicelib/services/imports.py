@@ -249,7 +249,10 @@ def _validated(row: csv_files.CsvRow, model: type, data: dict[str, Any], outcome
             name = str(location[0])
             if name == "attributes":
                 name = f"{ATTRIBUTE_PREFIX}{location[1]}" if len(location) > 1 else f"{ATTRIBUTE_PREFIX}*"
-            outcome.problem(row.number, name, problem.get("msg", "not valid"))
+            # A pattern's text means nothing to whoever fills in a spreadsheet.
+            message = (f"not a valid {name.replace('_', ' ')}" if problem.get("type") == "string_pattern_mismatch"
+                       else problem.get("msg", "not valid"))
+            outcome.problem(row.number, name, message)
         return None
 
 

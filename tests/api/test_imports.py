@@ -101,6 +101,8 @@ def test_bad_rows_are_reported_and_the_others_written(api, importer, orgs):
         assert (job["rows"], job["created"], job["skipped"]) == (6, 1, 5)
         assert [(p["row"], p["field"]) for p in job["problems"]] == [
             (3, "email"), (4, "organization"), (5, "email"), (6, "role"), (7, None)]
+        # Said in words a spreadsheet's author reads, not as the pattern that refused it.
+        assert job["problems"][0]["message"] == "not a valid email"
     assert list(clients_of(api, importer.token, orgs["acme"])) == ["ok@acme.test"]
 
 
