@@ -75,6 +75,11 @@ OPERATIONS: list[Operation] = []
 # `idempotent=IN_WRITE`: the handler passes `call.once` (with its answer's `shape`) to a
 # service that writes the key's record in the same transaction (services/idempotency.py).
 IN_WRITE = "in-write"
+# IN_WRITE for a write that reads nothing of its own first (a ticket create): a portal caller's
+# key record is read with their session (one BatchGetItem), so a retry is answered before the
+# handler runs (before a ticket number is taken).
+IN_WRITE_READ_FIRST = "in-write, read first"
+IN_WRITE_KINDS = (IN_WRITE, IN_WRITE_READ_FIRST)
 
 
 def schema(ref: str | None) -> Any:
@@ -109,7 +114,8 @@ class Call:
     query: Any = None
     agent: ActingAgent | None = None
     client: ActingClient | None = None
-    # On an `idempotent=IN_WRITE` route with an Idempotency-Key: the key, for the service's write.
+    # On an `idempotent=IN_WRITE` route with an Idempotency-Key: the key, for the service's write
+    # (on IN_WRITE_READ_FIRST, set by the portal authenticator with the key's record it read).
     once: WriteOnce | None = None
 
     def answer_with(self, shape: Callable[[Any], dict]) -> Callable[[Any], dict]:
@@ -138,11 +144,13 @@ class Call:
             return f"agent:{self.agent.username}"
         return f"client:{self.client.id}" if self.client is not None else ""
 
-    def route_ref(self, operation: Operation | None = None) -> str:
+    def route_ref(self, operation: Operation | None = None, caller_ref: str | None = None) -> str:
         """This route (or `operation`, which takes the same path parameters), its path
-        parameters and the caller: what a cursor or an Idempotency-Key is valid for."""
+        parameters and the caller (or `caller_ref`, the one a token names before it is checked):
+        what a cursor or an Idempotency-Key is valid for."""
         operation = operation or self.operation
-        return json.dumps([operation.key, self.params, self.caller_ref], sort_keys=True, separators=(",", ":"))
+        caller = self.caller_ref if caller_ref is None else caller_ref
+        return json.dumps([operation.key, self.params, caller], sort_keys=True, separators=(",", ":"))
 
 
 def error_response(error: PorticoError) -> Response:

@@ -17,7 +17,7 @@ from chalice import Chalice, Response
 from chalicelib.errors import Forbidden, PorticoError, Unauthorized, UnsupportedMediaType
 from chalicelib.routes import middleware, portal_session, public
 from chalicelib.routes.api import (
-    IN_WRITE,
+    IN_WRITE_KINDS,
     Call,
     Operation,
     RouteGroup,
@@ -141,11 +141,14 @@ def run_handler(call: Call) -> Any:
         return handle()
     from chalicelib.services import idempotency
 
-    if call.operation.idempotent == IN_WRITE:
+    if call.operation.idempotent in IN_WRITE_KINDS:
         # The handler's service claims the key in its own transaction (no call of its own).
-        call.once = idempotency.write_once(call.route_ref(), call.header("idempotency-key"),
-                                           call.request.raw_body or b"")
+        if call.once is None:
+            call.once = idempotency.write_once(call.route_ref(), call.header("idempotency-key"),
+                                               call.request.raw_body or b"")
         try:
+            if call.once is not None:
+                call.once.replay_if_read()  # IN_WRITE_READ_FIRST: read with the session
             return handle()
         except idempotency.Replay as replay:
             return call.once.answer(replay.record)

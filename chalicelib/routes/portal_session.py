@@ -5,13 +5,18 @@ cookie)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Response
 
 from chalicelib.config import get_config
-from chalicelib.errors import Forbidden, ReadOnly, Unauthorized
+from chalicelib.errors import Forbidden, InvalidInput, ReadOnly, Unauthorized
 from chalicelib.ids import iso
-from chalicelib.routes.api import Call, portal_prefix
+from chalicelib.routes.api import IN_WRITE_READ_FIRST, Call, portal_prefix
 from chalicelib.services.portal_log import Origin
+
+if TYPE_CHECKING:
+    from chalicelib.services.idempotency import WriteOnce
 
 COOKIE = "portico_session"
 # An agent's read-only client view (impersonation), kept apart from the session cookie so that
@@ -54,7 +59,14 @@ def authenticate_portal(call: Call) -> None:
     token, from_cookie = session_token(call)
     if not token:
         raise Unauthorized("Log in to continue.")
-    call.client = authenticate(token)
+    once = _key_read_first(call, token)
+    if once is None:
+        call.client = authenticate(token)
+    else:
+        from chalicelib.models.idempotency import IdempotencyRecord
+        from chalicelib.services.sessions import authenticate_beside
+
+        call.client, once.read_first = authenticate_beside(token, lambda _: (IdempotencyRecord, once.record_id))
     method = call.request.method.upper()
     if method not in READS:
         if from_cookie:
@@ -67,6 +79,28 @@ def authenticate_portal(call: Call) -> None:
                               client_id=call.client.id, email=call.client.email, reason="read_only",
                               agent=call.client.impersonated_by)
             raise ReadOnly("This is a read-only session: you are viewing as the client, changes are not allowed.")
+    call.once = once  # a refusal above claims nothing; run_handler replays from the record read
+
+
+def _key_read_first(call: Call, token: str) -> WriteOnce | None:
+    """On an IN_WRITE_READ_FIRST route with a well-formed Idempotency-Key: the key as the write
+    will claim it (services/idempotency.py), for the client the token names: the session read
+    then fetches its record too. None otherwise (a malformed key is refused by run_handler,
+    after the session check, as on every idempotent route)."""
+    if call.operation.idempotent != IN_WRITE_READ_FIRST or not call.header("idempotency-key"):
+        return None
+    from chalicelib.services import idempotency
+    from chalicelib.services.sessions import parse_token
+
+    parsed = parse_token(token)
+    if parsed is None:
+        return None
+    try:
+        # The caller as Call.caller_ref names a client: the namespace run_handler would use.
+        return idempotency.write_once(call.route_ref(caller_ref=f"client:{parsed[0]}"),
+                                      call.header("idempotency-key"), call.request.raw_body or b"")
+    except InvalidInput:
+        return None
 
 
 def authenticate_portal_if_present(call: Call) -> None:

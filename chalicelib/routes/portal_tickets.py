@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from chalicelib.routes.api import IN_WRITE, Call, RouteGroup, next_cursor, page, start_key
+from chalicelib.routes.api import IN_WRITE, IN_WRITE_READ_FIRST, Call, RouteGroup, next_cursor, page, start_key
 from chalicelib.services import notes, ratings, ticket_reads, ticket_views, ticket_writes
 
 routes = RouteGroup(__name__, auth="portal", tag="portal-tickets")
@@ -25,7 +25,8 @@ def list_tickets(call: Call) -> dict:
 
 
 @routes.route("/portal/tickets", "POST", status=201, summary="Open a ticket",
-              body="tickets.PortalTicketCreate", response="tickets.Ticket", errors=(409,), idempotent=IN_WRITE)
+              body="tickets.PortalTicketCreate", response="tickets.Ticket", errors=(409,),
+              idempotent=IN_WRITE_READ_FIRST)
 def create_ticket(call: Call) -> dict:
     body = call.body
     answer = call.answer_with(functools.partial(ticket_views.view, caller=call.client))

@@ -17,6 +17,7 @@ from chalicelib.errors import Conflict, NotFound
 from chalicelib.identity import receives_notifications
 from chalicelib.ids import iso, new_id
 from chalicelib.models.base import get_of_kind
+from chalicelib.models.batch import get_both
 from chalicelib.models.users import CLIENT_KIND, CLIENT_USER, INACTIVE, UserModel, email_guard_id
 from chalicelib.services.mail_feedback import client_status
 
@@ -99,6 +100,16 @@ def find_item(client_id: str) -> UserModel | None:
         return load_item(client_id)
     except NotFound:
         return None
+
+
+def find_item_beside(client_id: str, other: type, other_key: str) -> tuple[UserModel | None, Any]:
+    """`find_item` and an item of another table (`other` at `other_key`, or None), read in the
+    same BatchGetItem."""
+    if not client_id or "#" in client_id or len(client_id) > 64:
+        return None, None
+    found = get_both(UserModel, client_id, other, other_key)
+    item = found.get(UserModel)
+    return (item if item is not None and item.kind == CLIENT_KIND else None), found.get(other)
 
 
 def _email_owner_id(email: str) -> str | None:

@@ -119,12 +119,17 @@ class WriteOnce:
     The route sets `shape` (what the write made -> the answer); the service adds
     `record(made)` to its TransactionPlan (`idempotency`), and on a failed transaction calls
     `raise_if_claimed`. A service that reads before writing may read `record_id` alongside
-    and call `replay_if_stored`. The pipeline turns `Replay` into the stored answer."""
+    and call `replay_if_stored`; a write that reads nothing first has it read with the caller's
+    session (`read_first`, routes/portal_session.py). The pipeline turns `Replay` into the
+    stored answer."""
 
     def __init__(self, namespace: str, key: str, payload: bytes) -> None:
         self.record_id = RECORD_PREFIX + hashlib.sha256(f"{namespace}#{key}".encode()).hexdigest()
         self.payload_hash = hashlib.sha256(payload).hexdigest()
         self.shape: Callable[[Any], dict[str, Any]] | None = None
+        # The key's record as read before the handler ran (routes IN_WRITE_READ_FIRST: with the
+        # caller's session), None when there was none.
+        self.read_first: IdempotencyRecord | None = None
 
     def record(self, made: Any) -> IdempotencyRecord:
         """The key's record with the answer `made` gives (written only where the key is unclaimed:
@@ -144,6 +149,10 @@ class WriteOnce:
         """Replay when `record` (read with the write's other items) is this key's, still live."""
         if record is not None and live(record):
             raise Replay(record)
+
+    def replay_if_read(self) -> None:
+        """Replay when the record read before the handler is this key's, still live."""
+        self.replay_if_stored(self.read_first)
 
     def replay_if_recorded(self) -> None:
         """One GetItem: replay when the key is already claimed (for a refusal a retry would

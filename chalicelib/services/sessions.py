@@ -231,7 +231,7 @@ def current_session(token: str | None) -> tuple[ActingClient, Client] | None:
     """The session's client and their account (the same one GetItem), or None when there is no
     live session: for the page's first check, which is not an error when logged out."""
     try:
-        item, acting = _authenticated(token)
+        item, acting, _ = _authenticated(token)
     except Unauthorized:
         return None
     return acting, client_store.to_client(item)
@@ -246,12 +246,26 @@ def client_view(token: str | None) -> ActingClient:
     return acting
 
 
-def _authenticated(token: str | None) -> tuple[UserModel, ActingClient]:
+# Given the token's client id: an item of another table (model, key) the request needs next,
+# read in the session check's own call (a write's Idempotency-Key record).
+Beside = Callable[[str], tuple[type, str]]
+
+
+def authenticate_beside(token: str | None, beside: Beside) -> tuple[ActingClient, Any]:
+    """`authenticate`, with the item `beside` names (or None) read in the same BatchGetItem."""
+    _, acting, other = _authenticated(token, beside)
+    return acting, other
+
+
+def _authenticated(token: str | None, beside: Beside | None = None) -> tuple[UserModel, ActingClient, Any]:
     parsed = parse_token(token)
     if parsed is None:
         raise Unauthorized("Log in to continue.")
     client_id, secret = parsed
-    item = client_store.find_item(client_id)
+    if beside is None:
+        item, other = client_store.find_item(client_id), None
+    else:
+        item, other = client_store.find_item_beside(client_id, *beside(client_id))
     if item is None or item.status != ACTIVE:
         raise Unauthorized("Your session has ended. Log in again.")
     key = _key(secret)
@@ -269,7 +283,7 @@ def _authenticated(token: str | None) -> tuple[UserModel, ActingClient]:
         id=item.id, email=item.email or "", name=item.name, phone=item.phone, organization_id=item.organization_id,
         role=item.role or "client_user", read_only=bool(value.get("ro")), impersonated_by=value.get("agent"),
         session_key=key, expires_at=datetime.fromtimestamp(value["exp"], tz=now.tzinfo),
-    )
+    ), other
 
 
 def logout(token: str | None) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.errors import Forbidden, NotFound
 from chalicelib.identity import ActingClient, Caller, TicketRequester
 from chalicelib.models.base import get_of_kind, key_after_returned
+from chalicelib.models.batch import get_both
 from chalicelib.models.tickets import CC_KIND, TICKET_KIND, AssignmentModel, TicketModel, status_key
 from chalicelib.services import visibility
 from chalicelib.services.client_store import find_item
@@ -51,30 +52,12 @@ def load_visible_once(number: int | str, caller: Caller, once: WriteOnce | None)
         return load_visible(number, caller)
     from chalicelib.models.idempotency import IdempotencyRecord
 
-    found = _get_both(TicketModel, _ticket_key(number), IdempotencyRecord, once.record_id)
+    found = get_both(TicketModel, _ticket_key(number), IdempotencyRecord, once.record_id)
     once.replay_if_stored(found.get(IdempotencyRecord))
     item = found.get(TicketModel)
     if item is None or item.kind != TICKET_KIND or not visibility.ticket_visible(caller, item):
         raise NotFound("Ticket not found.")
     return item
-
-
-def _get_both(first: type, first_key: str, second: type, second_key: str) -> dict[type, Any]:
-    """Two items of two tables (hash keys only) in one BatchGetItem: {model: item} of those found."""
-    connection = TicketModel._get_connection().connection
-    request = {model.Meta.table_name: {"Keys": [{model._hash_key_attribute().attr_name: {"S": key}}],
-                                       "ConsistentRead": True}
-               for model, key in ((first, first_key), (second, second_key))}
-    found: dict[type, Any] = {}
-    for _ in range(3):  # unprocessed keys (throttling) are asked again
-        answer = connection.client.batch_get_item(RequestItems=request)
-        for model in (first, second):
-            for raw in answer.get("Responses", {}).get(model.Meta.table_name, []):
-                found[model] = model.from_raw_data(raw)
-        request = answer.get("UnprocessedKeys") or {}
-        if not request:
-            return found
-    raise RuntimeError("DynamoDB left keys unprocessed three times")
 
 
 def requester_state(requester_id: str | None) -> TicketRequester:

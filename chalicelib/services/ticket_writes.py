@@ -33,7 +33,7 @@ from chalicelib.models.users import ACTIVE
 from chalicelib.services import assets, attachments, notifications, ticket_status, watching
 from chalicelib.services.agent_auth import require_permission
 from chalicelib.services.agent_directory import agent_emails
-from chalicelib.services.client_store import find_item
+from chalicelib.services.client_store import find_item, find_item_beside
 from chalicelib.services.settings import get_settings
 from chalicelib.services.ticket_reads import load, load_visible, requester_state
 from chalicelib.services.transaction_plan import TransactionPlan
@@ -108,6 +108,24 @@ def allowed_category(category: str | None) -> str | None:
                        fields={"category": "must be one of: " + ", ".join(listed)})
 
 
+def _requester(requester_id: str, opened_by: ActingClient | None, once: WriteOnce | None) -> TicketRequester:
+    """The ticket's requester. A client opening their own ticket was read with their session;
+    anyone else's account is read here, with the Idempotency-Key's record in the same call when
+    there is a key, so that a retry is answered (idempotency.Replay) before a number is taken."""
+    if opened_by is not None and opened_by.id == requester_id:
+        return TicketRequester(opened_by.id, opened_by.email, ACTIVE, opened_by.name, opened_by.organization_id)
+    if once is None:
+        stored = find_item(requester_id)
+    else:
+        from chalicelib.models.idempotency import IdempotencyRecord
+
+        stored, record = find_item_beside(requester_id, IdempotencyRecord, once.record_id)
+        once.replay_if_stored(record)
+    if stored is None:
+        raise InvalidInput("This client does not exist.", fields={"requester_id": "unknown client"})
+    return TicketRequester(stored.id, stored.email, stored.status, stored.name, stored.organization_id)
+
+
 def create(*, subject: str, description: str, priority: str | None, category: str | None, requester_id: str,
            created_by: str, assignees: dict[str, str] | None = None, status: str = TicketStatus.NEW,
            opened_by: ActingClient | None = None, upload_ids: list[str] | None = None,
@@ -122,16 +140,11 @@ def create(*, subject: str, description: str, priority: str | None, category: st
     already prepared (a mail's). `asset_id`: an asset of the requester's organization that the
     client opening it may see (assets.asset_for_ticket), else 400. `claims`: items created with
     the ticket, refused when one exists (mail in: the message's id). `once`: the request's
-    Idempotency-Key, claimed in the ticket's transaction (a retry is answered by
-    idempotency.Replay; its ticket number, already taken, stays unused)."""
+    Idempotency-Key, claimed in the ticket's transaction; a retry is answered by
+    idempotency.Replay before a number is taken (the key's record is read with the session or
+    the requester), except one racing the first, whose number stays unused."""
     category = allowed_category(category)
-    if opened_by is not None and opened_by.id == requester_id:
-        requester = TicketRequester(opened_by.id, opened_by.email, ACTIVE, opened_by.name, opened_by.organization_id)
-    else:
-        stored = find_item(requester_id)
-        if stored is None:
-            raise InvalidInput("This client does not exist.", fields={"requester_id": "unknown client"})
-        requester = TicketRequester(stored.id, stored.email, stored.status, stored.name, stored.organization_id)
+    requester = _requester(requester_id, opened_by, once)
     asset = assets.asset_for_ticket(asset_id, opened_by, requester.organization_id)
     if files is None:
         try:
