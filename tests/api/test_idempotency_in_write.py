@@ -45,8 +45,10 @@ def test_a_page_sent_create_costs_what_one_without_a_key_costs_and_a_replay_less
     assert plain.status == keyed.status == again.status == 201
     assert plain_calls.total == keyed_calls.total <= 3, (plain_calls.summary(), keyed_calls.summary())
     assert keyed_calls.operations["TransactWriteItems"] == 1
-    # The session, the number, the transaction that finds the key claimed (its number stays unused).
-    assert again_calls.total <= 3, again_calls.summary()
+    # The session read with the key's record (one BatchGetItem), the number, the transaction.
+    assert keyed_calls.total == 3 and keyed_calls.operations["BatchGetItem"] == 1, keyed_calls.summary()
+    # The replay is answered from that first read: no number taken, nothing written.
+    assert again_calls.total == 1 and again_calls.operations["BatchGetItem"] == 1, again_calls.summary()
     assert again.json == keyed.json
 
 
@@ -69,6 +71,41 @@ def test_agent_creates_and_notes_with_a_key_stay_within_their_budgets(helpdesk, 
                                  helpdesk.agent, key="a-1")
     assert created.status == noted.status == 201
     assert create_calls.total <= 3 and note_calls.total <= 3, (create_calls.summary(), note_calls.summary())
+    # The requester is read with the key's record: a retry takes no number and writes nothing.
+    again, again_calls = _counted(api, "/agent/tickets", body, helpdesk.agent, key="a-1")
+    assert again.status == 201 and again.json["number"] == created.json["number"]
+    assert again_calls.total == 1 and again_calls.operations["BatchGetItem"] == 1, again_calls.summary()
+
+
+def test_a_create_replay_takes_no_ticket_number(helpdesk, api):
+    headers = {"Idempotency-Key": "numbers"}
+    body = {"subject": "Printer", "description": "On fire."}
+    first = api.post("/portal/tickets", body, token=helpdesk.requester, headers=headers)
+    assert api.post("/portal/tickets", body, token=helpdesk.requester, headers=headers).json == first.json
+    after = api.post("/portal/tickets", {**body, "subject": "Next"}, token=helpdesk.requester)
+    assert after.json["number"] == first.json["number"] + 1
+
+
+def test_a_refused_create_claims_no_key_and_a_refusal_comes_before_a_replay(helpdesk, api):
+    headers = {"Idempotency-Key": "refused"}
+    body = {"subject": "Printer", "description": "On fire."}
+    assert api.post("/portal/tickets", {"subject": ""}, token=helpdesk.requester, headers=headers).status == 400
+    first = api.post("/portal/tickets", body, token=helpdesk.requester, headers=headers)
+    assert first.status == 201  # the 400 claimed nothing
+    assert api.post("/portal/tickets", body, headers=headers).status == 401
+    assert api.post("/portal/tickets", body, token="nobody.secret", headers=headers).status == 401
+    too_long = api.post("/portal/tickets", body, token=helpdesk.requester, headers={"Idempotency-Key": "x" * 201})
+    assert too_long.status == 400 and too_long.json["fields"] == {"Idempotency-Key": "invalid"}
+
+
+def test_a_read_only_view_is_refused_even_a_replay_of_the_clients_own_create(api, portal):
+    client, session = portal.active_client("ana@example.com")
+    headers = {"Idempotency-Key": "mine"}
+    body = {"subject": "Hi", "description": "Mine."}
+    assert api.post("/portal/tickets", body, token=portal.bearer(session), headers=headers).status == 201
+    view = api.post(f"/agent/clients/{client['id']}/impersonate", token=portal.agent_token)
+    refused = api.post("/portal/tickets", body, token=portal.bearer(view.json["token"]), headers=headers)
+    assert (refused.status, refused.code) == (403, "read_only")
 
 
 def test_a_replay_answers_the_first_answer_and_writes_nothing(helpdesk, api, outbox):
