@@ -1,0 +1,53 @@
+"""Write units per ticket create and per note (README, "Write units"): items written with
+their index entries, measured by tests/unit/write_units.py on the local stand-in.
+
+Each figure is the request as the portal page sends it (with an Idempotency-Key where the
+page sends one) plus the delivery of the mail it queued: a requester in an organization, an
+assigned ticket, an 800-character description and 500-character notes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.tickets_fixtures import username_of
+from tests.unit import write_units
+
+# README "Write units": before issue 14, create 26 items / 45 WU, note 23 / 38, reply 23 / 38.
+MAX_UNITS = {"create": 99, "agent public note": 99, "portal reply": 99}
+
+
+@pytest.fixture
+def measured(api, agents, admin_token, portal, mailbox):
+    org = api.post("/agent/organizations", {"name": "Acme"}, token=admin_token).json
+    _, session = portal.active_client("wu@acme.test", organization_id=org["id"])
+    bearer = portal.bearer(session)
+    manager = agents.token("wu-manager@helpdesk.test", ["manage-tickets"])
+    mailbox.deliver()
+    figures = {}
+    description = ("Smoke everywhere, the printer on the third floor. " * 16)[:800]
+    note = ("We are on it, the technician is on the way now. " * 11)[:500]
+
+    def measure(name: str, method: str, path: str, body: dict, token: str, key: str | None) -> dict:
+        headers = {"Idempotency-Key": key} if key else None
+        with write_units.counting() as writes:
+            answer = api.request(method, path, json_body=body, token=token, headers=headers)
+            mailbox.deliver()
+        assert answer.status == 201, answer.json
+        figures[name] = writes
+        return answer.json
+
+    number = measure("create", "POST", "/portal/tickets", {"subject": "Printer on fire", "description": description},
+                     bearer, "create-1")["number"]
+    assert api.patch(f"/agent/tickets/{number}", {"assignees": [username_of(manager)]}, token=manager).status == 200
+    mailbox.deliver()
+    measure("agent public note", "POST", f"/agent/tickets/{number}/notes", {"body": note}, manager, None)
+    measure("portal reply", "POST", f"/portal/tickets/{number}/notes", {"body": note}, bearer, "reply-1")
+    return figures
+
+
+def test_write_units_per_create_and_per_note_stay_under_their_ceilings(measured):
+    for name, writes in measured.items():
+        print(f"{name}: {writes.summary()}")
+    over = {name: writes.summary() for name, writes in measured.items() if writes.units > MAX_UNITS[name]}
+    assert not over, over
