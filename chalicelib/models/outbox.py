@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.models.base import UTCDateTime, table_meta
+from chalicelib.models.shards import sharded
 
 PENDING = "pending"
 SENDING = "sending"
@@ -16,15 +17,23 @@ SUPPRESSED = "suppressed"  # the address bounced or complained: skipped until an
 NEEDS_ATTENTION = (FAILED, EXPIRED, SUPPRESSED)
 
 
+def pending_key(message_id: str) -> str:
+    """`pending_shard` while a message waits: "pending#<shard>", spread over
+    PORTICO_INDEX_SHARDS shards (models/shards.py) so that queuing mail has no single hot key."""
+    return sharded(PENDING, message_id)
+
+
 class PendingMessages(GlobalSecondaryIndex):
     """Sparse: only messages still waiting for delivery carry `pending`, oldest due first.
-    The local worker and the deployed sweeper read this, never the whole table."""
+    The local worker and the deployed sweeper read this, never the whole table. Entries
+    carry the id and status (what the sweeper needs to claim one) and when it was queued
+    (what orders messages due at the same time), not the mail's data."""
 
     class Meta:
-        index_name = "pending_by_due"
-        projection = AllProjection()
+        index_name = "pending_shard_by_due"
+        projection = IncludeProjection(["status", "created_at"])
 
-    pending = UnicodeAttribute(hash_key=True)
+    pending_shard = UnicodeAttribute(hash_key=True)
     next_attempt_at = UnicodeAttribute(range_key=True)
 
 
@@ -34,10 +43,10 @@ class PendingByAge(GlobalSecondaryIndex):
     time moves forward, so `pending_by_due` cannot tell which one waits longest)."""
 
     class Meta:
-        index_name = "pending_by_age"
+        index_name = "pending_shard_by_age"
         projection = KeysOnlyProjection()
 
-    pending = UnicodeAttribute(hash_key=True)
+    pending_shard = UnicodeAttribute(hash_key=True)
     created_at = UTCDateTime(range_key=True)
 
 
@@ -66,9 +75,10 @@ class OutboxModel(Model):
     recipient = UnicodeAttribute()
     data = UnicodeAttribute()  # JSON template data
     status = UnicodeAttribute(default=PENDING)  # pending | sending | sent | failed | expired | suppressed
-    # Present while the message is pending or sending (the sparse index's key); removed
-    # once it is sent or has failed for good.
+    # Present while the message is pending or sending (the sparse indexes' key, pending_key());
+    # removed once it is sent or has failed for good.
     pending = UnicodeAttribute(null=True)
+    pending_shard = UnicodeAttribute(null=True)  # pending_key(id) while `pending` is set
     # ISO time; sorts as text. When pending: when it is due. When sending: when the
     # deliverer's claim (lease) expires, so a crashed delivery shows up as due again.
     next_attempt_at = UnicodeAttribute(null=True)

@@ -57,7 +57,9 @@ from chalicelib.models.outbox import (
     SENT,
     SUPPRESSED,
     OutboxModel,
+    pending_key,
 )
+from chalicelib.models.shards import query_shards
 from chalicelib.observability import logger, metrics
 from chalicelib.services import mail_policy
 
@@ -134,7 +136,8 @@ def deliver(message_id: str, *, now: datetime | None = None, seen_status: str | 
         return _finish(item, token, now, FAILED, description)
     _record(item, token, [
         OutboxModel.status.set(SENT), OutboxModel.sent_at.set(now), OutboxModel.message_id.set(ses_message_id),
-        OutboxModel.pending.remove(), OutboxModel.next_attempt_at.remove(), OutboxModel.claim_token.remove(),
+        OutboxModel.pending.remove(), OutboxModel.pending_shard.remove(), OutboxModel.next_attempt_at.remove(),
+        OutboxModel.claim_token.remove(),
         OutboxModel.expires_at.set(int((now + SENT_RETENTION).timestamp())),
     ])
     logger().info("mail.sent", extra={**_log_fields(item), "ses_message_id": ses_message_id})
@@ -164,8 +167,10 @@ def deliver_due(*, now: datetime | None = None, limit: int = 500,
     margin = _stop_margin(time_left)
     query_time = now or utcnow()
     _report_oldest_undelivered(query_time)
-    due = OutboxModel.pending_by_due.query(PENDING, OutboxModel.next_attempt_at <= iso(query_time),
-                                           limit=limit, page_size=min(limit, 100))
+    # Every shard of the sparse index, merged oldest due first (models/shards.py).
+    due, _ = query_shards(OutboxModel.pending_by_due, PENDING, OutboxModel.next_attempt_at <= iso(query_time),
+                          sort_key=("next_attempt_at", "created_at"),
+                          newest_first=False, limit=limit, start=None)
     for candidate in due:
         if time_left is not None and time_left() < margin:
             outcomes["deferred"] += 1
@@ -203,10 +208,10 @@ def deliver_stream_records(records: Iterable[dict[str, Any]], *,
 
 def oldest_undelivered_age(now: datetime) -> float:
     """Seconds since the oldest message still pending was queued (0 when none): one Query
-    of one key-only item on the sparse `pending_by_age` index."""
-    for item in OutboxModel.pending_by_age.query(PENDING, limit=1, page_size=1):
-        return max(0.0, (now - item.created_at).total_seconds())
-    return 0.0
+    of one key-only item per shard of the sparse `pending_by_age` index."""
+    oldest, _ = query_shards(OutboxModel.pending_by_age, PENDING, sort_key="created_at", newest_first=False, limit=1,
+                             start=None)
+    return max(0.0, (now - oldest[0].created_at).total_seconds()) if oldest else 0.0
 
 
 def _report_oldest_undelivered(now: datetime) -> None:
@@ -233,6 +238,7 @@ def requeue(message_id: str, *, now: datetime | None = None) -> bool:
     try:
         item.update(
             actions=[OutboxModel.status.set(PENDING), OutboxModel.pending.set(PENDING),
+                     OutboxModel.pending_shard.set(pending_key(item.id)),
                      OutboxModel.next_attempt_at.set(iso(now)), OutboxModel.attempts.set(0),
                      OutboxModel.deliver_by.set(iso(fresh_deadline)), OutboxModel.failed_at.remove(),
                      OutboxModel.attention.remove(), OutboxModel.attention_at.remove()],
@@ -346,7 +352,8 @@ def _finish(item: OutboxModel, token: str, now: datetime, status: str, descripti
     actions = [
         OutboxModel.status.set(status), OutboxModel.last_error.set(description),
         OutboxModel.attention.set(status), OutboxModel.attention_at.set(iso(now)),
-        OutboxModel.pending.remove(), OutboxModel.next_attempt_at.remove(), OutboxModel.claim_token.remove(),
+        OutboxModel.pending.remove(), OutboxModel.pending_shard.remove(), OutboxModel.next_attempt_at.remove(),
+        OutboxModel.claim_token.remove(),
     ]
     if status == FAILED:
         actions.append(OutboxModel.failed_at.set(now))

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chalicelib.ids import iso, new_id, utcnow
-from chalicelib.models.outbox import PENDING, OutboxModel
+from chalicelib.models.outbox import PENDING, OutboxModel, pending_key
 from chalicelib.services.mail_policy import deliver_by
 
 # Due "since ever": the sweeper and the local worker read pending mail oldest-due first, so a
@@ -38,7 +38,8 @@ def message(template: str, recipient: str, data: dict[str, Any], *, reason: str 
         message_id = new_id()
     return OutboxModel(
         message_id, template=template, recipient=recipient, data=json.dumps(data, sort_keys=True),
-        status=PENDING, pending=PENDING, next_attempt_at=PRIORITY_DUE if priority else iso(now), attempts=0,
+        status=PENDING, pending=PENDING, pending_shard=pending_key(message_id),
+        next_attempt_at=PRIORITY_DUE if priority else iso(now), attempts=0,
         created_at=now, reason=reason, deliver_by=iso(deliver_by(template, now, data)),
     )
 

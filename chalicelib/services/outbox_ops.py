@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from chalicelib.ids import iso, utcnow
 from chalicelib.models.outbox import EXPIRED, FAILED, NEEDS_ATTENTION, PENDING, SUPPRESSED, OutboxModel
+from chalicelib.models.shards import shard_keys
 from chalicelib.services import mail_delivery
 
 STUCK = "stuck"
@@ -63,6 +64,6 @@ def _stuck(filters: Filters, now: datetime) -> Iterator[OutboxModel]:
     before = now - STUCK_AFTER
     condition = (OutboxModel.created_at.between(filters.since, before) if filters.since
                  else OutboxModel.created_at <= before)
-    keys = [item.id for item in OutboxModel.pending_by_age.query(PENDING, condition)]
+    keys = [item.id for shard in shard_keys(PENDING) for item in OutboxModel.pending_by_age.query(shard, condition)]
     for start in range(0, len(keys), 100):
         yield from sorted(OutboxModel.batch_get(keys[start:start + 100]), key=lambda m: m.created_at)

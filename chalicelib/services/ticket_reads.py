@@ -12,6 +12,7 @@ from typing import Any
 from chalicelib.errors import Forbidden, NotFound
 from chalicelib.identity import ActingClient, Caller, TicketRequester
 from chalicelib.models.base import get_of_kind, key_after_returned
+from chalicelib.models.shards import query_shards
 from chalicelib.models.tickets import TICKET_KIND, AssignmentModel, TicketModel, status_key
 from chalicelib.services import visibility
 from chalicelib.services.client_store import find_item
@@ -61,8 +62,19 @@ def list_for_client(client: ActingClient, *, scope: str, status: str | None, lim
     visible = TicketModel.block_client_view == False  # noqa: E712  (a DynamoDB condition, not a bool test)
     result = index.query(owner, scan_index_forward=False, filter_condition=visible, limit=limit,
                          last_evaluated_key=start_key)
-    items = list(result)
-    return items, key_after_returned(result, items)  # never the key of a blocked ticket
+    listed = list(result)
+    # Blocked since the index entry was written: still left out.
+    items = [item for item in _tickets_of(listed) if not item.block_client_view]
+    return items, key_after_returned(result, listed)  # never the key of a blocked ticket
+
+
+def _tickets_of(listed: list[Any]) -> list[TicketModel]:
+    """The tickets of index entries (which carry keys and what the Query filters on), in the
+    entries' order: one BatchGet. A ticket deleted meanwhile is left out."""
+    if not listed:
+        return []
+    loaded = {item.id: item for item in TicketModel.batch_get([entry.id for entry in listed])}
+    return [loaded[entry.id] for entry in listed if entry.id in loaded]
 
 
 def list_for_agent(*, status: str | None, assignee: str | None, organization_id: str | None,
@@ -86,13 +98,17 @@ def list_for_agent(*, status: str | None, assignee: str | None, organization_id:
     elif organization_id:
         index, hash_key = ((TicketModel.by_org_status_client_activity, status_key(organization_id, status))
                            if status else (TicketModel.by_organization_client_activity, organization_id))
-    elif status:
-        index, hash_key = TicketModel.by_status_activity, status
     else:
-        index, hash_key = TicketModel.by_kind_activity, TICKET_KIND
+        # Everyone's tickets: the sharded agents' indexes, every shard read in parallel.
+        index, value = (TicketModel.by_status_activity, status) if status else (TicketModel.by_kind_activity,
+                                                                                  TICKET_KIND)
+        listed, following = query_shards(index, value, sort_key="activity_at", newest_first=True, limit=limit,
+                                         start=start_key)
+        # The index lags a status change by a moment: a ticket that left the status is not shown in it.
+        return [item for item in _tickets_of(listed) if not status or item.status == status], following
     result = index.query(hash_key, scan_index_forward=False, filter_condition=condition, limit=limit,
                          last_evaluated_key=start_key)
-    return list(result), result.last_evaluated_key
+    return _tickets_of(list(result)), result.last_evaluated_key
 
 
 # An agent's queue filtered by organization or requester (which assignment items do not

@@ -89,6 +89,9 @@ class StageSettings:
     # CloudFormation resolves the secret's reference only when the function changes: naming the
     # new version after a rotation changes it (docs/operations.md, "Rotate the secret key").
     secret_version: str | None
+    # PORTICO_INDEX_SHARDS: partition keys per write-hot index (chalicelib/models/shards.py); changing
+    # it on a stage with data is the re-shard migration in docs/architecture.md ("Sharded indexes").
+    index_shards: int
 
     @classmethod
     def from_context(cls, scope: Construct, stage: str) -> StageSettings:
@@ -123,6 +126,7 @@ class StageSettings:
             backup_retention_days=int(get("backupRetentionDays", 35)),
             api_gateway_logs_role=flag("apiGatewayLogsRole", True),
             secret_version=get("secretVersion"),
+            index_shards=int(get("indexShards", 8)),
         )
 
 
@@ -335,6 +339,7 @@ class PorticoStack(cdk.Stack):
             "PORTICO_PORTAL_URL": settings.portal_url,
             "PORTICO_MAIL_SENDER": settings.mail_sender,
             "PORTICO_AGENTS_EMAIL": settings.agents_email,
+            "PORTICO_INDEX_SHARDS": str(settings.index_shards),
             "PORTICO_ATTACHMENTS_BUCKET": self.files.bucket.bucket_name,
             # A CloudFormation dynamic reference: resolved at deploy time, never in the template.
             "PORTICO_SECRET_KEY": cdk.SecretValue.secrets_manager(
