@@ -26,7 +26,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from chalicelib.models.base import UTCDateTime, table_meta
@@ -43,12 +43,18 @@ INACTIVE, INVITED, ACTIVE, DISABLED = "inactive", "invited", "active", "disabled
 CLIENT_USER, CLIENT_ADMIN = "client_user", "client_admin"
 
 
+# What the clients' index entries carry: keys and what the lists filter on. The lists read the
+# items themselves in one BatchGet (client_store.items_of), so a log-in or log-out (which
+# changes only `sessions` and `last_login_at`) writes no index entry at all.
+LIST_PROJECTION = ("kind", "status", "invite_status")
+
+
 class ClientsByEmail(GlobalSecondaryIndex):
     """Every client in email order: the agents' unfiltered list."""
 
     class Meta:
-        index_name = "by_kind_email"
-        projection = AllProjection()
+        index_name = "by_kind_email_v2"
+        projection = IncludeProjection(list(LIST_PROJECTION))
 
     kind = UnicodeAttribute(hash_key=True)
     email_lower = UnicodeAttribute(range_key=True)
@@ -58,8 +64,8 @@ class ClientsByOrganization(GlobalSecondaryIndex):
     """The clients of one organization (client admins' colleagues, agents' filter)."""
 
     class Meta:
-        index_name = "by_organization"
-        projection = AllProjection()
+        index_name = "by_organization_v2"
+        projection = IncludeProjection(list(LIST_PROJECTION))
 
     organization_id = UnicodeAttribute(hash_key=True)
     email_lower = UnicodeAttribute(range_key=True)
@@ -69,8 +75,8 @@ class ClientsByStatus(GlobalSecondaryIndex):
     """The agents' status filter (`?status=invited`)."""
 
     class Meta:
-        index_name = "by_status"
-        projection = AllProjection()
+        index_name = "by_status_v2"
+        projection = IncludeProjection(list(LIST_PROJECTION))
 
     status = UnicodeAttribute(hash_key=True)
     email_lower = UnicodeAttribute(range_key=True)
@@ -108,6 +114,7 @@ class UserModel(Model):
     password_changed_at = UTCDateTime(null=True)
     # Sessions live on the client item: {sha256(secret)[:32]: {"exp": epoch, "ro": 0|1, "agent": str}}
     # so a portal request is authenticated with one GetItem, and ending every session is one write.
+    # No index entry carries them (LIST_PROJECTION): a log-in or log-out rewrites this item only.
     sessions = MapAttribute(null=True)
     # The one activation / reset token currently valid (its hash): a new one replaces it.
     invite_token_hash = UnicodeAttribute(null=True)

@@ -20,6 +20,7 @@ from chalicelib.services.client_store import (
     email_taken,
     find_by_email,
     guard_item,
+    items_of,
     load_item,
     new_client_item,
     to_client,
@@ -80,12 +81,12 @@ def list_clients(*, limit: int, start_key: dict | None, organization_id: str | N
         result = UserModel.by_organization.query(organization_id, condition, filter_condition=filters, limit=limit,
                                                  last_evaluated_key=start_key)
         found = list(result)
-        return [to_client(item) for item in found], key_after_returned(result, found)
+        return [to_client(item) for item in items_of(found)], key_after_returned(result, found)
     elif status:
         result = UserModel.by_status.query(status, condition, limit=limit, last_evaluated_key=start_key)
     else:
         result = UserModel.by_kind_email.query(CLIENT_KIND, condition, limit=limit, last_evaluated_key=start_key)
-    items = [to_client(item) for item in result]
+    items = [to_client(item) for item in items_of(list(result))]
     return items, result.last_evaluated_key
 
 

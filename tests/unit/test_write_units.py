@@ -51,3 +51,15 @@ def test_write_units_per_create_and_per_note_stay_under_their_ceilings(measured)
         print(f"{name}: {writes.summary()}")
     over = {name: writes.summary() for name, writes in measured.items() if writes.units > MAX_UNITS[name]}
     assert not over, over
+
+
+def test_a_log_in_and_a_log_out_write_no_index_entry(api, portal):
+    portal.active_client("session@acme.test")
+    with write_units.counting() as login_writes:
+        answer = portal.login("session@acme.test")
+    assert answer.status == 200, answer.json
+    token = answer.json["token"]
+    with write_units.counting() as logout_writes:
+        assert api.post("/portal/logout", token=portal.bearer(token)).status in (200, 204)
+    for writes in (login_writes, logout_writes):
+        assert not [target for target in writes.by_target if target.startswith("users.")], writes.summary()
