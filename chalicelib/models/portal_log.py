@@ -47,7 +47,7 @@ class PortalLogModel(Model):
 
     subject = UnicodeAttribute(hash_key=True)
     at = UnicodeAttribute(range_key=True)
-    feed = UnicodeAttribute()  # feed_key(subject, at)
+    feed = UnicodeAttribute(null=True)  # feed_key(subject, at), filled in when the event is saved
     event = UnicodeAttribute()  # login | activation | password_reset | impersonation | write_refused
     outcome = UnicodeAttribute()  # success | failure
     reason = UnicodeAttribute(null=True)  # why it failed, e.g. wrong_password, throttled
@@ -59,3 +59,9 @@ class PortalLogModel(Model):
     expires_ttl = NumberAttribute()  # DynamoDB TTL: 400 days after the event
 
     by_time = LogByTime()
+
+    def serialize(self, null_check: bool = True) -> dict:
+        # Every writer (the service, a seed, a backfill) gets the shard right: it is the key's.
+        if self.feed is None and self.subject and self.at:
+            self.feed = feed_key(self.subject, self.at)
+        return super().serialize(null_check=null_check)

@@ -193,6 +193,13 @@ class TicketModel(Model):
     by_assignee_status_number = AssignmentsByAgentStatus()
     rated_by_time = RatedTickets()
 
+    def serialize(self, null_check: bool = True) -> dict:
+        # A ticket saved whole always carries its shard keys, whoever wrote it (a seed, a
+        # backfill); updates set them with the status (ticket_writes.status_actions).
+        if self.kind == TICKET_KIND and self.id and self.id.isdigit():
+            self.kind_shard, self.status_shard = ticket_shard_keys(self.id, self.status)
+        return super().serialize(null_check=null_check)
+
 
 def status_key(owner_id: str | None, status: str | None) -> str | None:
     """The hash key of a ticket in an organization's or a requester's status index."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from chalicelib.errors import InvalidInput, PorticoError, TooManyRequests
 from chalicelib.ids import iso, utcnow
-from chalicelib.models.portal_log import FEED, PortalLogModel, feed_key
+from chalicelib.models.portal_log import FEED, PortalLogModel
 from chalicelib.models.shards import query_shards
 from chalicelib.observability import logger
 
@@ -60,9 +60,9 @@ def record(event: str, outcome: str, *, origin: Origin | None = None, client_id:
     origin = origin or NOWHERE
     try:
         now = utcnow()
-        subject, at = _subject(client_id, email, origin.ip), f"{_key_time(now)}#{secrets.token_hex(4)}"
         PortalLogModel(
-            subject, at, feed=feed_key(subject, at), event=event, outcome=outcome, reason=reason, client_id=client_id, email=email or None,
+            _subject(client_id, email, origin.ip), f"{_key_time(now)}#{secrets.token_hex(4)}",
+            event=event, outcome=outcome, reason=reason, client_id=client_id, email=email or None,
             ip=origin.ip or None, user_agent=(origin.user_agent or "")[:MAX_USER_AGENT] or None, agent=agent,
             expires_ttl=math.ceil((now + RETENTION).timestamp()),
         ).save()
