@@ -26,12 +26,12 @@ def pending_key(message_id: str) -> str:
 class PendingMessages(GlobalSecondaryIndex):
     """Sparse: only messages still waiting for delivery carry `pending`, oldest due first.
     The local worker and the deployed sweeper read this, never the whole table. Entries
-    carry the id and status (what the sweeper needs to claim one) and when it was queued
-    (what orders messages due at the same time), not the mail's data."""
+    carry the id and when it was queued (what orders messages due at the same time): nothing
+    a claim changes (the lease is `lease_until`), so claiming a message writes no index entry."""
 
     class Meta:
         index_name = "pending_shard_by_due"
-        projection = IncludeProjection(["status", "created_at"])
+        projection = IncludeProjection(["created_at"])
 
     pending_shard = UnicodeAttribute(hash_key=True)
     next_attempt_at = UnicodeAttribute(range_key=True)
@@ -79,9 +79,13 @@ class OutboxModel(Model):
     # removed once it is sent or has failed for good.
     pending = UnicodeAttribute(null=True)
     pending_shard = UnicodeAttribute(null=True)  # pending_key(id) while `pending` is set
-    # ISO time; sorts as text. When pending: when it is due. When sending: when the
-    # deliverer's claim (lease) expires, so a crashed delivery shows up as due again.
+    # ISO time; sorts as text: when it is due (queued, or its next retry). A claim leaves it
+    # alone, so a message being sent stays where it is in `pending_by_due`.
     next_attempt_at = UnicodeAttribute(null=True)
+    # While sending: when the deliverer's claim expires (ISO), after which another deliverer
+    # may claim it (a crashed delivery is due again); and the status the claim found.
+    lease_until = UnicodeAttribute(null=True)
+    claimed_from = UnicodeAttribute(null=True)
     claim_token = UnicodeAttribute(null=True)  # who holds the current sending claim
     attempts = NumberAttribute(default=0)
     created_at = UTCDateTime()
