@@ -37,16 +37,29 @@ class PendingMessages(GlobalSecondaryIndex):
     next_attempt_at = UnicodeAttribute(range_key=True)
 
 
-class PendingByAge(GlobalSecondaryIndex):
-    """The same sparse `pending` items, oldest queued first: the sweeper reads the first
-    one to report the age of the oldest undelivered message (a retried message's due
-    time moves forward, so `pending_by_due` cannot tell which one waits longest)."""
+RETRYING = "retrying"
+# Due "since ever": the sweeper and the local worker read pending mail oldest-due first, so a
+# message that is useless when late (a sign-in code) goes out before any backlog.
+PRIORITY_DUE = "2000-01-01T00:00:00Z"
+
+
+def retry_key(message_id: str) -> str:
+    """`retry_shard` while a message waits whose due time is no longer its queue time."""
+    return sharded(RETRYING, message_id)
+
+
+class RetryingByAge(GlobalSecondaryIndex):
+    """Sparse: only pending messages whose due time has moved away from their queue time
+    (put back for a retry, or requeued by ops) carry `retry_shard`, oldest queued first.
+    Every other pending message is due when it was queued (or at PRIORITY_DUE), so
+    `pending_by_due` tells its age; this index tells the rest (services/mail_delivery.py,
+    `oldest_pending_since`). Most mail goes out at its first try and never enters it."""
 
     class Meta:
-        index_name = "pending_shard_by_age"
+        index_name = "retrying_by_age"
         projection = KeysOnlyProjection()
 
-    pending_shard = UnicodeAttribute(hash_key=True)
+    retry_shard = UnicodeAttribute(hash_key=True)
     created_at = UTCDateTime(range_key=True)
 
 
@@ -79,6 +92,7 @@ class OutboxModel(Model):
     # removed once it is sent or has failed for good.
     pending = UnicodeAttribute(null=True)
     pending_shard = UnicodeAttribute(null=True)  # pending_key(id) while `pending` is set
+    retry_shard = UnicodeAttribute(null=True)  # retry_key(id) while pending after a retry or a requeue
     # ISO time; sorts as text: when it is due (queued, or its next retry). A claim leaves it
     # alone, so a message being sent stays where it is in `pending_by_due`.
     next_attempt_at = UnicodeAttribute(null=True)
@@ -103,5 +117,5 @@ class OutboxModel(Model):
     attention_at = UnicodeAttribute(null=True)
 
     pending_by_due = PendingMessages()
-    pending_by_age = PendingByAge()
+    retrying_by_age = RetryingByAge()
     attention_by_time = MessagesNeedingAttention()

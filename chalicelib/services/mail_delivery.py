@@ -54,11 +54,14 @@ from chalicelib.models.outbox import (
     FAILED,
     NEEDS_ATTENTION,
     PENDING,
+    PRIORITY_DUE,
+    RETRYING,
     SENDING,
     SENT,
     SUPPRESSED,
     OutboxModel,
     pending_key,
+    retry_key,
 )
 from chalicelib.models.shards import query_shards
 from chalicelib.observability import logger, metrics
@@ -137,7 +140,8 @@ def deliver(message_id: str, *, now: datetime | None = None, seen_status: str | 
         return _finish(item, token, now, FAILED, description)
     _record(item, token, [
         OutboxModel.status.set(SENT), OutboxModel.sent_at.set(now), OutboxModel.message_id.set(ses_message_id),
-        OutboxModel.pending.remove(), OutboxModel.pending_shard.remove(), OutboxModel.next_attempt_at.remove(),
+        OutboxModel.pending.remove(), OutboxModel.pending_shard.remove(), OutboxModel.retry_shard.remove(),
+        OutboxModel.next_attempt_at.remove(),
         OutboxModel.claim_token.remove(), OutboxModel.lease_until.remove(),
         OutboxModel.expires_at.set(int((now + SENT_RETENTION).timestamp())),
     ])
@@ -221,11 +225,24 @@ def deliver_stream_records(records: Iterable[dict[str, Any]], *,
 
 
 def oldest_undelivered_age(now: datetime) -> float:
-    """Seconds since the oldest message still pending was queued (0 when none): one Query
-    of one key-only item per shard of the sparse `pending_by_age` index."""
-    oldest, _ = query_shards(OutboxModel.pending_by_age, PENDING, sort_key="created_at", newest_first=False, limit=1,
-                             start=None)
-    return max(0.0, (now - oldest[0].created_at).total_seconds()) if oldest else 0.0
+    """Seconds since the oldest message still pending was queued (0 when none)."""
+    oldest = oldest_pending_since()
+    return max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
+
+
+def oldest_pending_since() -> datetime | None:
+    """When the oldest pending message was queued. A message at its first try is due when it
+    was queued, so the first entry of `pending_by_due` after the priority ones is the oldest of
+    those; priority messages (all due at PRIORITY_DUE) are read whole (few: sign-in codes, short
+    deadlines); the rest, put back for a retry or requeued, are in `retrying_by_age`, oldest
+    first. One Query per shard for each, in parallel."""
+    regular, _ = query_shards(OutboxModel.pending_by_due, PENDING, OutboxModel.next_attempt_at > PRIORITY_DUE,
+                              sort_key=("next_attempt_at", "created_at"), newest_first=False, limit=1, start=None)
+    urgent, _ = query_shards(OutboxModel.pending_by_due, PENDING, OutboxModel.next_attempt_at <= PRIORITY_DUE,
+                             sort_key="created_at", newest_first=False, limit=100, start=None)
+    retried, _ = query_shards(OutboxModel.retrying_by_age, RETRYING, sort_key="created_at", newest_first=False,
+                              limit=1, start=None)
+    return min((item.created_at for item in (*regular, *urgent, *retried)), default=None)
 
 
 def _report_oldest_undelivered(now: datetime) -> None:
@@ -253,6 +270,7 @@ def requeue(message_id: str, *, now: datetime | None = None) -> bool:
         item.update(
             actions=[OutboxModel.status.set(PENDING), OutboxModel.pending.set(PENDING),
                      OutboxModel.pending_shard.set(pending_key(item.id)),
+                     OutboxModel.retry_shard.set(retry_key(item.id)),  # due now, queued long ago
                      OutboxModel.next_attempt_at.set(iso(now)), OutboxModel.attempts.set(0),
                      OutboxModel.deliver_by.set(iso(fresh_deadline)), OutboxModel.failed_at.remove(),
                      OutboxModel.attention.remove(), OutboxModel.attention_at.remove()],
@@ -364,6 +382,7 @@ def _retry_later(item: OutboxModel, token: str, now: datetime, description: str,
         return _finish(item, token, now, EXPIRED, description)
     _record(item, token, [
         OutboxModel.status.set(PENDING), OutboxModel.next_attempt_at.set(iso(next_attempt)),
+        OutboxModel.retry_shard.set(retry_key(item.id)),  # its due time no longer tells its age
         OutboxModel.claim_token.remove(), OutboxModel.lease_until.remove(), OutboxModel.last_error.set(description),
     ])
     logger().warning("mail.retry_scheduled", extra={**_log_fields(item), "error": description,
@@ -377,7 +396,8 @@ def _finish(item: OutboxModel, token: str, now: datetime, status: str, descripti
     actions = [
         OutboxModel.status.set(status), OutboxModel.last_error.set(description),
         OutboxModel.attention.set(status), OutboxModel.attention_at.set(iso(now)),
-        OutboxModel.pending.remove(), OutboxModel.pending_shard.remove(), OutboxModel.next_attempt_at.remove(),
+        OutboxModel.pending.remove(), OutboxModel.pending_shard.remove(), OutboxModel.retry_shard.remove(),
+        OutboxModel.next_attempt_at.remove(),
         OutboxModel.claim_token.remove(), OutboxModel.lease_until.remove(),
     ]
     if status == FAILED:
