@@ -19,6 +19,8 @@ Four kinds of item share the table, told apart by their id:
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     MapAttribute,
@@ -30,6 +32,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProject
 from pynamodb.models import Model
 
 from chalicelib.models.base import UTCDateTime, table_meta
+from chalicelib.models.shards import sharded
 
 CLIENT_KIND = "client"
 TOKEN_KIND = "token"
@@ -50,13 +53,14 @@ LIST_PROJECTION = ("kind", "status", "invite_status")
 
 
 class ClientsByEmail(GlobalSecondaryIndex):
-    """Every client in email order: the agents' unfiltered list."""
+    """Every client in email order: the agents' unfiltered list, over PORTICO_INDEX_SHARDS
+    shards (models/shards.py)."""
 
     class Meta:
-        index_name = "by_kind_email_v2"
+        index_name = "by_kind_shard_email"
         projection = IncludeProjection(list(LIST_PROJECTION))
 
-    kind = UnicodeAttribute(hash_key=True)
+    kind_shard = UnicodeAttribute(hash_key=True)  # "<kind>#<shard>"
     email_lower = UnicodeAttribute(range_key=True)
 
 
@@ -72,13 +76,13 @@ class ClientsByOrganization(GlobalSecondaryIndex):
 
 
 class ClientsByStatus(GlobalSecondaryIndex):
-    """The agents' status filter (`?status=invited`)."""
+    """The agents' status filter (`?status=invited`), over PORTICO_INDEX_SHARDS shards."""
 
     class Meta:
-        index_name = "by_status_v2"
+        index_name = "by_status_shard_email"
         projection = IncludeProjection(list(LIST_PROJECTION))
 
-    status = UnicodeAttribute(hash_key=True)
+    status_shard = UnicodeAttribute(hash_key=True)  # "<status>#<shard>"
     email_lower = UnicodeAttribute(range_key=True)
 
 
@@ -151,6 +155,10 @@ class UserModel(Model):
     # so the agents' status index holds clients only
     invite_status = UnicodeAttribute(null=True)
 
+    # the sharded index keys of a client or an invitation (serialize, status_actions)
+    kind_shard = UnicodeAttribute(null=True)
+    status_shard = UnicodeAttribute(null=True)
+
     # guard: the client that owns this email
     owner_id = UnicodeAttribute(null=True)
 
@@ -169,6 +177,19 @@ class UserModel(Model):
     by_organization = ClientsByOrganization()
     by_status = ClientsByStatus()
     reminders_due = RemindersDue()
+
+    def serialize(self, null_check: bool = True) -> dict:
+        # A client or an invitation saved whole carries its shard keys, whoever saves it;
+        # updates that change the status use status_actions().
+        if self.id and self.email_lower and self.kind:
+            self.kind_shard = sharded(self.kind, self.id)
+            self.status_shard = sharded(self.status, self.id) if self.status else None
+        return super().serialize(null_check=null_check)
+
+
+def status_actions(client_id: str, status: str) -> list[Any]:
+    """Update actions that set a client's status, its sharded index key with it."""
+    return [UserModel.status.set(status), UserModel.status_shard.set(sharded(status, client_id))]
 
 
 def email_guard_id(email: str) -> str:
