@@ -11,7 +11,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: chromium run test lint fuzz mail mail-ops mail-feedback agent-token resend bench infra-check clean bootstrap deploy destroy rollback
+.PHONY: chromium run test lint fuzz mail mail-in mail-ops mail-feedback reindex-clients agent-token resend bench infra-check clean bootstrap deploy destroy rollback
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || { test -n "$(PYTHON)" && $(PYTHON) -m venv $(VENV); } || \
@@ -61,6 +61,16 @@ mail-ops: $(STAMP)
 # Hand the local stack's feedback handler the SNS message SES would send (moto's simulator cannot).
 mail-feedback: $(STAMP)
 	@$(PY) -m devtools.mail_feedback --email "$(EMAIL)" --type $(or $(TYPE),bounce)
+
+# Put a raw message (.eml) where SES receiving would: the local stack makes it a note or a ticket.
+mail-in: $(STAMP)
+	@test -n "$(FILE)" || { echo "usage: make mail-in FILE=message.eml"; exit 1; }
+	@$(PY) -m devtools.mail_in "$(FILE)"
+
+# Once after deploying the client directory (docs/operations.md): its search items for every
+# client written before it. ARGS="--stage prod" for a deployed stage. Queries only; safe to rerun.
+reindex-clients: $(STAMP)
+	@$(PY) -m devtools.reindex_clients $(ARGS)
 
 agent-token: $(STAMP)
 	@$(PY) -m devtools.agent_token

@@ -7,13 +7,17 @@ from chalicelib import config, jobs
 from chalicelib.routes import (
     agent_tickets,
     agents,
+    assets,
     attachments,
     clients,
     impersonation,
+    imports,
     kb,
     organizations,
     pipeline,
     portal_account,
+    portal_assets,
+    portal_entry,
     portal_log,
     portal_mfa,
     portal_sign_in,
@@ -27,7 +31,7 @@ from chalicelib.routes import (
 app = Chalice(app_name="portico", configure_logs=False)
 pipeline.install(app, [module.routes for module in (
     public, organizations, settings, clients, portal_sign_in, portal_account, agent_tickets, portal_tickets, agents,
-    portal_log, impersonation, attachments, portal_mfa, kb)])
+    portal_log, impersonation, attachments, portal_mfa, kb, portal_entry, assets, portal_assets, imports)])
 
 
 # Mail: the outbox table's stream sends what a request queued; the sweeper retries and
@@ -52,3 +56,17 @@ def resend_invitations(event):
 @app.on_sns_message(topic=jobs.mail_feedback_topic())
 def handle_mail_feedback(event):
     return jobs.handle_mail_feedback(event.message)
+
+
+# Email in: SES receiving stores each message in the inbound bucket and notifies this topic
+# (portico-<stage>-mail-in); a reply becomes a note, mail to the support address a ticket.
+@app.on_sns_message(topic=jobs.mail_in_topic())
+def handle_inbound_mail(event):
+    return jobs.handle_inbound_mail(event.message)
+
+
+# CSV imports (services/imports.py): POST /agent/imports stores the job and invokes this
+# function asynchronously; it runs the whole file, within its own (longer) timeout.
+@app.lambda_function(name="run_import")
+def run_import(event, context):  # noqa: ARG001  (Lambda's signature)
+    return jobs.run_import(event)

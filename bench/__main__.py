@@ -4,7 +4,8 @@ Prints one table and writes bench/results.json. Exits 1 when a figure is over it
 or could not be measured because something broke.
 
   python -m bench                       everything
-  python -m bench --only calls,portal   some parts (calls growth coldstart memory package portal cpu timing)
+  python -m bench --only calls,portal   some parts (calls hotkeys growth coldstart memory package portal cpu
+                                        timing search cost mail-in)
   python -m bench --rows 1000,100000    table sizes for the items-read check
   python -m bench --markdown            also print the table as Markdown (for README.md)
 """
@@ -18,7 +19,8 @@ import sys
 import time
 from pathlib import Path
 
-PARTS = ("calls", "growth", "coldstart", "memory", "package", "portal", "cpu", "timing", "search")
+PARTS = ("calls", "hotkeys", "growth", "coldstart", "memory", "package", "portal", "cpu", "timing", "search", "cost",
+         "mail-in")
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 

@@ -1,4 +1,7 @@
-"""DynamoDB calls per request, for every route the app registers (auth included)."""
+"""DynamoDB calls per request, for every route the app registers (auth included), on a warm
+container; with `settings_expired`, each route is measured a second time (its scenario set up
+again) with the settings cache just expired, as the first request after the cache's 10
+seconds pays it. The items each request writes are recorded too (bench/writes.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from bench.budgets import call_budget, named_call_budgets
 from bench.dynamo import Calls, counting
 from bench.scenarios import SCENARIOS, route_key
 from bench.stage import Stage
+from bench.writes import Writes, recording
 
 MEASURED, NOT_MEASURED, NOT_IN_APP = "measured", "not measured", "not in the app yet"
 
@@ -22,6 +26,10 @@ class RouteCalls:
     status: int | None = None
     problem: str = ""
     note: str = ""
+    writes: Writes | None = None
+    delivery: Writes | None = None  # delivering the mail the request queued (with_delivery)
+    expired: Calls | None = None  # the same request with the settings cache expired
+    expired_problem: str = ""
 
     @property
     def ok(self) -> bool:
@@ -33,7 +41,11 @@ class RouteCalls:
     def as_dict(self) -> dict[str, Any]:
         return {"route": self.route, "state": self.state, "budget": self.budget, "status": self.status,
                 "ok": self.ok, "problem": self.problem, "note": self.note,
-                "calls": self.calls.as_dict() if self.calls else None}
+                "calls": self.calls.as_dict() if self.calls else None,
+                "writes": self.writes.summary() if self.writes else None,
+                "delivery_writes": self.delivery.summary() if self.delivery else None,
+                "settings_expired_calls": self.expired.as_dict() if self.expired else None,
+                "settings_expired_problem": self.expired_problem}
 
 
 def app_routes() -> list[str]:
@@ -57,38 +69,74 @@ def warm_caches() -> None:
     settings.get_settings()
 
 
-def measure_route(stage: Stage, route: str) -> RouteCalls:
+def expire_caches() -> None:
+    """The settings cache just expired: the request reads the settings itself."""
+    from chalicelib.services import settings
+
+    settings.clear_cache()
+
+
+def deliver_queued(writes: Writes) -> Writes:
+    """Deliver the mail `writes` queued, as the outbox stream's function does right after the
+    request (one SES send each), recording what delivery writes."""
+    from bench.writes import tables
+    from chalicelib.services import mail_delivery
+
+    outbox = {name for name, table in tables().items() if table.logical == "outbox"}
+    queued = [item.new["id"]["S"] for item in writes.items if item.table in outbox and item.old is None and item.new]
+    with recording() as delivery:
+        for message_id in queued:
+            mail_delivery.deliver(message_id)
+    return delivery
+
+
+def measure_route(stage: Stage, route: str, *, settings_expired: bool = False,
+                  with_delivery: bool = False) -> RouteCalls:
     result = RouteCalls(route, MEASURED, call_budget(route))
     try:
         request = SCENARIOS[route](stage)
-        warm_caches()
+        (expire_caches if settings_expired else warm_caches)()
     except Exception as error:  # a scenario that cannot set up is a finding, not a crash
         result.problem = f"setup failed: {type(error).__name__}: {error}"[:300]
         return result
     if request.method.upper() != route.split()[0]:
         result.problem = f"the scenario sent {request.method} {request.path}"
         return result
-    with counting() as calls:
+    with counting() as calls, recording() as writes:
         answer = stage.api.request(request.method, request.path, token=request.token, json_body=request.json,
                                    headers=request.headers)
-    result.calls, result.status, result.note = calls, answer.status, request.note
+    result.calls, result.status, result.note, result.writes = calls, answer.status, request.note, writes
+    if with_delivery:
+        result.delivery = deliver_queued(writes)
     if answer.status != request.expect:
         result.problem = f"answered {answer.status}, expected {request.expect}: {answer.body[:160]!r}"
     return result
 
 
-def measure_all(stage: Stage) -> list[RouteCalls]:
+def _measured(stage: Stage, route: str, settings_expired: bool) -> RouteCalls:
+    """The route warm; then, when asked, once more (a fresh setup) with the settings expired
+    (the bench's full pass: also delivering the mail each request queued)."""
+    result = measure_route(stage, route, with_delivery=settings_expired)
+    if settings_expired and not result.problem:
+        again = measure_route(stage, route, settings_expired=True)
+        result.expired, result.expired_problem = again.calls, again.problem
+        warm_caches()
+    return result
+
+
+def measure_all(stage: Stage, *, settings_expired: bool = False) -> list[RouteCalls]:
     """Every app route: measured when it has a scenario, "not measured" otherwise; then the
-    routes the budget table names that the app does not have yet."""
+    routes the budget table names that the app does not have yet. `settings_expired`: each
+    measured route also once with the settings cache expired (`RouteCalls.expired`)."""
     routes = app_routes()
     results = []
     for route in routes:
         if route in SCENARIOS:
-            results.append(measure_route(stage, route))
+            results.append(_measured(stage, route, settings_expired))
         else:
             results.append(RouteCalls(route, NOT_MEASURED, call_budget(route)))
     variants = [key for key in SCENARIOS if key not in routes and variant_of(key) in routes]
-    results += [measure_route(stage, key) for key in variants]
+    results += [_measured(stage, key, settings_expired) for key in variants]
     for route, budget in named_call_budgets().items():
         if route not in routes and route not in variants:
             results.append(RouteCalls(route, NOT_IN_APP, budget))

@@ -1,5 +1,8 @@
 """Cold start: the time to import app.py in a fresh interpreter against a bare Chalice app
-with the same base stack, and the peak memory of a cold handler process serving one request.
+with the same base stack; what Lambda pays (the import plus the first requests a new
+container serves, as the app defers boto3, pydantic and Powertools to first use) against the
+bare app serving as many requests with as many DynamoDB calls; and the peak memory of a cold
+handler process serving one request.
 
 Both run in child processes with the bench's environment. Imports use the compiled bytecode
 cache (warmed first), as a Lambda package with .pyc files would; interpreter start-up itself
@@ -14,7 +17,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +168,153 @@ def unverified_claims(token: str) -> dict[str, Any]:
 
     payload = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+# --- import plus the first requests, as a new Lambda container pays them -------------------
+
+# What a new container typically serves first: a client's list, their new ticket and reply
+# (as the page sends them, with an Idempotency-Key), an agent's queue.
+FIRST_REQUESTS = ("GET /portal/tickets", "POST /portal/tickets", "POST /portal/tickets/{number}/notes",
+                  "GET /agent/tickets")
+BARE_TABLE = "bench-bare-items"
+
+# The bare app doing the same: one route that makes as many DynamoDB calls (GetItem) as the
+# app's request did, parses the body and answers JSON.
+BARE_SERVING_APP = '''
+import json, os
+import boto3
+from chalice import Chalice
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.models import Model
+
+app = Chalice(app_name="bare")
+dynamodb = boto3.client("dynamodb", endpoint_url=os.environ.get("PORTICO_AWS_ENDPOINT_URL"))
+
+
+class Item(Model):
+    class Meta:
+        table_name = "BARE_TABLE"
+        region = os.environ.get("AWS_REGION", "us-east-1")
+        host = os.environ.get("PORTICO_AWS_ENDPOINT_URL")
+
+    id = UnicodeAttribute(hash_key=True)
+    body = UnicodeAttribute(null=True)
+
+
+@app.route("/work/{calls}", methods=["GET", "POST"])
+def work(calls):
+    body = app.current_request.json_body or {}
+    found = []
+    for n in range(int(calls)):
+        try:
+            found.append(Item.get(f"item-{n}").body)
+        except DoesNotExist:
+            found.append(None)
+    return {"found": found, "echo": body}
+'''.replace("BARE_TABLE", BARE_TABLE)
+
+# Times the import, then each event; the DynamoDB call counter (bench/dynamo.py) is hooked in
+# between, outside both timings.
+SERVE_FIRST = '''
+import json, sys, time
+spec = json.loads(sys.stdin.read())
+started = time.perf_counter()
+module = __import__(spec["module"])
+imported = time.perf_counter() - started
+from bench import dynamo
+dynamo.install()
+served = []
+for event in spec["events"]:
+    with dynamo.counting() as calls:
+        started = time.perf_counter()
+        answer = module.app(event, None)
+        took = time.perf_counter() - started
+    served.append({"status": answer.get("statusCode"), "seconds": took, "calls": calls.total})
+print(json.dumps({"import_seconds": imported, "requests": served}))
+'''
+
+
+@dataclass
+class FirstRequests:
+    app_seconds: list[float]  # import plus the first requests, per run
+    bare_seconds: list[float]
+    app_import_seconds: list[float]
+    bare_import_seconds: list[float]
+    calls: list[int]  # the app's DynamoDB calls per first request (the bare app makes as many)
+    statuses: list[int]
+    app_request_seconds: list[list[float]] = field(default_factory=list)  # per run, per request
+    bare_request_seconds: list[list[float]] = field(default_factory=list)
+
+    def request_medians_ms(self, runs: list[list[float]]) -> list[float]:
+        return [round(statistics.median(column) * 1000, 1) for column in zip(*runs, strict=True)] if runs else []
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.app_seconds) / statistics.median(self.bare_seconds)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ratio": round(self.ratio, 3), "requests": list(FIRST_REQUESTS), "calls_per_request": self.calls,
+                "statuses": self.statuses,
+                "app_median_ms": round(statistics.median(self.app_seconds) * 1000, 1),
+                "bare_median_ms": round(statistics.median(self.bare_seconds) * 1000, 1),
+                "app_import_median_ms": round(statistics.median(self.app_import_seconds) * 1000, 1),
+                "bare_import_median_ms": round(statistics.median(self.bare_import_seconds) * 1000, 1),
+                "app_request_median_ms": self.request_medians_ms(self.app_request_seconds),
+                "bare_request_median_ms": self.request_medians_ms(self.bare_request_seconds),
+                "app_ms": [round(x * 1000, 1) for x in self.app_seconds],
+                "bare_ms": [round(x * 1000, 1) for x in self.bare_seconds]}
+
+
+def _serve_first(module: str, cwd: Path, events: list[dict[str, Any]]) -> dict[str, Any]:
+    env = _child_env({"AWS_LAMBDA_FUNCTION_NAME": "portico-bench", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+                      "POWERTOOLS_LOG_LEVEL": "ERROR", "PYTHONPATH": str(ROOT)})
+    out = subprocess.run([sys.executable, "-c", SERVE_FIRST], cwd=cwd, env=env,
+                         input=json.dumps({"module": module, "events": events}),
+                         capture_output=True, text=True, timeout=180, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _bare_table() -> None:
+    from chalicelib import aws
+
+    dynamodb = aws.client("dynamodb")
+    if BARE_TABLE not in dynamodb.list_tables()["TableNames"]:
+        dynamodb.create_table(TableName=BARE_TABLE, BillingMode="PAY_PER_REQUEST",
+                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                              KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+        dynamodb.put_item(TableName=BARE_TABLE, Item={"id": {"S": "item-0"}, "body": {"S": "x" * 500}})
+
+
+def first_requests(stage: Any, runs: int = 7) -> FirstRequests:
+    """Alternating fresh processes: the app serving FIRST_REQUESTS (each run with new
+    scenarios, so creates are creates), then the bare app serving as many requests with as
+    many DynamoDB calls each."""
+    from bench.cpu import _event
+    from chalicelib.routes.api import OPERATIONS
+
+    auth_of = {f"{op.method} {op.path}": op.auth for op in OPERATIONS}
+    _bare_table()
+    result = FirstRequests([], [], [], [], [], [])
+    with tempfile.TemporaryDirectory(prefix="bench-bare-") as tmp:
+        bare_dir = Path(tmp)
+        (bare_dir / "bare_serving.py").write_text(BARE_SERVING_APP, encoding="utf-8")
+        for run in range(runs + 1):  # the first run warms the bytecode caches and is not counted
+            events = [_event(stage, route, auth_of[route])[0] for route in FIRST_REQUESTS]
+            app_run = _serve_first("app", ROOT, events)
+            calls = [r["calls"] for r in app_run["requests"]]
+            bare_events = [api_gateway_event("POST /work/{calls}", f"/work/{n}",
+                                             headers={"content-type": "application/json"},
+                                             body=event.get("body") or "{}", claims=None)
+                           for n, event in zip(calls, events, strict=True)]
+            bare_run = _serve_first("bare_serving", bare_dir, bare_events)
+            if run == 0:
+                continue
+            result.calls, result.statuses = calls, [r["status"] for r in app_run["requests"]]
+            result.app_import_seconds.append(app_run["import_seconds"])
+            result.bare_import_seconds.append(bare_run["import_seconds"])
+            result.app_request_seconds.append([r["seconds"] for r in app_run["requests"]])
+            result.bare_request_seconds.append([r["seconds"] for r in bare_run["requests"]])
+            result.app_seconds.append(app_run["import_seconds"] + sum(r["seconds"] for r in app_run["requests"]))
+            result.bare_seconds.append(bare_run["import_seconds"] + sum(r["seconds"] for r in bare_run["requests"]))
+    return result

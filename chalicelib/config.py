@@ -21,7 +21,7 @@ from functools import lru_cache
 # Every table the app uses, by logical name. The environment variable that carries the
 # physical name is PORTICO_<NAME>_TABLE; the default keeps local runs and tests simple.
 TABLES = ("settings", "organizations", "users", "tickets", "notes", "outbox", "portal_log", "throttle", "idempotency",
-          "attachments", "articles")
+          "attachments", "articles", "assets", "imports")
 
 ARGON2_PROFILES = ("default", "fast")  # fast: tests only, the same algorithm with cheap parameters
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -93,6 +93,16 @@ def attachments_bucket() -> str:
     return name
 
 
+def inbound_bucket() -> str:
+    """The private S3 bucket SES receiving stores raw inbound mail in (PORTICO_INBOUND_BUCKET),
+    under `inbound/`; the mail-in handler reads each message from it once."""
+    stage = os.environ.get("PORTICO_STAGE", "local")
+    name = os.environ.get("PORTICO_INBOUND_BUCKET") or f"portico-{stage}-inbound-mail"
+    if not _BUCKET_NAME.match(name):
+        raise ConfigurationError(f"PORTICO_INBOUND_BUCKET must be an S3 bucket name; it is {name!r}.")
+    return name
+
+
 def aws_region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
@@ -129,6 +139,10 @@ class Config:
     mail_sender: str
     mail_configuration_set: str | None  # SES configuration set for sending events; optional
     agents_email: str
+    # Email in (product.md §8): the domain SES receives reply addresses at, and the address
+    # whose mail opens tickets (usually on that domain; its MX record points at SES).
+    inbound_domain: str
+    support_address: str
     secret_key: bytes
     secret_key_version: int  # stored beside what a derived key protects (chalicelib/keys.py)
     older_secret_keys: dict[int, bytes]  # earlier secrets by version, still readable after a rotation
@@ -136,6 +150,9 @@ class Config:
     trust_gateway_authorizer: bool
     session_ttl: timedelta  # how long a portal login lasts
     argon2_profile: str  # one of ARGON2_PROFILES
+    # The `run_import` function that runs CSV imports (invoked asynchronously); unset: the local
+    # stack and tests run them in a thread of the API's process.
+    import_function: str | None = None
 
     @property
     def token_issuer(self) -> str:
@@ -173,6 +190,26 @@ def _older_secret_keys() -> dict[int, bytes]:
     return keys
 
 
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _domain(name: str, default: str) -> str:
+    value = (os.environ.get(name) or default).strip().lower()
+    if not _DOMAIN.match(value):
+        raise ConfigurationError(f"{name} must be a domain name (such as in.example.com); it is {value!r}.")
+    return value
+
+
+def _support_address() -> str:
+    """PORTICO_SUPPORT_ADDRESS; by default support@ the inbound domain."""
+    value = (os.environ.get("PORTICO_SUPPORT_ADDRESS") or
+             f"support@{_domain('PORTICO_INBOUND_DOMAIN', 'in.portico.example')}").strip()
+    local, _, domain = value.rpartition("@")
+    if not local or "+" in local or not _DOMAIN.match(domain.lower()):
+        raise ConfigurationError(f"PORTICO_SUPPORT_ADDRESS must be an email address without '+'; it is {value!r}.")
+    return value.lower()
+
+
 def _running_behind_api_gateway() -> bool:
     """True in a deployed Lambda, where API Gateway's Cognito authorizer has already
     verified the token. `chalice local` and chalice.test.Client never set this variable,
@@ -182,6 +219,16 @@ def _running_behind_api_gateway() -> bool:
     return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")) and os.environ.get("AWS_EXECUTION_ENV", "").startswith(
         "AWS_Lambda"
     )
+
+
+def _import_function() -> str | None:
+    """The `run_import` function's name: set by the CDK stack; with `chalice deploy`, Chalice
+    names it after the API's own function (<app>-<stage>-run_import)."""
+    named = os.environ.get("PORTICO_IMPORT_FUNCTION")
+    if named:
+        return named
+    own = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    return f"{own}-run_import" if own and _running_behind_api_gateway() else None
 
 
 @lru_cache(maxsize=1)
@@ -206,6 +253,8 @@ def get_config() -> Config:
         mail_sender=os.environ.get("PORTICO_MAIL_SENDER", "support@portico.example"),
         mail_configuration_set=os.environ.get("PORTICO_MAIL_CONFIGURATION_SET") or None,
         agents_email=os.environ.get("PORTICO_AGENTS_EMAIL", "agents@portico.example"),
+        inbound_domain=_domain("PORTICO_INBOUND_DOMAIN", "in.portico.example"),
+        support_address=_support_address(),
         secret_key=_secret_key(stage),
         secret_key_version=int(_number("PORTICO_SECRET_KEY_VERSION", "1", whole=True)),
         older_secret_keys=_older_secret_keys(),
@@ -213,6 +262,7 @@ def get_config() -> Config:
         trust_gateway_authorizer=_running_behind_api_gateway(),
         session_ttl=timedelta(hours=_number("PORTICO_SESSION_HOURS", "12", whole=True)),
         argon2_profile=_choice("PORTICO_ARGON2_PROFILE", "default", ARGON2_PROFILES),
+        import_function=_import_function(),
     )
 
 

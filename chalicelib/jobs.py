@@ -83,3 +83,30 @@ def handle_mail_feedback(message: str) -> dict[str, int]:
     outcomes = mail_feedback.handle_sns_message(message)
     mail_delivery.flush_metrics()
     return outcomes
+
+
+# --- Email in: SES receiving via S3 and SNS (chalicelib/services/mail_in.py) ---------------
+
+def mail_in_topic() -> str:
+    """The SNS topic SES's receipt rule notifies when it has stored a message in the inbound
+    bucket (a name, like mail_feedback_topic; infra/stacks/mail_in.py creates it)."""
+    import os
+
+    stage = os.environ.get("PORTICO_STAGE", "local")
+    return os.environ.get("PORTICO_MAIL_IN_TOPIC") or f"portico-{stage}-mail-in"
+
+
+def handle_inbound_mail(message: str) -> dict[str, object]:
+    """SNS handler: one SES "Received" notification; the message itself is read from S3.
+    (Chalice's S3 event handler cannot be packaged by `chalice package`, which infra uses.)"""
+    from chalicelib.services import mail_in  # lazy: cold start
+
+    return mail_in.handle_sns_message(message)
+
+
+def run_import(event: dict) -> dict[str, object]:
+    """The `run_import` function: one CSV import job (services/imports.py), named by the
+    asynchronous invocation POST /agent/imports makes."""
+    from chalicelib.services import imports  # lazy: cold start
+
+    return imports.run(str(event["import_id"]))

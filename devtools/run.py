@@ -33,6 +33,9 @@ def local_environment(aws_port: int, port: int) -> dict[str, str]:
         "PORTICO_AGENTS_EMAIL": os.environ.get("PORTICO_AGENTS_EMAIL", "agents@portico.local"),
         # Created by stack.create_mail; every send names it, as deployed (bounce/complaint events).
         "PORTICO_MAIL_CONFIGURATION_SET": os.environ.get("PORTICO_MAIL_CONFIGURATION_SET", "portico-local-events"),
+        # Email in (product.md §8): reply addresses are on this domain; mail to the support
+        # address opens tickets (`make mail-in FILE=message.eml`).
+        "PORTICO_INBOUND_DOMAIN": os.environ.get("PORTICO_INBOUND_DOMAIN", "in.portico.local"),
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
     }
@@ -58,6 +61,7 @@ def main() -> int:
     moto = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
     moto.start()
 
+    from chalicelib import config
     from devtools import stack
     from devtools.localserver import ServerThread
     from devtools.worker import Worker
@@ -65,6 +69,7 @@ def main() -> int:
     stack.create_tables()
     stack.create_mail(os.environ["PORTICO_MAIL_SENDER"])
     attachments_bucket = stack.create_attachments_bucket()
+    inbound_bucket = stack.create_inbound_bucket()
     pool = stack.create_cognito()
     stack.apply_environment(stack.environment(pool))
     agent_email = os.environ.get("PORTICO_AGENT_EMAIL", "admin@portico.local")
@@ -79,6 +84,8 @@ def main() -> int:
         "aws_endpoint_url": os.environ["PORTICO_AWS_ENDPOINT_URL"],
         "region": os.environ["AWS_REGION"],
         "attachments_bucket": attachments_bucket,
+        "inbound_bucket": inbound_bucket,
+        "support_address": config.get_config().support_address,
         "user_pool_id": pool.user_pool_id,
         "user_pool_client_id": pool.user_pool_client_id,
         "agent": {"email": agent_email, "password": agent_password},
@@ -88,6 +95,11 @@ def main() -> int:
     STACK_FILE.write_text(json.dumps(state, indent=2) + "\n")
 
     server = ServerThread(HOST, port).start()
+    from chalicelib import jobs
+    from devtools.mail_in import process_inbound
+
+    # SES receiving's stand-in: messages put under inbound/ reach the handler within seconds.
+    jobs.LOCAL_WORKERS.append(("mail-in", 1.0, process_inbound))
     worker = Worker().start()
     print_banner(state)
 
@@ -125,6 +137,7 @@ def print_banner(state: dict) -> None:
         f"  Agent (admins):     {state['agent']['email']} / {state['agent']['password']}",
         "  Agent ID token:     make agent-token     (then: curl -H \"Authorization: $(make -s agent-token)\" "
         f"{state['api_url']}/agent/settings)",
+        f"  Mail in:            make mail-in FILE=message.eml   (support address: {state['support_address']})",
         "  Mail SES sent:      make mail            (or GET "
         f"{state['aws_endpoint_url']}/moto-api/data.json -> ses.TemplateMessage)",
         f"  Stack details:      {STACK_FILE}",

@@ -52,6 +52,13 @@ def create_attachments_bucket() -> str:
     return bucket
 
 
+def create_inbound_bucket() -> str:
+    """The bucket SES receiving stores raw inbound mail in (devtools/mail_in.py hands it on)."""
+    from devtools.mail_in import create_inbound_bucket as create
+
+    return create()
+
+
 def create_mail(sender: str) -> None:
     from chalicelib.config import get_config
     from chalicelib.mail.templates import load_templates
@@ -155,6 +162,7 @@ def fresh(endpoint: str, timeout: float = 30) -> CognitoPool:
     aws.reset()
     create_tables()
     create_attachments_bucket()
+    create_inbound_bucket()
     create_mail(os.environ["PORTICO_MAIL_SENDER"])
     pool = create_cognito()
     use(pool)

@@ -19,12 +19,15 @@ What it reads from the account before deploying (docs/operations.md):
   and is a decision about production data, left to the operator);
 - whether SES has verified the sender: only then do agents' Cognito mails go through SES
   (`-c agentMailFromSes=true`); Cognito refuses an unverified identity.
+- the secret key's versions of the last deploy (`SecretVersion`, `OlderSecretVersions`
+  outputs): passed again unless the command names either (`-c secretVersion=N`).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -117,6 +120,16 @@ def run_cdk(command: str, context: dict[str, str], extra: list[str]) -> None:
     subprocess.run(args + extra, cwd=INFRA_DIR, check=True)  # noqa: S603 - the operator's own command line
 
 
+def kept_secret_versions(extra: list[str], outputs: dict[str, str]) -> dict[str, str]:
+    """The secret key's versions of the last deploy (docs/operations.md, "Rotate the secret
+    key") unless the command names either: forgetting them would seal under version 1 again
+    and stop reading what the newer versions sealed."""
+    if any(re.match(r"(-c|--context=)?(secretVersion|olderSecretVersions)=", arg) for arg in extra):
+        return {}
+    return {"secretVersion": outputs.get("SecretVersion", ""),
+            "olderSecretVersions": outputs.get("OlderSecretVersions", "")}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stage", default=os.environ.get("STAGE", "dev"))
@@ -155,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
                   "backup.)", file=sys.stderr)
             return 2
     context["deletionProtection"] = "true" if exists else ""
+    if exists:
+        context.update(kept_secret_versions(extra, stack_outputs(args.stage)))
     context["agentMailFromSes"] = "true" if sender_verified(args.mail_sender) else ""
     if not context["agentMailFromSes"]:
         print(f"SES has not verified {args.mail_sender} yet: agents' Cognito mail uses Cognito's own mailer "

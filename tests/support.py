@@ -35,7 +35,7 @@ class Answer:
 # as the page does unless `same_site=False` (tests of that refusal). Session writes are not
 # listed: their CSRF check (cookie sessions only) stays the test's own business.
 SAME_SITE_POSTS = ("/portal/login", "/portal/logout", "/portal/signup", "/portal/signup/verify", "/portal/activate",
-                   "/portal/password/forgot", "/portal/password/reset")
+                   "/portal/password/forgot", "/portal/password/reset", "/portal/email/verify")
 
 
 class Api:
@@ -63,6 +63,9 @@ class Api:
 
     def patch(self, path: str, json: Any = None, **kw: Any) -> Answer:
         return self.request("PATCH", path, json_body=json, **kw)
+
+    def put(self, path: str, json: Any = None, **kw: Any) -> Answer:
+        return self.request("PUT", path, json_body=json, **kw)
 
     def delete(self, path: str, **kw: Any) -> Answer:
         return self.request("DELETE", path, **kw)

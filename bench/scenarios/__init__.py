@@ -93,11 +93,13 @@ def growth(name: str, *, table: str, seed: Callable[[int, int], None], note: str
 # Capability modules register their scenarios on import.
 from bench.scenarios import (  # noqa: E402,F401
     agents,
+    assets,
     attachments,
     clients,
     foundation,
     kb,
     mail,
+    mail_in,
     portal_access,
     tickets,
     two_factor,

@@ -154,6 +154,33 @@ def disable_colleague(stage: Stage) -> Request:
     return Request("POST", f"/portal/organization/clients/{colleague['id']}/disable", token=bearer)
 
 
+@scenario("POST", "/portal/organization/clients/{client_id}/enable")
+def enable_colleague(stage: Stage) -> Request:
+    _, bearer, org = stage.client_admin
+    colleague, _ = stage.active_client(organization_id=org["id"])
+    stage.expect(stage.api.post(f"/portal/organization/clients/{colleague['id']}/disable", token=bearer), 200,
+                 "disable colleague")
+    return Request("POST", f"/portal/organization/clients/{colleague['id']}/enable", token=bearer)
+
+
+@scenario("POST", "/portal/organization/clients/{client_id}/invite")
+def resend_colleague_invitation(stage: Stage) -> Request:
+    _, bearer, org = stage.client_admin
+    colleague = stage.client(organization_id=org["id"])
+    return Request("POST", f"/portal/organization/clients/{colleague['id']}/invite", token=bearer,
+                   note="counted against the hourly invitation limit")
+
+
+@scenario("POST", "/portal/email/verify")
+def verify_new_email(stage: Stage) -> Request:
+    client, _ = stage.active_client()
+    email = stage.email("moved")
+    stage.expect(stage.api.patch(f"/agent/clients/{client['id']}", {"email": email}, token=stage.clients_agent),
+                 200, "change email")
+    return Request("POST", "/portal/email/verify", json={"token": stage.mailed_token(
+        "client-email-verify", email, "verify_url")}, note="moves the email guard in one transaction")
+
+
 # --- against table size ----------------------------------------------------------------------
 
 GROWTH_ORG = "01BENCHGROWTHORGANIZATION0"

@@ -25,11 +25,11 @@ def portal_config(stage: Stage) -> Request:
     return Request("GET", "/portal/config")
 
 
-@scenario("GET", "/portal/assets/{name}")
+@scenario("GET", "/portal/static/{name}")
 def portal_asset(stage: Stage) -> Request:
     assets = stage.portal_assets()
     if not assets:
-        return Request("GET", "/portal/assets/missing.css", expect=404, note="no assets yet: the 404 path")
+        return Request("GET", "/portal/static/missing.css", expect=404, note="no assets yet: the 404 path")
     return Request("GET", assets[0])
 
 

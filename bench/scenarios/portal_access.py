@@ -1,4 +1,5 @@
-"""Portal access control: the client portal log (and its growth with the table), log in as client."""
+"""Portal access control: the client portal log (and its growth with the table), log in as client
+(and the page keeping that view as a cookie), the page's session check."""
 
 from __future__ import annotations
 
@@ -25,6 +26,32 @@ def portal_log(stage: Stage) -> Request:
 def impersonate(stage: Stage) -> Request:
     client, _ = stage.active_client()  # not the shared client: this adds a session to it
     return Request("POST", f"/agent/clients/{client['id']}/impersonate", token=stage.clients_agent, expect=201)
+
+
+def _view_token(stage: Stage) -> str:
+    """A fresh read-only client view (its own client: this adds a session to it)."""
+    client, _ = stage.active_client()
+    answer = stage.api.post(f"/agent/clients/{client['id']}/impersonate", token=stage.clients_agent)
+    stage.expect(answer, 201, "impersonate")
+    return answer.json["token"]
+
+
+@scenario("POST", "/portal/impersonate")
+def start_client_view(stage: Stage) -> Request:
+    return Request("POST", "/portal/impersonate", json={"token": _view_token(stage)},
+                   headers={"X-Requested-With": "portico"}, note="the view's token becomes its cookie")
+
+
+@scenario("DELETE", "/portal/impersonate")
+def stop_client_view(stage: Stage) -> Request:
+    return Request("DELETE", "/portal/impersonate", expect=204, note="ends the view, clears its cookie",
+                   headers={"X-Requested-With": "portico", "Cookie": f"portico_impersonation={_view_token(stage)}"})
+
+
+@scenario("GET", "/portal/session")
+def session_state(stage: Stage) -> Request:
+    _, bearer = stage.shared_client
+    return Request("GET", "/portal/session", token=bearer, note="logged in (logged out: no call)")
 
 
 def seed_log(start: int, stop: int) -> None:

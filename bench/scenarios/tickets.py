@@ -96,6 +96,14 @@ def resolve_ticket(stage: Stage) -> Request:
                    json={"status": "resolved", "version": ticket["version"]}, note="resolve (mails the requester)")
 
 
+@scenario("PATCH", "/agent/tickets/{number} (assign)")
+def assign_ticket(stage: Stage) -> Request:
+    ticket = open_ticket(stage)
+    token = manager(stage)
+    return Request("PATCH", f"/agent/tickets/{ticket['number']}", token=token, json={"assignees": [username_of(token)]},
+                   note="assignee lookup in Cognito")
+
+
 @scenario("GET", "/agent/tickets/{number}/notes")
 def list_notes(stage: Stage) -> Request:
     ticket = assigned_ticket(stage)
@@ -119,7 +127,8 @@ def ratings_report(stage: Stage) -> Request:
         number = resolved_ticket(stage)["number"]
         stage.expect(stage.api.post(f"/portal/tickets/{number}/rating", {"score": score}, token=bearer), 200,
                      "rate ticket")
-    return Request("GET", "/agent/reports/ratings", token=stage.agents.token(REPORTS_EMAIL, ["view-reports"]))
+    return Request("GET", "/agent/reports/ratings", token=stage.agents.token(REPORTS_EMAIL, ["view-reports"]),
+                   note="plus one Cognito AdminGetUser per agent in the report (their name and email)")
 
 
 # --- portal ------------------------------------------------------------------------------
@@ -131,11 +140,39 @@ def my_tickets(stage: Stage) -> Request:
     return Request("GET", "/portal/tickets", token=stage.shared_client[1], note="first page of my tickets")
 
 
+def page_key(stage: Stage) -> dict[str, str]:
+    """The Idempotency-Key the portal page sends with every ticket create and reply."""
+    return {"Idempotency-Key": f"bench-page-{stage.serial()}"}
+
+
+def replayed(stage: Stage, request: Request, note: str) -> Request:
+    """`request` sent once (unmeasured); the same again is what gets measured."""
+    stage.expect(stage.api.request(request.method, request.path, token=request.token, json_body=request.json,
+                                   headers=request.headers), request.expect, "first send")
+    return Request(request.method, request.path, token=request.token, json=request.json, headers=request.headers,
+                   expect=request.expect, note=note)
+
+
+def without_key(request: Request) -> Request:
+    return Request(request.method, request.path, token=request.token, json=request.json, expect=request.expect,
+                   note="no Idempotency-Key (an API caller may omit it)")
+
+
 @scenario("POST", "/portal/tickets")
 def open_ticket_route(stage: Stage) -> Request:
-    return Request("POST", "/portal/tickets", token=stage.shared_client[1], expect=201,
+    return Request("POST", "/portal/tickets", token=stage.shared_client[1], expect=201, headers=page_key(stage),
                    json={"subject": "Printer on fire", "description": "Smoke everywhere.", "priority": "high"},
-                   note="mails requester and agents")
+                   note="as the page sends it (Idempotency-Key); mails requester and agents")
+
+
+@scenario("POST", "/portal/tickets (replay)")
+def open_ticket_replay(stage: Stage) -> Request:
+    return replayed(stage, open_ticket_route(stage), "the page's retry: the first answer again, nothing written")
+
+
+@scenario("POST", "/portal/tickets (no key)")
+def open_ticket_without_key(stage: Stage) -> Request:
+    return without_key(open_ticket_route(stage))
 
 
 @scenario("GET", "/portal/tickets/{number}")
@@ -165,7 +202,18 @@ def edit_my_ticket(stage: Stage) -> Request:
 def reply(stage: Stage) -> Request:
     ticket = assigned_ticket(stage)
     return Request("POST", f"/portal/tickets/{ticket['number']}/notes", token=stage.shared_client[1], expect=201,
-                   json={"body": "It is on fire again."}, note="mails the assignee")
+                   json={"body": "It is on fire again."}, headers=page_key(stage),
+                   note="as the page sends it (Idempotency-Key); mails the assignee")
+
+
+@scenario("POST", "/portal/tickets/{number}/notes (replay)")
+def reply_replay(stage: Stage) -> Request:
+    return replayed(stage, reply(stage), "the page's retry: the first answer again, nothing written")
+
+
+@scenario("POST", "/portal/tickets/{number}/notes (no key)")
+def reply_without_key(stage: Stage) -> Request:
+    return without_key(reply(stage))
 
 
 @scenario("POST", "/portal/tickets/{number}/rating")
@@ -174,6 +222,22 @@ def rate(stage: Stage) -> Request:
     ticket = resolved_ticket(stage)
     return Request("POST", f"/portal/tickets/{ticket['number']}/rating", token=stage.shared_client[1],
                    json={"score": 5, "comment": "Quick and kind."})
+
+
+@scenario("PUT", "/portal/tickets/{number}/watch")
+def watch(stage: Stage) -> Request:
+    ticket = open_ticket(stage)
+    return Request("PUT", f"/portal/tickets/{ticket['number']}/watch", token=stage.shared_client[1],
+                   json={"events": ["public_reply", "status"]}, note="one conditional update of the ticket")
+
+
+@scenario("DELETE", "/portal/tickets/{number}/watch")
+def unwatch(stage: Stage) -> Request:
+    ticket = open_ticket(stage)
+    answer = stage.api.request("PUT", f"/portal/tickets/{ticket['number']}/watch", token=stage.shared_client[1],
+                               json_body={"events": ["resolved"]})
+    stage.expect(answer, 200, "watch")
+    return Request("DELETE", f"/portal/tickets/{ticket['number']}/watch", token=stage.shared_client[1])
 
 
 # --- against table size ----------------------------------------------------------------------

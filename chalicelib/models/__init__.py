@@ -22,6 +22,8 @@ TABLE_OWNERS: dict[str, str] = {
     "throttle": "chalicelib.models.throttle:ThrottleModel",
     "attachments": "chalicelib.models.attachments:AttachmentModel",
     "articles": "chalicelib.models.articles:ArticleModel",
+    "assets": "chalicelib.models.assets:AssetModel",
+    "imports": "chalicelib.models.imports:ImportModel",
 }
 
 

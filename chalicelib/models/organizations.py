@@ -21,6 +21,17 @@ class OrganizationsByName(GlobalSecondaryIndex):
     name_lower = UnicodeAttribute(range_key=True)
 
 
+class OrganizationsByJoinDomain(GlobalSecondaryIndex):
+    """Sparse: only organizations with `join_by_domain` on carry `join_domain` (their lowercased
+    domain), so a verified self-sign-up finds the organization it joins with one Query."""
+
+    class Meta:
+        index_name = "by_join_domain"
+        projection = AllProjection()
+
+    join_domain = UnicodeAttribute(hash_key=True)
+
+
 class OrganizationModel(Model):
     Meta = table_meta("organizations")
 
@@ -30,6 +41,9 @@ class OrganizationModel(Model):
     name_lower = UnicodeAttribute(null=True)
     domain = UnicodeAttribute(null=True)
     notes = UnicodeAttribute(null=True)
+    portal_enabled = BooleanAttribute(null=True)  # None: on (the default)
+    join_by_domain = BooleanAttribute(null=True)
+    join_domain = UnicodeAttribute(null=True)  # lowercased domain, only while join_by_domain is on
     require_2fa = BooleanAttribute(null=True)  # its clients need a second factor to log in
     created_at = UTCDateTime(null=True)
     updated_at = UTCDateTime(null=True)
@@ -39,6 +53,7 @@ class OrganizationModel(Model):
     owner_id = UnicodeAttribute(null=True)
 
     by_name = OrganizationsByName()
+    by_join_domain = OrganizationsByJoinDomain()
 
 
 def name_guard_id(name: str) -> str:

@@ -48,7 +48,7 @@ class PortalLogModel(Model):
     subject = UnicodeAttribute(hash_key=True)
     at = UnicodeAttribute(range_key=True)
     feed = UnicodeAttribute(null=True)  # feed_key(subject, at), filled in when the event is saved
-    event = UnicodeAttribute()  # login | activation | password_reset | impersonation | write_refused
+    event = UnicodeAttribute()  # login | activation | password_reset | impersonation | write_refused | session_refused
     outcome = UnicodeAttribute()  # success | failure
     reason = UnicodeAttribute(null=True)  # why it failed, e.g. wrong_password, throttled
     client_id = UnicodeAttribute(null=True)

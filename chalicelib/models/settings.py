@@ -27,6 +27,13 @@ class SettingsModel(Model):
     upload_max_files = NumberAttribute(null=True)
     upload_types = ListAttribute(of=UnicodeAttribute, null=True)
     client_2fa = UnicodeAttribute(null=True)  # off | optional | required (absent: off)
+    email_unknown_senders = UnicodeAttribute(null=True)  # reject | create_client (absent: reject)
+    email_in_per_sender_hour = NumberAttribute(null=True)
+    ticket_categories = ListAttribute(of=UnicodeAttribute, null=True)
+    # Branding (product.md §12): shown by the page and in every mail's template data.
+    portal_name = UnicodeAttribute(null=True)
+    logo_url = UnicodeAttribute(null=True)  # https only
+    accent_color = UnicodeAttribute(null=True)  # "#rrggbb"
     updated_at = UTCDateTime(null=True)
     updated_by = UnicodeAttribute(null=True)
     version = VersionAttribute()

@@ -4,6 +4,17 @@
   - `counter`                  the next ticket number, incremented atomically (UpdateItem ADD);
   - `assign#<number>#<agent>`  one per assignee, so agents' queues are a Query by assignee
                                (DynamoDB cannot index the elements of a list).
+  - `cc#<number>#<client>`     one per CC'd client (kind = "cc"): it carries that client as
+                               `requester_id` with the ticket's client activity, status key and
+                               block flag, so it sits in the requester indexes beside the client's
+                               own tickets: "my tickets" (product.md §2) is still one Query, then
+                               one BatchGet for the CC'd tickets. Rewritten, like assignment items,
+                               by every write that moves the ticket in a client's list.
+
+A ticket also carries its CC list (`cc`, client ids: what visibility reads) and its watchers
+(`watchers`, client id -> the events they chose, comma-separated): the ticket's answer, its
+visibility and its mail need no other read than the one of the ticket (and, for mail, one
+BatchGet of those clients' accounts).
 
 Lists read one index, newest activity first; an agent's queue is ordered by ticket number,
 newest first. Two activity times (ISO time#number keys):
@@ -37,6 +48,7 @@ from chalicelib.models.shards import sharded
 
 TICKET_KIND = "ticket"
 ASSIGNMENT_KIND = "assignment"
+CC_KIND = "cc"
 COUNTER_ID = "counter"
 FIRST_NUMBER = 1001
 RATED = "rated"
@@ -66,8 +78,10 @@ def _index(name: str, projection: object | None = None) -> type:
 # note or a status change does not copy the description, assignee emails and files into every
 # index): the agents' lists nothing but keys; the clients' lists what their Query filters on
 # (block_client_view; organization_id for an agent's requester list within an organization;
-# created_by and created_at for the knowledge base's deflection check).
-CLIENT_LIST_PROJECTION = ("block_client_view", "organization_id", "created_by", "created_at")
+# created_by and created_at for the knowledge base's deflection check; kind and ticket_number
+# tell a CC link item from a ticket and name its ticket, services/ticket_reads.py).
+CLIENT_LIST_PROJECTION = ("kind", "ticket_number", "block_client_view", "organization_id", "created_by",
+                          "created_at")
 
 
 class TicketsByKind(GlobalSecondaryIndex):
@@ -108,6 +122,14 @@ class TicketsByRequesterStatus(GlobalSecondaryIndex):
     Meta = _index("by_requester_status_client_activity_v2", IncludeProjection(list(CLIENT_LIST_PROJECTION)))
     requester_status = UnicodeAttribute(hash_key=True)
     client_activity_at = UnicodeAttribute(range_key=True)
+
+
+class TicketsByAsset(GlobalSecondaryIndex):
+    """Sparse: only tickets naming an asset carry `asset_id`; an asset's tickets, newest first."""
+
+    Meta = _index("by_asset_number")
+    asset_id = UnicodeAttribute(hash_key=True)
+    number = NumberAttribute(range_key=True)
 
 
 class AssignmentsByAgent(GlobalSecondaryIndex):
@@ -151,6 +173,8 @@ class TicketModel(Model):
     requester_name = UnicodeAttribute(null=True)
     requester_email = UnicodeAttribute(null=True)
     organization_id = UnicodeAttribute(null=True)
+    asset_id = UnicodeAttribute(null=True)  # the asset the ticket is about (product.md §10)
+    asset_name = UnicodeAttribute(null=True)  # its name when the ticket was opened: lists read no asset
     assignees = ListAttribute(of=UnicodeAttribute, null=True)  # agent usernames
     assignee_emails = MapAttribute(null=True)  # username -> email, for notifications
     block_client_view = BooleanAttribute(null=True)
@@ -162,6 +186,8 @@ class TicketModel(Model):
     rated = UnicodeAttribute(null=True)
     rated_at_key = UnicodeAttribute(null=True)
     rated_assignees = ListAttribute(of=UnicodeAttribute, null=True)  # assignees at resolution
+    cc = ListAttribute(of=UnicodeAttribute, null=True)  # CC'd client ids (the requester's organization)
+    watchers = MapAttribute(null=True)  # client id -> "public_reply,status,resolved" (the events chosen)
     created_at = UTCDateTime(null=True)
     updated_at = UTCDateTime(null=True)
     resolved_at = UTCDateTime(null=True)
@@ -192,6 +218,7 @@ class TicketModel(Model):
     by_assignee_number = AssignmentsByAgent()
     by_assignee_status_number = AssignmentsByAgentStatus()
     rated_by_time = RatedTickets()
+    by_asset_number = TicketsByAsset()
 
     def serialize(self, null_check: bool = True) -> dict:
         # A ticket saved whole always carries its shard keys, whoever wrote it (a seed, a
@@ -230,3 +257,25 @@ class AssignmentModel(Model):
 
     by_assignee_number = AssignmentsByAgent()
     by_assignee_status_number = AssignmentsByAgentStatus()
+
+
+def cc_link_id(number: int, client_id: str) -> str:
+    return f"cc#{number}#{client_id}"
+
+
+class CcLinkModel(Model):
+    """A CC link item in the tickets table (see the module's docstring): in the CC'd client's
+    requester indexes, unversioned, rewritten whole whenever the ticket moves in client lists."""
+
+    Meta = table_meta("tickets")
+
+    id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute(null=True)
+    ticket_number = NumberAttribute(null=True)
+    requester_id = UnicodeAttribute(null=True)  # the CC'd client
+    requester_status = UnicodeAttribute(null=True)
+    client_activity_at = UnicodeAttribute(null=True)
+    block_client_view = BooleanAttribute(null=True)
+
+    by_requester_client_activity = TicketsByRequester()
+    by_requester_status_client_activity = TicketsByRequesterStatus()

@@ -7,6 +7,10 @@ Four kinds of item share the table, told apart by their id:
                            condition it does not exist: two concurrent creates with the
                            same email cannot both win; login finds a client through it;
   - `token#<sha256>`       a single-use token, stored only as the hash of its secret;
+  - `term#<client>#<word>`  one per word of a client's normalized name and for their email
+                           (kind = "term"): the agents' directory search (`?q=`) reads the
+                           `by_term` index, keyed by the word's first two letters
+                           (services/client_directory.py);
   - `suppress#<lower email>` what SES feedback says about an address (bounces, complaints):
                            the mail delivery reads it with one GetItem before each send
                            (services/mail_feedback.py). Any address, client or not.
@@ -28,13 +32,14 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.models.base import UTCDateTime, table_meta
 from chalicelib.models.shards import sharded
 
 CLIENT_KIND = "client"
+TERM_KIND = "term"
 TOKEN_KIND = "token"
 ADDRESS_KIND = "address"
 COLLEAGUE_INVITE_KIND = "colleague_invite"
@@ -86,6 +91,18 @@ class ClientsByStatus(GlobalSecondaryIndex):
     email_lower = UnicodeAttribute(range_key=True)
 
 
+class ClientsByTerm(GlobalSecondaryIndex):
+    """Term items only: hash the first two letters of a word (`term_shard`), range
+    "<word>#<client id>": a word-prefix search is one Query within one of ~1,300 keys."""
+
+    class Meta:
+        index_name = "by_term"
+        projection = KeysOnlyProjection()
+
+    term_shard = UnicodeAttribute(hash_key=True)
+    term_key = UnicodeAttribute(range_key=True)
+
+
 class RemindersDue(GlobalSecondaryIndex):
     """Sparse: only invited clients with a reminder still to send carry `reminder_queue`,
     so the hourly resend job reads pending invitations and nothing else."""
@@ -120,9 +137,17 @@ class UserModel(Model):
     # so a portal request is authenticated with one GetItem, and ending every session is one write.
     # No index entry carries them (LIST_PROJECTION): a log-in or log-out rewrites this item only.
     sessions = MapAttribute(null=True)
+    # A copy of the organization's portal switch (True: switched off), written on every client of
+    # the organization when it changes: a session is refused with the one GetItem that reads it.
+    organization_portal_off = BooleanAttribute(null=True)
+    # An email change waiting for its verification link (the address it will become).
+    pending_email = UnicodeAttribute(null=True)
+    # Lowercased words of the name and the email, for the agents' directory search (term items).
+    search_terms = UnicodeAttribute(null=True)
     # The one activation / reset token currently valid (its hash): a new one replaces it.
     invite_token_hash = UnicodeAttribute(null=True)
     reset_token_hash = UnicodeAttribute(null=True)
+    email_token_hash = UnicodeAttribute(null=True)  # the link that confirms `pending_email`
     invited_at = UTCDateTime(null=True)
     invited_by = UnicodeAttribute(null=True)
     activated_at = UTCDateTime(null=True)
@@ -159,11 +184,15 @@ class UserModel(Model):
     kind_shard = UnicodeAttribute(null=True)
     status_shard = UnicodeAttribute(null=True)
 
-    # guard: the client that owns this email
+    # guard: the client that owns this email (term: the client the word belongs to)
     owner_id = UnicodeAttribute(null=True)
 
+    # term
+    term_shard = UnicodeAttribute(null=True)
+    term_key = UnicodeAttribute(null=True)
+
     # token
-    purpose = UnicodeAttribute(null=True)  # activation | verify | reset
+    purpose = UnicodeAttribute(null=True)  # activation | verify | reset | email_change
     user_id = UnicodeAttribute(null=True)
     expires_at = UTCDateTime(null=True)
     used_at = UTCDateTime(null=True)
@@ -177,6 +206,7 @@ class UserModel(Model):
     by_organization = ClientsByOrganization()
     by_status = ClientsByStatus()
     reminders_due = RemindersDue()
+    by_term = ClientsByTerm()
 
     def serialize(self, null_check: bool = True) -> dict:
         # A client or an invitation saved whole carries its shard keys, whoever saves it;

@@ -1,10 +1,12 @@
 """Agent API: tickets and notes (product.md §3). Every agent reads tickets, writes notes
-and changes status or priority; assigning and blocking client view need manage-tickets
+and changes status or priority; assigning, blocking client view and CC need manage-tickets
 (ticket_writes.AGENT_CHANGE_PERMISSIONS)."""
 
 from __future__ import annotations
 
-from chalicelib.routes.api import Call, RouteGroup, page, start_key
+import functools
+
+from chalicelib.routes.api import IN_WRITE, Call, RouteGroup, page, start_key
 from chalicelib.services import notes, ticket_reads, ticket_views, ticket_writes
 
 routes = RouteGroup(__name__, auth="agent", tag="tickets")
@@ -21,15 +23,17 @@ def list_tickets(call: Call) -> dict:
 
 
 @routes.route("/agent/tickets", "POST", status=201, summary="Open a ticket on behalf of a client",
-              body="tickets.AgentTicketCreate", response="tickets.AgentTicket", errors=(403, 409), idempotent=True)
+              body="tickets.AgentTicketCreate", response="tickets.AgentTicket", errors=(403, 409),
+              idempotent=IN_WRITE)
 def create_ticket(call: Call) -> dict:
     body = call.body
+    answer = call.answer_with(functools.partial(ticket_views.view, caller=call.agent))
     assignees = ticket_writes.assignees_for(call.agent, body.assignees)
     item = ticket_writes.create(subject=body.subject, description=body.description, priority=body.priority,
                                 category=body.category, requester_id=body.requester_id, status=body.status,
                                 assignees=assignees, created_by=f"agent:{call.agent.username}",
-                                upload_ids=body.attachments)
-    return ticket_views.view(item, call.agent)
+                                upload_ids=body.attachments, asset_id=body.asset_id, once=call.once)
+    return answer(item)
 
 
 @routes.route("/agent/tickets/{number}", "GET", summary="A ticket", response="tickets.AgentTicket", errors=(404,))
@@ -55,13 +59,15 @@ def list_notes(call: Call, number: str) -> dict:
 
 
 @routes.route("/agent/tickets/{number}/notes", "POST", status=201, summary="Add a public or internal note",
-              body="tickets.AgentNoteCreate", response="tickets.AgentNote", errors=(404, 409), idempotent=True)
+              body="tickets.AgentNoteCreate", response="tickets.AgentNote", errors=(404, 409),
+              idempotent=IN_WRITE)
 def add_note(call: Call, number: str) -> dict:
     body, agent = call.body, call.agent
-    item = ticket_reads.load_visible(number, agent)
+    answer = call.answer_with(functools.partial(notes.note_view, caller=agent))
+    item = ticket_reads.load_visible_once(number, agent, call.once)
     note = notes.add_note(item, agent, body.body, internal=body.internal, notify_contact=body.notify_contact,
-                          notify_assignees=body.notify_assignees, upload_ids=body.attachments)
-    return notes.note_view(note, agent)
+                          notify_assignees=body.notify_assignees, upload_ids=body.attachments, once=call.once)
+    return answer(note)
 
 
 @routes.route("/agent/reports/ratings", "GET", summary="Average rating per agent and the team average",

@@ -26,6 +26,7 @@ from chalicelib.errors import InvalidInput, PorticoError
 
 if TYPE_CHECKING:
     from chalicelib.identity import ActingAgent, ActingClient
+    from chalicelib.services.idempotency import WriteOnce
 
 MAX_BODY_BYTES = 256 * 1024
 # Arrays and objects nested deeper than this are refused before the body is parsed: no request
@@ -55,7 +56,8 @@ class Operation:
     permission: str | None = None
     errors: tuple[int, ...] = ()
     # A retry with the same Idempotency-Key answers the first answer and runs nothing (api.md).
-    idempotent: bool = False
+    # IN_WRITE: the handler claims the key in its own transaction (Call.once), at no extra call.
+    idempotent: bool | str = False
     # Called with the Call and the error when a portal gate refuses this route, before the
     # refusal is answered (the login records it in the portal log).
     on_blocked: Callable[[Call, PorticoError], None] | None = None
@@ -69,6 +71,10 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
+
+# `idempotent=IN_WRITE`: the handler passes `call.once` (with its answer's `shape`) to a
+# service that writes the key's record in the same transaction (services/idempotency.py).
+IN_WRITE = "in-write"
 
 
 def schema(ref: str | None) -> Any:
@@ -103,6 +109,15 @@ class Call:
     query: Any = None
     agent: ActingAgent | None = None
     client: ActingClient | None = None
+    # On an `idempotent=IN_WRITE` route with an Idempotency-Key: the key, for the service's write.
+    once: WriteOnce | None = None
+
+    def answer_with(self, shape: Callable[[Any], dict]) -> Callable[[Any], dict]:
+        """`shape` (what the write made -> the answer); on an IN_WRITE route with a key, also
+        what the key's record stores for a retry."""
+        if self.once is not None:
+            self.once.shape = shape
+        return shape
 
     def header(self, name: str) -> str | None:
         return (self.request.headers or {}).get(name.lower())
@@ -221,7 +236,7 @@ class RouteGroup:
 
     def route(self, path: str, method: str, *, summary: str, status: int = 200, body: str | None = None,
               query: str | None = None, response: str | None = None, permission: str | None = None,
-              auth: str | None = None, errors: tuple[int, ...] = (), idempotent: bool = False,
+              auth: str | None = None, errors: tuple[int, ...] = (), idempotent: bool | str = False,
               on_blocked: Callable[[Call, PorticoError], None] | None = None,
               ) -> Callable[[Handler], Handler]:
         def declare(handler: Handler) -> Handler:

@@ -40,11 +40,18 @@ def get_client(call: Call, client_id: str) -> dict:
     return service.get_client(client_id).as_dict()
 
 
-@routes.route("/agent/clients/{client_id}", "PATCH", summary="Edit, disable or re-enable a client",
-              permission="manage-clients", body="clients.ClientUpdate", response="clients.Client", errors=(404,))
+@routes.route("/agent/clients/{client_id}", "PATCH", summary="Edit, disable or re-enable a client; change "
+              "their email (confirmed by a link first)", permission="manage-clients", body="clients.ClientUpdate",
+              response="clients.Client", errors=(404, 409))
 def update_client(call: Call, client_id: str) -> dict:
-    return service.update_client(client_id, call.body.model_dump(exclude_unset=True),
-                                 changed_by=_agent_ref(call)).as_dict()
+    from chalicelib.services import email_change
+
+    changes = call.body.model_dump(exclude_unset=True)
+    new_email = changes.pop("email", None)
+    client = service.update_client(client_id, changes, changed_by=_agent_ref(call))
+    if new_email:
+        client = email_change.request_change(client_id, new_email)
+    return client.as_dict()
 
 
 @routes.route("/agent/clients/{client_id}", "DELETE", status=204, summary="Remove the client's portal account",

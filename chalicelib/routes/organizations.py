@@ -22,6 +22,7 @@ def list_organizations(call: Call) -> dict:
 def create_organization(call: Call) -> dict:
     body = call.body
     return service.create_organization(body.name, domain=body.domain, notes=body.notes,
+                                       portal_enabled=body.portal_enabled, join_by_domain=body.join_by_domain,
                                        require_2fa=body.require_2fa).as_dict()
 
 

@@ -17,6 +17,7 @@ from chalice import Chalice, Response
 from chalicelib.errors import Forbidden, PorticoError, Unauthorized, UnsupportedMediaType
 from chalicelib.routes import middleware, portal_session, public
 from chalicelib.routes.api import (
+    IN_WRITE,
     Call,
     Operation,
     RouteGroup,
@@ -140,6 +141,14 @@ def run_handler(call: Call) -> Any:
         return handle()
     from chalicelib.services import idempotency
 
+    if call.operation.idempotent == IN_WRITE:
+        # The handler's service claims the key in its own transaction (no call of its own).
+        call.once = idempotency.write_once(call.route_ref(), call.header("idempotency-key"),
+                                           call.request.raw_body or b"")
+        try:
+            return handle()
+        except idempotency.Replay as replay:
+            return call.once.answer(replay.record)
     return idempotency.once(call.route_ref(), call.header("idempotency-key"), call.request.raw_body or b"",
                             handle, lambda_context=getattr(call.request, "lambda_context", None))
 

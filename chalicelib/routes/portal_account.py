@@ -60,3 +60,17 @@ def invite_colleague(call: Call) -> dict:
               errors=(403, 404, 409))
 def disable_colleague(call: Call, client_id: str) -> dict:
     return colleagues.disable_colleague(call.client, client_id).as_portal_dict()
+
+
+@routes.route("/portal/organization/clients/{client_id}/enable", "POST",
+              summary="Re-enable a deactivated colleague (client admins)", response="clients.PortalUser",
+              errors=(403, 404, 409))
+def enable_colleague(call: Call, client_id: str) -> dict:
+    return colleagues.enable_colleague(call.client, client_id).as_portal_dict()
+
+
+@routes.route("/portal/organization/clients/{client_id}/invite", "POST",
+              summary="Resend a colleague's invitation (client admins; counted against the hourly limit)",
+              response="clients.PortalUser", errors=(403, 404, 409, 429))
+def resend_colleague_invitation(call: Call, client_id: str) -> dict:
+    return colleagues.resend_invitation(call.client, client_id).as_portal_dict()

@@ -1,6 +1,7 @@
 """The portal session, as the pipeline and the sign-in routes see it: which session a request
-carries (the session cookie, or a bearer token), the authenticator every `auth="portal"` route
-runs, and the answer that starts a session (its cookie)."""
+carries (a bearer token, an agent's client-view cookie, or the session cookie), the
+authenticator every `auth="portal"` route runs, and the answer that starts a session (its
+cookie)."""
 
 from __future__ import annotations
 
@@ -13,26 +14,36 @@ from chalicelib.routes.api import Call, portal_prefix
 from chalicelib.services.portal_log import Origin
 
 COOKIE = "portico_session"
+# An agent's read-only client view (impersonation), kept apart from the session cookie so that
+# it outlives a reload without replacing a client session in the same browser: it wins while
+# it lasts (its Max-Age is the view's end), and stopping the view clears it alone.
+CLIENT_VIEW_COOKIE = "portico_impersonation"
 # Cookie-authenticated writes must carry this header: a cross-site form cannot set it,
 # on top of the SameSite=Strict cookie (defence in depth against CSRF).
 CSRF_HEADER, CSRF_VALUE = "x-requested-with", "portico"
 READS = ("GET", "HEAD", "OPTIONS")
 
 
-def _cookie_token(call: Call) -> str | None:
+def cookie_token(call: Call, cookie: str = COOKIE) -> str | None:
     for part in (call.header("cookie") or "").split(";"):
         name, _, value = part.strip().partition("=")
-        if name == COOKIE and value:
+        if name == cookie and value:
             return value
     return None
 
 
 def session_token(call: Call) -> tuple[str | None, bool]:
-    """(token, came from the cookie)."""
+    """(token, came from a cookie): a bearer token, else the client-view cookie, else the
+    session cookie."""
     authorization = call.header("authorization") or ""
     if authorization.lower().startswith("bearer "):
         return authorization[7:].strip(), False
-    return _cookie_token(call), True
+    return cookie_token(call, CLIENT_VIEW_COOKIE) or cookie_token(call), True
+
+
+def require_csrf_header(call: Call) -> None:
+    if call.header(CSRF_HEADER) != CSRF_VALUE:
+        raise Forbidden(f"Writes from the portal must send the header X-Requested-With: {CSRF_VALUE}.")
 
 
 def authenticate_portal(call: Call) -> None:
@@ -46,8 +57,8 @@ def authenticate_portal(call: Call) -> None:
     call.client = authenticate(token)
     method = call.request.method.upper()
     if method not in READS:
-        if from_cookie and call.header(CSRF_HEADER) != CSRF_VALUE:
-            raise Forbidden(f"Writes from the portal must send the header X-Requested-With: {CSRF_VALUE}.")
+        if from_cookie:
+            require_csrf_header(call)
         if call.client.read_only:
             from chalicelib.services import portal_log
 
@@ -75,11 +86,11 @@ def origin(call: Call) -> Origin:
     return Origin(call.source_ip, call.user_agent)
 
 
-def session_cookie(call: Call, value: str, max_age: int) -> str:
+def session_cookie(call: Call, value: str, max_age: int, name: str = COOKIE) -> str:
     """The Set-Cookie value carrying `value` (an empty value and no age: the cookie is removed)."""
     secure = "; Secure" if get_config().portal_url.startswith("https://") else ""
     path = f"{portal_prefix(call.request)}/portal"
-    return f"{COOKIE}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+    return f"{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
 
 
 def session_response(call: Call, client, session) -> Response:

@@ -35,6 +35,16 @@ def verify_signup(call: Call) -> Response:
     return session_or_challenge(call, client, session)
 
 
+@routes.route("/portal/email/verify", "POST", summary="Confirm a new email address an agent set",
+              body="clients.VerifyEmail", response="clients.EmailConfirmed", errors=(409, 410, 429))
+def verify_email(call: Call) -> dict:
+    from chalicelib.services import email_change, throttle
+
+    with throttle.link_failures_counted(call.body.token, ip=origin(call).ip):
+        client = email_change.confirm(call.body.token)
+    return {"email": client.email}
+
+
 @routes.route("/portal/activation/{token}", "GET", summary="What an activation link is for",
               response="clients.ActivationInfo", errors=(410, 429))
 def activation_info(call: Call, token: str) -> dict:

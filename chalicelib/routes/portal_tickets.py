@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from chalicelib.routes.api import Call, RouteGroup, next_cursor, page, start_key
+import functools
+
+from chalicelib.routes.api import IN_WRITE, Call, RouteGroup, next_cursor, page, start_key
 from chalicelib.services import notes, ratings, ticket_reads, ticket_views, ticket_writes
 
 routes = RouteGroup(__name__, auth="portal", tag="portal-tickets")
@@ -23,14 +25,15 @@ def list_tickets(call: Call) -> dict:
 
 
 @routes.route("/portal/tickets", "POST", status=201, summary="Open a ticket",
-              body="tickets.PortalTicketCreate", response="tickets.Ticket", errors=(409,), idempotent=True)
+              body="tickets.PortalTicketCreate", response="tickets.Ticket", errors=(409,), idempotent=IN_WRITE)
 def create_ticket(call: Call) -> dict:
     body = call.body
+    answer = call.answer_with(functools.partial(ticket_views.view, caller=call.client))
     item = ticket_writes.create(subject=body.subject, description=body.description, priority=body.priority,
                                 category=body.category, requester_id=call.client.id,
                                 created_by=f"client:{call.client.id}", opened_by=call.client,
-                                upload_ids=body.attachments)
-    return ticket_views.view(item, call.client)
+                                upload_ids=body.attachments, asset_id=body.asset_id, once=call.once)
+    return answer(item)
 
 
 @routes.route("/portal/tickets/{number}", "GET", summary="A ticket with its public conversation "
@@ -61,11 +64,12 @@ def update_ticket(call: Call, number: str) -> dict:
 
 
 @routes.route("/portal/tickets/{number}/notes", "POST", status=201, summary="Reply",
-              body="tickets.PortalNoteCreate", response="tickets.Note", errors=(404, 409), idempotent=True)
+              body="tickets.PortalNoteCreate", response="tickets.Note", errors=(404, 409), idempotent=IN_WRITE)
 def reply(call: Call, number: str) -> dict:
-    item = ticket_reads.load_visible(number, call.client)
-    note = notes.add_note(item, call.client, call.body.body, upload_ids=call.body.attachments)
-    return notes.note_view(note, call.client)
+    answer = call.answer_with(functools.partial(notes.note_view, caller=call.client))
+    item = ticket_reads.load_visible_once(number, call.client, call.once)
+    note = notes.add_note(item, call.client, call.body.body, upload_ids=call.body.attachments, once=call.once)
+    return answer(note)
 
 
 @routes.route("/portal/tickets/{number}/rating", "POST", summary="Rate a resolved ticket (when rating is on)",
@@ -73,3 +77,19 @@ def reply(call: Call, number: str) -> dict:
 def rate(call: Call, number: str) -> dict:
     item = ratings.rate(number, call.client, call.body.score, call.body.comment)
     return ticket_views.view(item, call.client)
+
+
+@routes.route("/portal/tickets/{number}/watch", "PUT", summary="Watch a ticket: choose which events mail you",
+              body="tickets.WatchUpdate", response="tickets.Ticket", errors=(404, 409))
+def watch(call: Call, number: str) -> dict:
+    from chalicelib.services import watching
+
+    return ticket_views.view(watching.watch(number, call.client, list(call.body.events)), call.client)
+
+
+@routes.route("/portal/tickets/{number}/watch", "DELETE", summary="Stop watching a ticket",
+              response="tickets.Ticket", errors=(404, 409))
+def unwatch(call: Call, number: str) -> dict:
+    from chalicelib.services import watching
+
+    return ticket_views.view(watching.unwatch(number, call.client), call.client)

@@ -2,8 +2,8 @@
 
 The portal is one HTML page (chalicelib/portal/index.html) with a small client-side router;
 every page path below serves that same file so a reload or a link from an email works.
-Two page paths, `/portal/tickets` and `/portal/tickets/{number}`, are also JSON API routes
-(owned by the tickets capability); for those, `page_for_browser_navigation` answers the page
+A few page paths (`/portal/tickets`, `/portal/assets` and one of each) are also JSON API routes
+(owned by the tickets and assets capabilities); for those, `page_for_browser_navigation` answers the page
 only when a browser navigates there (Accept: text/html), and the API otherwise.
 """
 
@@ -41,15 +41,30 @@ _ASSET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}\.(css|js|svg|png|ico|woff2
 # Client-side routes whose GET serves the page (their POST, if any, is an API route elsewhere).
 PAGE_PATHS = ("/portal", "/portal/activate", "/portal/verify", "/portal/reset", "/portal/signup",
               "/portal/forgot", "/portal/tickets/new", "/portal/profile", "/portal/colleagues",
-              "/portal/impersonate", "/portal/help")
+              "/portal/impersonate", "/portal/verify-email", "/portal/help")
 # Page paths that are also GET API routes: the page is served only to a browser navigation.
-SHARED_PAGE_ROUTES = frozenset({"/portal/tickets", "/portal/tickets/{number}"})
+SHARED_PAGE_ROUTES = frozenset({"/portal/tickets", "/portal/tickets/{number}", "/portal/assets",
+                                "/portal/assets/{asset_id}"})
+
+
+def page_csp(logo_url: str | None) -> str:
+    """The page's CSP: with a branding logo, its origin (only) is added to img-src. The URL was
+    validated as https with a plain host when it was set (schemas/settings.py)."""
+    policy = portal_csp()
+    if not logo_url:
+        return policy
+    origin = re.match(r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?", logo_url)
+    if origin is None:
+        return policy
+    return policy.replace("img-src 'self' data:", f"img-src 'self' data: {origin.group(0)}")
 
 
 def _portal_page(request: object) -> Response:
+    from chalicelib.services.settings import get_settings
+
     html = (PORTAL_DIR / "index.html").read_text(encoding="utf-8").replace("%BASE%", portal_prefix(request))
     return Response(body=html, status_code=200, headers={
-        "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": portal_csp(),
+        "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": page_csp(get_settings().logo_url),
         "Cache-Control": "no-cache", "Vary": "Accept"})
 
 
@@ -82,12 +97,16 @@ def page_for_browser_navigation(event: object, get_response: Callable[[object], 
 @routes.route("/portal/config", "GET", summary="What the portal page needs to know before log-in",
               auth="public", response="portal_page.PortalConfig", errors=(403,))
 def portal_config(call: Call) -> dict:
-    """Public switches only. Behind the portal gates, so a blocked client learns it on first load."""
+    """Public switches and the branding only. Behind the portal gates, so a blocked client learns it on first load."""
     from chalicelib.services.settings import get_settings
 
     current = get_settings()
+    branding = {"portal_name": current.portal_name, "logo_url": current.logo_url,
+                "accent_color": current.accent_color}
+    # Branding keys only when set: an unbranded portal's page loads nothing more.
     return {"portal_enabled": current.portal_enabled, "self_signup": current.self_signup,
-            "allow_client_rating": current.allow_client_rating}
+            "allow_client_rating": current.allow_client_rating, "ticket_categories": list(current.ticket_categories),
+            **{k: v for k, v in branding.items() if v}}
 
 
 _COMMENT = re.compile(r"/\*.*?\*/", re.S)
@@ -106,11 +125,16 @@ def _compacted(path: Path, mtime_ns: int) -> str:  # mtime: `make run` serves ed
     return compact(path.read_text(encoding="utf-8"))
 
 
-@routes.route("/portal/assets/{name}", "GET", summary="Portal static files (CSS, JS, icons)", errors=(404,))
-def portal_asset(call: Call, name: str) -> Response:
-    if not _ASSET_NAME.match(name) or not (PORTAL_DIR / "assets" / name).is_file():
+# The page's own files (chalicelib/portal/static/), served under /portal/static/:
+# /portal/assets is the assets API.
+STATIC_DIR = PORTAL_DIR / "static"
+
+
+@routes.route("/portal/static/{name}", "GET", summary="Portal static files (CSS, JS, icons)", errors=(404,))
+def portal_static(call: Call, name: str) -> Response:
+    if not _ASSET_NAME.match(name) or not (STATIC_DIR / name).is_file():
         raise NotFound("No such file.")
-    path = PORTAL_DIR / "assets" / name
+    path = STATIC_DIR / name
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     if name.endswith((".js", ".css")):
         body: str | bytes = _compacted(path, path.stat().st_mtime_ns)

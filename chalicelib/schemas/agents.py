@@ -7,7 +7,8 @@ from pydantic import BaseModel, Field
 from chalicelib.schemas.common import PageQuery, Strict
 
 # The permissions Portico knows (services/agent_auth.py: GROUPS).
-GroupName = Literal["admins", "manage-clients", "manage-tickets", "view-reports", "manage-knowledge"]
+GroupName = Literal["admins", "manage-clients", "manage-tickets", "view-reports", "manage-knowledge",
+                    "manage-assets"]
 
 
 class AgentListQuery(PageQuery):

@@ -29,6 +29,8 @@ class ClientCreate(Strict):
 
 
 class ClientUpdate(Strict):
+    email: Email | None = Field(None, description="A new address: it gets a confirmation link and the old one is "
+                                                 "told; nothing changes until the link is followed.")
     name: Name | None = None
     phone: Phone | None = None
     organization_id: Identifier | None = Field(None, description="null unlinks the organization.")
@@ -42,7 +44,9 @@ class ClientListQuery(PageQuery):
     organization_id: Identifier | None = None
     status: Status | None = None
     email: one_line(254, min_length=0) | None = Field(None, description="Exact email, any case.")
-    q: one_line(254, min_length=0) | None = Field(None, description="Email prefix, case-insensitive.")
+    q: one_line(254, min_length=0) | None = Field(None, description=(
+        "The prefix of any word of the name, or of the email; case- and accent-insensitive (one letter: an "
+        "email prefix). Combines with organization_id and status, not with email."))
 
 
 class Reminders(BaseModel):
@@ -74,6 +78,7 @@ class Client(PortalUser):
     email_status: EmailStatus = Field(description="ok, or bouncing / complained: SES reported a hard bounce or a "
                                                   "complaint and no mail goes to the address until cleared.")
     email_status_since: str | None = Field(description="When email_status last changed (null: never).")
+    pending_email: str | None = Field(None, description="An email change waiting for its confirmation link.")
 
 
 class ClientPage(BaseModel):
@@ -126,6 +131,14 @@ class Activate(Strict):
 
 class VerifySignup(Strict):
     token: Token
+
+
+class VerifyEmail(Strict):
+    token: Token
+
+
+class EmailConfirmed(BaseModel):
+    email: str
 
 
 class ForgotPassword(Strict):

@@ -50,6 +50,9 @@ def _no_control_characters(value: str) -> str:
     return value
 
 
+one_line_check = _no_control_characters
+
+
 def one_line(max_length: int, min_length: int = 1) -> Any:
     """A single-line text field: whitespace around it stripped, no control characters."""
     return Annotated[str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),

@@ -55,8 +55,9 @@ class PortalLogQuery(PageQuery):
 class PortalLogEntry(BaseModel):
     at: str
     event: Literal["login", "activation", "password_reset", "impersonation", "write_refused",
-                    "mfa_sent", "mfa_passed", "mfa_failed", "mfa_locked"] = Field(
-        description="`write_refused`: a change tried with a read-only session (an agent viewing as the client).")
+                   "session_refused", "mfa_sent", "mfa_passed", "mfa_failed", "mfa_locked"] = Field(
+        description="`write_refused`: a change tried with a read-only session (an agent viewing as the client); "
+                    "`session_refused`: a session's request refused because its organization's portal is off.")
     outcome: Literal["success", "failure"]
     reason: str | None = Field(description="Why it failed: wrong_password, unknown_email, not_active, "
                                            "account_disabled, email_not_verified, throttled, portal_blocked (the "

@@ -19,6 +19,9 @@ Status = Literal[STATUSES]
 Priority = Literal[PRIORITIES]
 
 
+AssetId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
 def _attachments() -> Any:
     return Field(None, max_length=MAX_ATTACHMENTS, description="Upload ids of the caller's own uploads "
                  "(POST .../uploads) to attach, each once; at most the setting upload_max_files.")
@@ -30,6 +33,7 @@ class PortalTicketCreate(Strict):
     priority: Priority | None = None
     category: Category | None = None
     attachments: list[UploadId] | None = _attachments()
+    asset_id: AssetId | None = Field(None, description="One of my assets (GET /portal/assets).")
 
 
 class PortalTicketUpdate(Strict):
@@ -52,6 +56,7 @@ class AgentTicketCreate(Strict):
     status: Status = TicketStatus.NEW
     assignees: list[Username] | None = Field(None, max_length=20, description="Agent usernames.")
     attachments: list[UploadId] | None = _attachments()
+    asset_id: AssetId | None = Field(None, description="An asset of the requester's organization.")
 
 
 class AgentTicketUpdate(Strict):
@@ -60,6 +65,9 @@ class AgentTicketUpdate(Strict):
     category: Category | None = None
     assignees: list[Username] | None = Field(None, max_length=20, description="Agent usernames (manage-tickets).")
     block_client_view: bool | None = Field(None, description="Hide the ticket from clients (manage-tickets).")
+    cc: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] | None = Field(
+        None, max_length=10, description="Client ids of the requester's organization to CC (replaces the list; "
+                                         "manage-tickets): they see the ticket in their list and get its mail.")
     version: int | None = Field(None, ge=0, description="The version you read; a stale one is 409.")
 
 
@@ -68,6 +76,19 @@ class AgentTicketListQuery(PageQuery):
     assignee: one_line(128, min_length=0) | None = None
     organization_id: Identifier | None = None
     requester_id: Identifier | None = None
+
+
+WatchEvent = Literal["public_reply", "status", "resolved"]
+
+
+class WatchUpdate(Strict):
+    events: list[WatchEvent] = Field(min_length=1, max_length=3, description="Which events mail you: every "
+                                     "public reply, status changes, the resolution.")
+
+
+class Watching(BaseModel):
+    events: list[WatchEvent]
+    cc: bool = Field(description="An agent CC'd you: you also get the mail the requester gets.")
 
 
 class PortalNoteCreate(Strict):
@@ -107,6 +128,11 @@ class Rating(BaseModel):
     rated_at: str | None
 
 
+class TicketAsset(BaseModel):
+    id: str
+    name: str | None = Field(description="The asset's name when the ticket was opened.")
+
+
 class Ticket(BaseModel):
     number: int
     subject: str
@@ -123,11 +149,16 @@ class Ticket(BaseModel):
     rating: Rating | None
     editable: bool
     attachments: list[Attachment] = []
+    watching: Watching | None = Field(None, description="Yours (clients): what mails you; null when not "
+                                                        "watching (agents: always null).")
+    asset: TicketAsset | None = None
 
 
 class AgentTicket(Ticket):
     assignees: list[str]
     block_client_view: bool
+    cc: list[str] = Field(default_factory=list, description="CC'd client ids.")
+    watchers: dict[str, list[WatchEvent]] = Field(default_factory=dict, description="Client id -> events.")
     created_by: str | None
     version: int
 
@@ -179,7 +210,9 @@ class AgentNotePage(BaseModel):
 
 
 class AgentRating(BaseModel):
-    agent: str
+    agent: str  # the Cognito username
+    name: str | None  # None: no name set, or the agent left the pool
+    email: str | None
     count: int
     average: float
 

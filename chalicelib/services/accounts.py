@@ -21,10 +21,12 @@ from chalicelib.ids import utcnow
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.models.users import ACTIVE, CLIENT_USER, INACTIVE, INVITED, UserModel, email_guard_id, status_actions
 from chalicelib.services import (
+    client_directory,
     client_store,
     clients,
     invitations,
     mfa,
+    organizations,
     outbox,
     passwords,
     portal_log,
@@ -76,8 +78,9 @@ def signup(email: str, name: str, password: str, origin: portal_log.Origin | Non
     token = tokens.issue(item.id, tokens.VERIFY, timedelta(hours=ttl_hours), now)
     item.invite_token_hash = token.hash
     message = _verify_message(email, name, token, ttl_hours, reason=f"signup:{item.id}")
+    terms = client_directory.index_new(item)
     try:
-        _save_all(client_store.guard_item(item), item, token.item, message)
+        _save_all(client_store.guard_item(item), item, token.item, message, *terms)
     except TransactWriteError:
         # Someone signed up with this email a moment ago: they get the email, not a 409.
         winner = client_store.find_by_email(email)
@@ -187,18 +190,29 @@ def _verify_signup(secret: str, attempt: portal_log.Attempt) -> tuple[Client, se
     # A link from a repeated sign-up carries that sign-up's choices (see _verify_again).
     if token.password_hash:
         actions += [UserModel.password_hash.set(token.password_hash), UserModel.password_changed_at.set(now)]
+    if not item.organization_id:
+        # An organization that takes sign-ups from its domain (product.md §12): joined as a client user.
+        joined = organizations.joinable_by_domain(item.email or "")
+        if joined is not None:
+            actions += [UserModel.organization_id.set(joined.id), UserModel.role.set(CLIENT_USER)]
+            if not joined.portal_enabled:
+                actions.append(UserModel.organization_portal_off.set(True))
+            item.organization_id, item.role = joined.id, CLIENT_USER
+    terms = None
     if token.name:
         actions.append(UserModel.name.set(token.name))
+        terms = client_directory.term_change(item, name=token.name, email=item.email)
+        actions.append(terms.action)
         item.name = token.name
     _use_token(token, item, actions, condition=(UserModel.invite_token_hash == token_hash)
-               & _unverified_signup_condition())
+               & _unverified_signup_condition(), terms=terms)
     # What the transaction wrote: the answer needs no second read.
     item.status, item.activated_at, item.last_login_at, item.updated_at = ACTIVE, now, now, now
     return client_store.to_client(item), session
 
 
 def _use_token(token: UserModel, item: UserModel, actions: list, condition: object,
-               also_delete: tuple[Any, ...] = ()) -> None:
+               also_delete: tuple[Any, ...] = (), terms: client_directory.TermChange | None = None) -> None:
     now = utcnow()
     try:
         with TransactWrite(connection=client_store.connection()) as tx:
@@ -206,6 +220,8 @@ def _use_token(token: UserModel, item: UserModel, actions: list, condition: obje
             tx.update(item, actions=actions, condition=condition)
             for other in also_delete:
                 tx.delete(other)
+            if terms is not None:
+                terms.add_to(tx)
     except TransactWriteError:
         raise tokens.used() from None
 

@@ -18,7 +18,7 @@ from chalicelib.config import get_config
 from chalicelib.errors import Forbidden, Unauthorized
 from chalicelib.identity import ActingAgent
 
-GROUPS = ("admins", "manage-clients", "manage-tickets", "view-reports", "manage-knowledge")
+GROUPS = ("admins", "manage-clients", "manage-tickets", "view-reports", "manage-knowledge", "manage-assets")
 _JWKS_TTL_SECONDS = 3600
 _JWKS_MIN_REFRESH_SECONDS = 60  # never hammer the JWKS endpoint when tokens carry unknown kids
 

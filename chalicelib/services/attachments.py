@@ -198,6 +198,7 @@ class Binding:
     owner: str
     uploads: list[AttachmentModel] = field(default_factory=list)
     files: list[AttachmentModel] = field(default_factory=list)
+    contents: list[bytes] = field(default_factory=list)  # files that came in a mail: stored, not copied
     _copied_for: int | None = None
 
     def __bool__(self) -> bool:
@@ -218,16 +219,21 @@ class Binding:
         nothing is half bound. A copy whose transaction then fails is never referenced (it
         costs storage, nothing else). No file: nothing added, no S3 call."""
         number = int(ticket_number)
-        for upload, item in zip(self.uploads, self.files, strict=True):
+        sources = self.contents or self.uploads
+        for source, item in zip(sources, self.files, strict=True):
             item.ticket_number = number
             item.object_key = f"tickets/{number}/{item.id.removeprefix('file#')}"
             if self._copied_for != number:
-                _copy(upload.object_key, item.object_key)
+                if isinstance(source, bytes):
+                    _put(item.object_key, source, item.content_type)
+                else:
+                    _copy(source.object_key, item.object_key)
             item.note_id = note_id
             item.internal = bool(internal)
-            plan.updates.append(ItemUpdate(
-                upload, [AttachmentModel.bound_file_id.set(item.id.removeprefix("file#"))],
-                condition=AttachmentModel.bound_file_id.does_not_exist() & (AttachmentModel.owner == self.owner)))
+            if not isinstance(source, bytes):
+                plan.updates.append(ItemUpdate(
+                    source, [AttachmentModel.bound_file_id.set(item.id.removeprefix("file#"))],
+                    condition=AttachmentModel.bound_file_id.does_not_exist() & (AttachmentModel.owner == self.owner)))
             plan.creates.append(item)
         self._copied_for = number
 
@@ -270,9 +276,37 @@ def prepare_binding(owner: str, upload_ids: list[str] | None) -> Binding:
     return binding
 
 
-def _check_object(upload_id: str, upload: AttachmentModel) -> None:
-    """The object is in S3 as declared. S3 enforced the policy on the POST; this also
-    catches a file that never arrived, or one put some other way."""
+def mail_binding(owner: str, files: list[tuple[str, str, bytes]]) -> tuple[Binding, list[str]]:
+    """The files of an inbound mail (filename, content type, bytes) that the upload rules
+    accept (type, size, count: the settings, as for an upload), and what was skipped, as
+    "<filename> (<why>)" for the note to list. Nothing is written until `bind`."""
+    binding = Binding(owner)
+    skipped: list[str] = []
+    limit = get_settings().upload_max_files
+    now = utcnow()
+    for filename, content_type, content in files:
+        try:
+            declared = validate(filename, content_type, len(content))
+        except InvalidInput as refused:
+            skipped.append(f"{filename or 'unnamed'} ({'; '.join((refused.fields or {}).values()) or 'refused'})")
+            continue
+        if len(binding.files) >= limit:
+            skipped.append(f"{declared.filename} (at most {limit} files)")
+            continue
+        binding.files.append(AttachmentModel(
+            file_key(new_id()), kind=FILE_KIND, owner=owner, filename=declared.filename,
+            content_type=declared.content_type, size=declared.size, object_key="", created_at=now))
+        binding.contents.append(content)
+    return binding, skipped
+
+
+def _put(key: str, content: bytes, content_type: str) -> None:
+    _s3().put_object(Bucket=config.attachments_bucket(), Key=key, Body=content, ContentType=content_type)
+
+
+def _check_object(upload_id: str, upload: AttachmentModel, field_name: str = "attachments") -> None:
+    """The object is in S3 as declared. S3 enforced the policy on the POST (the AWS stand-in
+    does not); this also catches a file that never arrived, or one put some other way."""
     from botocore.exceptions import ClientError  # lazy: cold start
 
     try:
@@ -280,15 +314,59 @@ def _check_object(upload_id: str, upload: AttachmentModel) -> None:
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             raise InvalidInput("A file was never uploaded (or its upload expired).",
-                               fields={"attachments": f"{upload_id} has no uploaded file"}) from None
+                               fields={field_name: f"{upload_id} has no uploaded file"}) from None
         raise
     if int(head.get("ContentLength", -1)) != int(upload.size):
         raise InvalidInput("A file's size differs from the size declared for it.",
-                           fields={"attachments": f"{upload_id} is not the declared size"})
+                           fields={field_name: f"{upload_id} is not the declared size"})
     stored_type = (head.get("ContentType") or "").split(";", 1)[0].strip().lower()
     if stored_type != upload.content_type:
         raise InvalidInput("A file's type differs from the type declared for it.",
-                           fields={"attachments": f"{upload_id} is not the declared type"})
+                           fields={field_name: f"{upload_id} is not the declared type"})
+
+
+# --- files the app reads itself (an import's CSV) ------------------------------------------
+
+def readable_upload(caller: Caller, upload_id: str, *, types: frozenset[str], what: str,
+                    field_name: str = "upload_id") -> AttachmentModel:
+    """`caller`'s upload `upload_id` for the app to read (not to attach): theirs, of one of
+    `types` (`what` names them in the refusal), within the upload size limit, and in S3 as
+    declared (a HEAD, as for binding). 400 otherwise; another caller's upload is "unknown"
+    too. One GetItem and one HEAD; the bytes are read later (`open_object`)."""
+    unknown = InvalidInput("This is not one of your uploads.",
+                           fields={field_name: "unknown upload (upload the file first: POST .../uploads)"})
+    if not isinstance(upload_id, str) or not _ID.match(upload_id):
+        raise unknown
+    upload = get_of_kind(AttachmentModel, upload_key(upload_id), UPLOAD_KIND)
+    if upload is None or upload.owner != owner_ref(caller):
+        raise unknown
+    if upload.content_type not in types:
+        raise InvalidInput(f"This upload is not {what} (its type is {upload.content_type}).",
+                           fields={field_name: f"not {what}"})
+    limit_mb = get_settings().upload_max_mb
+    if int(upload.size) > limit_mb * MB:
+        raise InvalidInput(f"This upload is larger than the upload limit ({limit_mb} MB).",
+                           fields={field_name: f"at most {limit_mb} MB"})
+    _check_object(upload_id, upload, field_name)
+    return upload
+
+
+def max_upload_bytes() -> int:
+    return get_settings().upload_max_mb * MB
+
+
+def open_object(object_key: str) -> Any:
+    """An uploaded object's body, to read as it arrives (`.read(n)`); InvalidInput when it is
+    gone (the bucket's lifecycle deletes `uploads/` after a day)."""
+    from botocore.exceptions import ClientError  # lazy: cold start
+
+    try:
+        return _s3().get_object(Bucket=config.attachments_bucket(), Key=object_key)["Body"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            raise InvalidInput("The uploaded file is gone (uploads are kept for a day); upload it again.",
+                               fields={"upload_id": "the file is gone"}) from None
+        raise
 
 
 def _copy(source_key: str, target_key: str) -> None:

@@ -43,6 +43,7 @@ class Client:
     next_reminder_at: str | None
     email_status: str = "ok"  # services/mail_feedback.py: ok | bouncing | complained
     email_status_since: str | None = None
+    pending_email: str | None = None  # an agent's change, waiting for its confirmation link
 
     def as_dict(self) -> dict[str, Any]:
         data = self.__dict__.copy()
@@ -70,7 +71,7 @@ def to_client(item: UserModel) -> Client:
         activated_at=iso(item.activated_at), last_login_at=iso(item.last_login_at),
         reminders_sent=int(item.reminders_sent or 0), last_reminder_at=iso(item.last_reminder_at),
         next_reminder_at=item.next_reminder_at if item.reminder_queue else None,
-        email_status=email_status, email_status_since=iso(email_status_since),
+        email_status=email_status, email_status_since=iso(email_status_since), pending_email=item.pending_email,
     )
 
 
@@ -166,3 +167,23 @@ def new_client_item(email: str, *, name: str | None, phone: str | None, organiza
 def guard_item(client: UserModel) -> UserModel:
     """The item that keeps the client's email unique: saved on condition it does not exist."""
     return UserModel(email_guard_id(client.email or ""), owner_id=client.id)
+
+
+def copy_organization_switch(organization_id: str, *, portal_off: bool) -> int:
+    """Copy an organization's portal switch onto each of its clients' items (Query by_organization,
+    one UpdateItem per client), so a portal request reads it with the GetItem that checks the
+    session: switched off, every session of the organization is refused at its next request.
+    Conditioned on the client still being in the organization. Returns how many were written."""
+    from pynamodb.exceptions import UpdateError
+
+    action = UserModel.organization_portal_off.set(True) if portal_off else UserModel.organization_portal_off.remove()
+    written = 0
+    for item in UserModel.by_organization.query(organization_id):
+        if item.kind != CLIENT_KIND:
+            continue
+        try:
+            item.update(actions=[action], condition=UserModel.organization_id == organization_id)
+            written += 1
+        except UpdateError:
+            continue  # moved to another organization meanwhile: its own switch applies
+    return written

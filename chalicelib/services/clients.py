@@ -23,7 +23,8 @@ from chalicelib.models.users import (
     email_guard_id,
     status_actions,
 )
-from chalicelib.services import mail_feedback
+from chalicelib.services import client_directory, mail_feedback
+from chalicelib.services.assets import unassign_client
 from chalicelib.services.client_store import (
     Client,
     connection,
@@ -36,14 +37,18 @@ from chalicelib.services.client_store import (
     to_client,
 )
 from chalicelib.services.invitations import prepare_invitation
-from chalicelib.services.organizations import organization_exists
+from chalicelib.services.organizations import portal_off
 
 
-def check_organization(organization_id: str | None) -> None:
+def check_organization(organization_id: str | None) -> bool:
+    """400 unless the organization exists; whether its portal access is switched off (which a
+    client joining it copies onto their item: sessions.authenticate reads it there)."""
     if organization_id is None:
-        return
-    if not organization_exists(organization_id):
+        return False
+    off = portal_off(organization_id)
+    if off is None:
         raise InvalidInput("This organization does not exist.", fields={"organization_id": "unknown organization"})
+    return off
 
 
 def create_client(email: str, *, name: str | None = None, phone: str | None = None,
@@ -52,9 +57,11 @@ def create_client(email: str, *, name: str | None = None, phone: str | None = No
     """A new client, `inactive` unless invited at once (then `invited`, with the welcome
     email queued in the same transaction). The email guard makes a concurrent create
     with the same address fail with 409."""
-    check_organization(organization_id)
+    organization_off = check_organization(organization_id)
     now = utcnow()
     item = new_client_item(email, name=name, phone=phone, organization_id=organization_id, role=role, now=now)
+    item.organization_portal_off = organization_off or None
+    terms = client_directory.index_new(item)
     invitation_items: list[Any] = []
     if send_invitation:
         invitation_items = prepare_invitation(item, now, invited_by=invited_by)
@@ -62,7 +69,7 @@ def create_client(email: str, *, name: str | None = None, phone: str | None = No
         with TransactWrite(connection=connection()) as tx:
             tx.save(guard_item(item), condition=UserModel.id.does_not_exist())
             tx.save(item, condition=UserModel.id.does_not_exist())
-            for other in invitation_items:
+            for other in [*invitation_items, *terms]:
                 tx.save(other, condition=other.__class__.id.does_not_exist())
     except TransactWriteError:
         raise email_taken() from None
@@ -77,7 +84,12 @@ def list_clients(*, limit: int, start_key: dict | None, organization_id: str | N
                  status: str | None = None, email: str | None = None, email_prefix: str | None = None,
                  ) -> tuple[list[Client], dict | None]:
     """One Query on the index that matches the filters (never a Scan); on a sharded index, one
-    per shard (models/shards.py), then the page's clients in one BatchGet."""
+    per shard (models/shards.py), then the page's clients in one BatchGet. `email_prefix` (`q`)
+    of two letters or more is the directory search by name words or email (client_directory)."""
+    if email_prefix and not email and client_directory.searchable(email_prefix):
+        found, last_key = client_directory.search(email_prefix, organization_id=organization_id, status=status,
+                                                  limit=limit, start_key=start_key)
+        return [to_client(item) for item in found], last_key
     if email:
         found = find_by_email(email)
         matches = found is not None and (organization_id in (None, found.organization_id)) and (
@@ -124,9 +136,11 @@ def update_client(client_id: str, changes: dict[str, Any], *, changed_by: str = 
                 continue
             actions.append(getattr(UserModel, field).set(value) if value else getattr(UserModel, field).remove())
     if "organization_id" in changes:
-        check_organization(changes["organization_id"])
+        organization_off = check_organization(changes["organization_id"])
         actions.append(UserModel.organization_id.set(changes["organization_id"]) if changes["organization_id"]
                        else UserModel.organization_id.remove())
+        actions.append(UserModel.organization_portal_off.set(True) if organization_off
+                       else UserModel.organization_portal_off.remove())
     disabled = changes.get("disabled")
     if disabled is True and item.status != DISABLED:
         actions += disable_actions(client_id)
@@ -135,10 +149,16 @@ def update_client(client_id: str, changes: dict[str, Any], *, changed_by: str = 
     if not actions:
         return to_client(item)
     actions.append(UserModel.updated_at.set(now))
+    terms = None
+    if "name" in changes:
+        terms = client_directory.term_change(item, name=changes["name"] or None, email=item.email)
+        actions.append(terms.action)
     try:
         item.update(actions=actions, condition=UserModel.kind == CLIENT_KIND)
     except UpdateError:
         raise NotFound("Client not found.") from None
+    if terms is not None:
+        terms.write()
     return to_client(load_item(client_id))
 
 
@@ -151,12 +171,16 @@ def disable_actions(client_id: str) -> list[Any]:
 
 def delete_client(client_id: str) -> None:
     """Remove the portal account and its email guard. Tickets keep the requester's name
-    and email (they are copied onto the ticket), so nothing else changes."""
+    and email (they are copied onto the ticket); the client's assets stay with the
+    organization, unassigned."""
     item = load_item(client_id)
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.delete(item, condition=UserModel.kind == CLIENT_KIND)
             tx.delete(UserModel(email_guard_id(item.email or "")), condition=UserModel.owner_id == item.id)
+            for term in client_directory.removal_items(item):
+                tx.delete(term)
     except TransactWriteError:
         raise NotFound("Client not found.") from None
+    unassign_client(item.id)
 

@@ -66,7 +66,7 @@ def invite_colleague(admin: ActingClient, email: str, name: str | None) -> None:
     invitation again (at most once an hour), anyone else nothing. A client elsewhere (another
     organization or none): a pending invitation here and a mail asking them whether to move."""
     organization_id = _organization_of(admin)
-    throttle.colleague_invitation(admin.id, organization_id, per_admin=get_settings().client_admin_invites_per_hour)
+    count_invitation(admin, organization_id)
     existing = client_store.find_by_email(email)
     if existing is None:
         try:
@@ -133,3 +133,26 @@ def disable_colleague(admin: ActingClient, client_id: str) -> Client:
         item.update(actions=[UserModel.invite_status.set(DISABLED), UserModel.updated_at.set(utcnow())])
         return _pending_view(item)
     return clients.update_client(item.id, {"disabled": True})
+
+
+def count_invitation(admin: ActingClient, organization_id: str) -> None:
+    """Count one invitation a client admin sends (a new colleague or a resend alike) against the
+    one hourly invitation limit, per admin and per organization; 429 once either is used up."""
+    throttle.colleague_invitation(admin.id, organization_id, per_admin=get_settings().client_admin_invites_per_hour)
+
+
+def enable_colleague(admin: ActingClient, client_id: str) -> Client:
+    """Re-enable a deactivated colleague: active again if they had activated, else inactive
+    (their old links died with the disabling: the admin resends the invitation)."""
+    item = _colleague(admin, client_id)
+    if item.status != DISABLED:
+        raise Conflict("This colleague is not deactivated.")
+    return clients.update_client(item.id, {"disabled": False}, changed_by=f"client:{admin.id}")
+
+
+def resend_invitation(admin: ActingClient, client_id: str) -> Client:
+    """Send a colleague's invitation again (a new link; the old one stops working): only while
+    they have not activated; counted against the hourly invitation limit, as inviting is."""
+    item = _colleague(admin, client_id)
+    count_invitation(admin, item.organization_id or "")
+    return invitations.send_invitation(item.id, invited_by=f"client:{admin.id}")

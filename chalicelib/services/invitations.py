@@ -16,7 +16,17 @@ from chalicelib.errors import Conflict
 from chalicelib.ids import iso, utcnow
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.models.users import ACTIVE, DISABLED, INACTIVE, INVITED, REMINDER_DUE, UserModel, status_actions
-from chalicelib.services import client_store, mfa, outbox, passwords, portal_log, sessions, throttle, tokens
+from chalicelib.services import (
+    client_directory,
+    client_store,
+    mfa,
+    outbox,
+    passwords,
+    portal_log,
+    sessions,
+    throttle,
+    tokens,
+)
 from chalicelib.services.client_store import Client
 from chalicelib.services.settings import get_settings
 
@@ -170,7 +180,9 @@ def _activate(secret: str, *, name: str, phone: str | None, password: str, attem
         UserModel.reminder_queue.remove(), UserModel.next_reminder_at.remove(),
         UserModel.sessions.set({session.key: session.value} if session else {})]
     actions.append(UserModel.phone.set(phone) if phone else UserModel.phone.remove())
-    _finish(token, item, token_hash, actions, now, expected_status=item.status or INVITED)
+    terms = client_directory.term_change(item, name=name, email=item.email)
+    actions.append(terms.action)
+    _finish(token, item, token_hash, actions, now, expected_status=item.status or INVITED, terms=terms)
     # What the transaction wrote: the answer needs no second read.
     item.status, item.name, item.phone = ACTIVE, name, phone or None
     item.activated_at = item.last_login_at = item.updated_at = now
@@ -179,7 +191,7 @@ def _activate(secret: str, *, name: str, phone: str | None, password: str, attem
 
 
 def _finish(token: UserModel, item: UserModel, token_hash: str, actions: list[Any], now: datetime,
-            expected_status: str) -> None:
+            expected_status: str, terms: client_directory.TermChange | None = None) -> None:
     """Use the token and apply `actions` to its owner in one transaction: a concurrent
     second use, re-invitation or disabling makes it fail as a used/expired link."""
     try:
@@ -187,6 +199,8 @@ def _finish(token: UserModel, item: UserModel, token_hash: str, actions: list[An
             tx.update(token, actions=tokens.mark_used_action(now), condition=tokens.unused_condition())
             tx.update(item, actions=actions, condition=(UserModel.invite_token_hash == token_hash)
                       & (UserModel.status == expected_status))
+            if terms is not None:
+                terms.add_to(tx)
     except TransactWriteError:
         raise tokens.used() from None
 

@@ -28,6 +28,8 @@ import zlib
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import compress
 
 from chalicelib.services.visibility import article_readable
 
@@ -236,6 +238,7 @@ class Index:
         self._title_norms = _norms(title_lengths, self.live)
         self._body_norms = _norms(body_lengths, self.live)
         self._masks: dict[Audience, bytearray] = {}
+        self._category_masks: dict[tuple[Audience, str], bytearray] = {}
 
     # -- building ----------------------------------------------------------------------------------
 
@@ -311,6 +314,20 @@ class Index:
             mask = self._masks[audience] = bytearray(1 if d is not None and audience.sees(d) else 0 for d in self.docs)
         return mask
 
+    def _filter(self, audience: Audience, category: str | None) -> bytearray:
+        """The audience's mask, narrowed to `category` (cached too: the page's category links)."""
+        if category is None:
+            return self._mask(audience)
+        key = (audience, category)
+        mask = self._category_masks.get(key)
+        if mask is None:
+            if len(self._category_masks) > 256:
+                self._category_masks.clear()
+            readable = self._mask(audience)
+            mask = self._category_masks[key] = bytearray(
+                1 if readable[slot] and d.category == category else 0 for slot, d in enumerate(self.docs))
+        return mask
+
     def visible(self, audience: Audience, category: str | None = None) -> list[Doc]:
         """Every document `audience` may read (in `category`), by category then title."""
         mask = self._mask(audience)
@@ -360,7 +377,6 @@ class Index:
         chosen = self.query_terms(query)
         if not chosen or not self.live:
             return []
-        mask = self._mask(audience)
         scores = [0.0] * len(self.docs)
         for number, weight, _ in chosen:
             for field_, norms, field_weight in ((self.title, self._title_norms, TITLE_WEIGHT),
@@ -373,17 +389,14 @@ class Index:
                 for slot, freq in zip(slots, freqs, strict=True):
                     scores[slot] += factor * freq / (freq + norms[slot])
         # Only now, before anything is ranked, counted or excerpted, what the audience may not
-        # read (and other categories) is dropped.
-        candidates = [(score, slot) for slot, score in enumerate(scores) if score and mask[slot]
-                      and (category is None or self.docs[slot].category == category)]
-        best = [(slot, score) for score, slot in heapq.nlargest(limit, candidates, key=lambda c: (c[0], -c[1]))]
+        # read (and other categories) is dropped. The walk over the slots and the ranking run in
+        # C: `compress` yields the readable slots in order, `nlargest` keeps the best by score,
+        # the lower slot first on a tie (it is stable), and slots that matched nothing score 0.
+        readable = compress(range(len(self.docs)), self._filter(audience, category))
+        best = [slot for slot in heapq.nlargest(limit, readable, key=scores.__getitem__) if scores[slot]]
         highlights = [h for _, _, h in chosen]
-        hits = []
-        for slot, score in best:
-            doc = self.docs[slot]
-            excerpt, marks = excerpt_of(doc.text, highlights)
-            hits.append(Hit(doc, round(score, 4), excerpt, marks))
-        return hits
+        return [Hit(self.docs[slot], round(scores[slot], 4), *excerpt_of(self.docs[slot].text, highlights))
+                for slot in best]
 
 
 def _norms(lengths: list[int], live: int) -> list[float]:
@@ -422,11 +435,29 @@ def _edits(word: str) -> set[str]:
     return deletes | swaps | replaces | inserts
 
 
+@lru_cache(maxsize=64)
+def _word_start_pattern(prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    """A whole word that starts with one of `prefixes` (a query's words, casefolded)."""
+    alternatives = "|".join(re.escape(p) for p in sorted(set(prefixes), key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*")
+
+
+def _matching_words(text: str, prefixes: tuple[str, ...]) -> list[tuple[int, int]]:
+    """(start, end) of the words of `text` whose casefolded form starts with one of `prefixes`.
+    One regular-expression pass over the casefolded text; when casefolding changes the text's
+    length (ß, İ: offsets would move), word by word instead."""
+    if not prefixes:
+        return []
+    folded = text.casefold()
+    if len(folded) == len(text):
+        return [m.span() for m in _word_start_pattern(prefixes).finditer(folded)]
+    return [m.span() for m in _WORD.finditer(text) if m.group().casefold().startswith(prefixes)]
+
+
 def excerpt_of(text: str, highlights: list[str]) -> tuple[str, list[tuple[int, int]]]:
     """About EXCERPT_CHARS of `text` from the sentence of its first matching word, and the
     (start, end) offsets of the words there that match (start with a query stem)."""
-    spans = [(m.start(), m.end()) for m in _WORD.finditer(text)
-             if any(m.group().casefold().startswith(h) for h in highlights if h)]
+    spans = _matching_words(text, tuple(h for h in highlights if h))
     start = 0
     if spans and spans[0][0] > EXCERPT_CHARS // 2:
         starts = [m.end() for m in _SENTENCE_START.finditer(text, 0, spans[0][0] + 1)]

@@ -356,9 +356,20 @@ def _claim(message_id: str, now: datetime) -> tuple[OutboxModel, str] | None:
     return item, token
 
 
+def _branded(data: Any, raw: str) -> str:
+    """The template data with the branding `portal_name` (product.md §12) when one is set and the
+    data has none: the templates sign with it. Added when sent, so every queued mail has it."""
+    from chalicelib.services.settings import get_settings  # cached per container
+
+    name = get_settings().portal_name
+    if not name or not isinstance(data, dict) or "portal_name" in data:
+        return raw
+    return json.dumps({**data, "portal_name": name}, sort_keys=True)
+
+
 def _send(item: OutboxModel) -> str:
     try:
-        json.loads(item.data)
+        data = json.loads(item.data)
     except (TypeError, ValueError) as error:
         raise InvalidMessage(f"template data is not JSON: {error}") from error
     config = get_config()
@@ -367,8 +378,12 @@ def _send(item: OutboxModel) -> str:
         "Destination": {"ToAddresses": [item.recipient]},
         # The outbox stores the logical name; SES holds one copy per stage.
         "Template": ses_template_name(item.template, config.stage),
-        "TemplateData": item.data,
+        "TemplateData": _branded(data, item.data),
     }
+    reply_address = data.get("reply_address") if isinstance(data, dict) else None
+    if reply_address:
+        # Ticket mail (services/reply_addresses.py): a reply becomes a note on the ticket.
+        request["ReplyToAddresses"] = [reply_address]
     if config.mail_configuration_set:
         # Sending events (delivery, bounce, complaint) then carry the outbox id.
         request["ConfigurationSetName"] = config.mail_configuration_set

@@ -24,6 +24,8 @@ class Organization:
     require_2fa: bool
     created_at: str | None
     updated_at: str | None
+    portal_enabled: bool = True
+    join_by_domain: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -31,7 +33,13 @@ class Organization:
 
 def _to_dc(item: OrganizationModel) -> Organization:
     return Organization(item.id, item.name or "", item.domain, item.notes, bool(item.require_2fa),
-                        iso(item.created_at), iso(item.updated_at))
+                        iso(item.created_at), iso(item.updated_at),
+                        portal_enabled=item.portal_enabled is not False, join_by_domain=bool(item.join_by_domain))
+
+
+def _join_domain(item: OrganizationModel) -> str | None:
+    """The sparse `by_join_domain` key: set only while joining by domain is on and a domain is set."""
+    return item.domain.lower() if item.join_by_domain and item.domain else None
 
 
 def _name_taken() -> Conflict:
@@ -43,10 +51,13 @@ def _connection():
 
 
 def create_organization(name: str, *, domain: str | None = None, notes: str | None = None,
-                        require_2fa: bool = False) -> Organization:
+                        require_2fa: bool = False, portal_enabled: bool = True,
+                        join_by_domain: bool = False) -> Organization:
     now = utcnow()
     org = OrganizationModel(new_id(), kind=ORGANIZATION_KIND, name=name, name_lower=name.lower(), domain=domain,
-                            notes=notes, require_2fa=require_2fa or None, created_at=now, updated_at=now)
+                            notes=notes, require_2fa=require_2fa or None, created_at=now, updated_at=now,
+                            portal_enabled=None if portal_enabled else False, join_by_domain=join_by_domain or None)
+    org.join_domain = _join_domain(org)
     guard = OrganizationModel(name_guard_id(name), owner_id=org.id)
     try:
         with TransactWrite(connection=_connection()) as tx:
@@ -79,11 +90,28 @@ def requires_2fa(organization_id: str) -> bool:
 
 
 def organization_exists(organization_id: str) -> bool:
+    return portal_off(organization_id) is not None
+
+
+def portal_off(organization_id: str) -> bool | None:
+    """Whether the organization's portal access is switched off; None when there is no such
+    organization. What a client joining it copies onto their item."""
     try:
-        _get_item(organization_id)
+        return _get_item(organization_id).portal_enabled is False
     except NotFound:
-        return False
-    return True
+        return None
+
+
+def joinable_by_domain(email: str) -> Organization | None:
+    """The organization a verified self-sign-up from this address joins (join_by_domain on and
+    its domain is the address's): one Query on the sparse by_join_domain index; None otherwise.
+    Two organizations may share a domain: the first by id joins."""
+    domain = email.rpartition("@")[2].strip().lower()
+    if not domain or len(domain) > 253:
+        return None
+    for item in OrganizationModel.by_join_domain.query(domain, limit=1):
+        return _to_dc(item)
+    return None
 
 
 def update_organization(organization_id: str, changes: dict[str, Any]) -> Organization:
@@ -93,6 +121,12 @@ def update_organization(organization_id: str, changes: dict[str, Any]) -> Organi
     for field in ("domain", "notes"):
         if field in changes:
             setattr(item, field, changes[field] or None)
+    was_off = item.portal_enabled is False
+    if changes.get("portal_enabled") is not None:
+        item.portal_enabled = None if changes["portal_enabled"] else False
+    if changes.get("join_by_domain") is not None:
+        item.join_by_domain = changes["join_by_domain"] or None
+    item.join_domain = _join_domain(item)
     if changes.get("require_2fa") is not None:
         item.require_2fa = bool(changes["require_2fa"])
     item.name, item.name_lower, item.updated_at = new_name, new_name.lower(), utcnow()
@@ -105,6 +139,10 @@ def update_organization(organization_id: str, changes: dict[str, Any]) -> Organi
             tx.save(item, condition=OrganizationModel.kind == ORGANIZATION_KIND)
     except TransactWriteError:
         raise _name_taken() from None
+    if (item.portal_enabled is False) != was_off:
+        from chalicelib.services.client_store import copy_organization_switch
+
+        copy_organization_switch(item.id, portal_off=item.portal_enabled is False)
     return _to_dc(item)
 
 

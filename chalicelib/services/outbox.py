@@ -24,7 +24,6 @@ from chalicelib.services.mail_policy import deliver_by
 # PRIORITY_DUE (models/outbox.py): a message useless when late goes out before any backlog.
 # (The stream delivers every new message at once anyway; this matters when mail is piling up.)
 
-
 def message(template: str, recipient: str, data: dict[str, Any], *, reason: str | None = None,
             priority: bool = False) -> OutboxModel:
     """An unsaved outbox item; the caller saves it in its own transaction."""

@@ -24,6 +24,7 @@ from chalicelib.observability import logger
 
 LOGIN, ACTIVATION, PASSWORD_RESET, IMPERSONATION = "login", "activation", "password_reset", "impersonation"
 WRITE_REFUSED = "write_refused"  # a change tried with a read-only (impersonation) session
+SESSION_REFUSED = "session_refused"  # a session's request refused: its organization's portal is off
 SUCCESS, FAILURE = "success", "failure"
 RETENTION = timedelta(days=400)
 MAX_USER_AGENT = 512

@@ -1,7 +1,8 @@
 """Ratings (product.md §4): the requester rates a finished ticket, when rating is on; and the
 satisfaction report: average rating per agent (the assignees when the ticket was resolved)
 against the team average. The report reads only rated tickets, through the sparse
-`rated_by_time` index, optionally within a time range."""
+`rated_by_time` index, optionally within a time range, and names each agent (one Cognito
+read per agent in the report)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from chalicelib.identity import ActingClient
 from chalicelib.ids import iso, utcnow
 from chalicelib.models.tickets import RATED, TicketModel
 from chalicelib.services import ticket_status
+from chalicelib.services.agent_directory import agent_profiles
+from chalicelib.services.agents import AgentRecord
 from chalicelib.services.settings import get_settings
 from chalicelib.services.ticket_reads import load_visible
 from chalicelib.services.ticket_writes import activity_key
@@ -44,6 +47,11 @@ def rate(number: int | str, client: ActingClient, score: int, comment: str | Non
     return item
 
 
+def _shown_as(agent: AgentRecord | None) -> dict[str, str | None]:
+    """An agent's name and email; both None for one no longer in the pool (the username stays)."""
+    return {"name": agent.name if agent else None, "email": agent.email if agent else None}
+
+
 def ratings_report(*, since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
     condition = None
     if since and until:
@@ -59,7 +67,9 @@ def ratings_report(*, since: datetime | None = None, until: datetime | None = No
         scores.append(score)
         for username in ticket.rated_assignees or ticket.assignees or []:
             per_agent[username].append(score)
-    agents = [{"agent": name, "count": len(values), "average": round(sum(values) / len(values), 2)}
-              for name, values in sorted(per_agent.items())]
+    profiles = agent_profiles(sorted(per_agent))
+    agents = [{"agent": username, **_shown_as(profiles[username]),
+               "count": len(values), "average": round(sum(values) / len(values), 2)}
+              for username, values in sorted(per_agent.items())]
     team = {"count": len(scores), "average": round(sum(scores) / len(scores), 2) if scores else None}
     return {"agents": agents, "team": team, "from": iso(since), "to": iso(until)}

@@ -25,6 +25,7 @@ from chalicelib.models.users import ACTIVE, DISABLED, INACTIVE, UserModel
 from chalicelib.observability import logger
 from chalicelib.services import client_store, passwords, portal_log, throttle
 from chalicelib.services.client_store import Client
+from chalicelib.services.portal_access import PortalBlocked
 from chalicelib.services.portal_log import Origin
 
 IMPERSONATION_TTL = timedelta(minutes=15)
@@ -57,6 +58,14 @@ class AccountBlocked(InvalidCredentials):
     def __init__(self, message: str, reason: str, client_id: str) -> None:
         super().__init__(message)
         self.reason, self.client_id = reason, client_id
+
+
+class OrganizationPortalBlocked(PortalBlocked):
+    """403 portal_blocked: the client's organization has its portal access switched off."""
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__()
+        self.reason, self.client_id = "portal_blocked", client_id
 
 
 def _key(secret: str) -> str:
@@ -171,6 +180,9 @@ def _login(email: str, password: str, second_factor: SecondFactor | None = None)
                              "email_not_verified", item.id)
     if item.status != ACTIVE:
         raise LoginRefused("not_active", item.id)
+    if item.organization_portal_off:
+        # After the right password only, like the global switch's answer: it tells a guesser nothing.
+        raise OrganizationPortalBlocked(item.id)
     challenge = second_factor(item) if second_factor else None
     if challenge is not None:
         return client_store.to_client(item), challenge
@@ -212,6 +224,29 @@ def parse_token(token: str | None) -> tuple[str, str] | None:
 
 def authenticate(token: str | None) -> ActingClient:
     """The client behind a session token, in one GetItem; 401 otherwise."""
+    return _authenticated(token)[1]
+
+
+def current_session(token: str | None) -> tuple[ActingClient, Client] | None:
+    """The session's client and their account (the same one GetItem), or None when there is no
+    live session: for the page's first check, which is not an error when logged out."""
+    try:
+        item, acting = _authenticated(token)
+    except Unauthorized:
+        return None
+    return acting, client_store.to_client(item)
+
+
+def client_view(token: str | None) -> ActingClient:
+    """An agent's read-only view (impersonation) session, for the page to keep as its own
+    cookie; 401 for any other token, so a client's own session cannot be turned into one."""
+    acting = authenticate(token)
+    if not acting.read_only:
+        raise Unauthorized("This is not a read-only client view link.")
+    return acting
+
+
+def _authenticated(token: str | None) -> tuple[UserModel, ActingClient]:
     parsed = parse_token(token)
     if parsed is None:
         raise Unauthorized("Log in to continue.")
@@ -224,7 +259,13 @@ def authenticate(token: str | None) -> ActingClient:
     now = utcnow()
     if not value or value.get("exp", 0) <= now.timestamp():
         raise Unauthorized("Your session has ended. Log in again.")
-    return ActingClient(
+    if item.organization_portal_off:
+        # The organization was switched off after this session began (the flag is copied onto
+        # each client item): refused like the global switch, and on record.
+        portal_log.record(portal_log.SESSION_REFUSED, portal_log.FAILURE, client_id=item.id, email=item.email,
+                          reason="portal_blocked", agent=value.get("agent"))
+        raise OrganizationPortalBlocked(item.id)
+    return item, ActingClient(
         id=item.id, email=item.email or "", name=item.name, phone=item.phone, organization_id=item.organization_id,
         role=item.role or "client_user", read_only=bool(value.get("ro")), impersonated_by=value.get("agent"),
         session_key=key, expires_at=datetime.fromtimestamp(value["exp"], tz=now.tzinfo),

@@ -48,6 +48,15 @@ class PortalSettings:
     upload_max_files: int = 10
     upload_types: tuple[str, ...] = DEFAULT_UPLOAD_TYPES
     client_2fa: str = "off"  # off | optional | required (product.md §11)
+    # Email in (product.md §8): what mail from an unknown sender to the support address does,
+    # and how many messages one sender may turn into tickets or notes an hour.
+    email_unknown_senders: str = "reject"  # reject | create_client
+    email_in_per_sender_hour: int = 20
+    # The categories a ticket may have; empty: any category (free text).
+    ticket_categories: tuple[str, ...] = ()
+    portal_name: str | None = None
+    logo_url: str | None = None
+    accent_color: str | None = None
     updated_at: str | None = None
     updated_by: str | None = None
     version: int = field(default=0)
@@ -57,6 +66,7 @@ class PortalSettings:
         data["ip_allowlist"] = list(self.ip_allowlist)
         data["invitation_reminder_days"] = list(self.invitation_reminder_days)
         data["upload_types"] = list(self.upload_types)
+        data["ticket_categories"] = list(self.ticket_categories)
         data["agents_email"] = self.agents_email or get_config().agents_email
         return data
 
@@ -68,7 +78,8 @@ class PortalSettings:
 EDITABLE = (
     "portal_enabled", "self_signup", "allow_all_ips", "ip_allowlist", "allow_client_rating",
     "activation_ttl_hours", "invitation_reminder_days", "agents_email", "client_admin_invites_per_hour",
-    "upload_max_mb", "upload_max_files", "upload_types", "client_2fa",
+    "upload_max_mb", "upload_max_files", "upload_types", "client_2fa", "ticket_categories",
+    "portal_name", "logo_url", "accent_color", "email_unknown_senders", "email_in_per_sender_hour",
 )
 
 _cache: tuple[float, PortalSettings] | None = None
@@ -92,6 +103,12 @@ def _from_item(item: SettingsModel) -> PortalSettings:
                           else PortalSettings.upload_max_files),
         upload_types=tuple(item.upload_types) if item.upload_types is not None else DEFAULT_UPLOAD_TYPES,
         client_2fa=item.client_2fa or "off",
+        email_unknown_senders=item.email_unknown_senders or PortalSettings.email_unknown_senders,
+        email_in_per_sender_hour=int(item.email_in_per_sender_hour or PortalSettings.email_in_per_sender_hour),
+        ticket_categories=tuple(item.ticket_categories or ()),
+        portal_name=item.portal_name,
+        logo_url=item.logo_url,
+        accent_color=item.accent_color,
         updated_at=iso(item.updated_at),
         updated_by=item.updated_by,
         version=int(item.version or 0),
@@ -141,6 +158,12 @@ def update_settings(changes: dict[str, Any], *, updated_by: str, expected_versio
         upload_max_files=int(merged["upload_max_files"]),
         upload_types=list(merged["upload_types"]),
         client_2fa=merged["client_2fa"],
+        email_unknown_senders=merged["email_unknown_senders"],
+        email_in_per_sender_hour=int(merged["email_in_per_sender_hour"]),
+        ticket_categories=list(merged["ticket_categories"]) or None,
+        portal_name=merged["portal_name"] or None,
+        logo_url=merged["logo_url"] or None,
+        accent_color=merged["accent_color"] or None,
         updated_at=utcnow(),
         updated_by=updated_by,
     )

@@ -194,6 +194,21 @@ def colleague_invitation(admin_id: str, organization_id: str, *, per_admin: int,
                                      INVITES_PER_ORGANIZATION)], now)
 
 
+MAIL_IN_WINDOW = timedelta(hours=1)
+
+
+def inbound_mail(sender: str, *, per_hour: int, now: datetime | None = None) -> bool:
+    """Count one inbound message from `sender` (mail in, product.md §8); False when the sender
+    has had `per_hour` this hour, so a mail loop or a flood stops itself. One UpdateItem."""
+    now = now or ids.utcnow()
+    limit = Limit("mail-in", per_account=per_hour, per_ip=per_hour, window=MAIL_IN_WINDOW)
+    try:
+        _count_or_refuse(limit, [Counter(ACCOUNT, _key(limit, ACCOUNT, sender.lower(), now), per_hour)], now)
+    except TooManyRequests:
+        return False
+    return True
+
+
 def _count_or_refuse(limit: Limit, ordered: list[Counter], now: datetime) -> None:
     counted: list[Counter] = []
     for counter in ordered:

@@ -7,22 +7,30 @@ client may not see is 404, never 403, and is left out of their lists.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import Forbidden, NotFound
 from chalicelib.identity import ActingClient, Caller, TicketRequester
 from chalicelib.models.base import get_of_kind, key_after_returned
 from chalicelib.models.shards import query_shards
-from chalicelib.models.tickets import TICKET_KIND, AssignmentModel, TicketModel, status_key
+from chalicelib.models.tickets import CC_KIND, TICKET_KIND, AssignmentModel, TicketModel, status_key
 from chalicelib.services import visibility
 from chalicelib.services.client_store import find_item
+
+if TYPE_CHECKING:
+    from chalicelib.services.idempotency import WriteOnce
+
+
+def _ticket_key(number: int | str) -> str:
+    key = str(number)
+    if not key.isdigit() or len(key) > 12:
+        raise NotFound("Ticket not found.")
+    return key
 
 
 def load(number: int | str) -> TicketModel:
     """Any ticket, whoever may see it: for agents, and for re-reading one already shown."""
-    key = str(number)
-    if not key.isdigit() or len(key) > 12:
-        raise NotFound("Ticket not found.")
+    key = _ticket_key(number)
     item = get_of_kind(TicketModel, key, TICKET_KIND)
     if item is None:
         raise NotFound("Ticket not found.")
@@ -34,6 +42,40 @@ def load_visible(number: int | str, caller: Caller) -> TicketModel:
     if not visibility.ticket_visible(caller, item):
         raise NotFound("Ticket not found.")
     return item
+
+
+def load_visible_once(number: int | str, caller: Caller, once: WriteOnce | None) -> TicketModel:
+    """`load_visible` for a write carrying an Idempotency-Key: the key's record is read in the
+    same call (one BatchGetItem, strongly consistent), and a retry is answered from it
+    (idempotency.Replay) before anything else is read or checked."""
+    if once is None:
+        return load_visible(number, caller)
+    from chalicelib.models.idempotency import IdempotencyRecord
+
+    found = _get_both(TicketModel, _ticket_key(number), IdempotencyRecord, once.record_id)
+    once.replay_if_stored(found.get(IdempotencyRecord))
+    item = found.get(TicketModel)
+    if item is None or item.kind != TICKET_KIND or not visibility.ticket_visible(caller, item):
+        raise NotFound("Ticket not found.")
+    return item
+
+
+def _get_both(first: type, first_key: str, second: type, second_key: str) -> dict[type, Any]:
+    """Two items of two tables (hash keys only) in one BatchGetItem: {model: item} of those found."""
+    connection = TicketModel._get_connection().connection
+    request = {model.Meta.table_name: {"Keys": [{model._hash_key_attribute().attr_name: {"S": key}}],
+                                       "ConsistentRead": True}
+               for model, key in ((first, first_key), (second, second_key))}
+    found: dict[type, Any] = {}
+    for _ in range(3):  # unprocessed keys (throttling) are asked again
+        answer = connection.client.batch_get_item(RequestItems=request)
+        for model in (first, second):
+            for raw in answer.get("Responses", {}).get(model.Meta.table_name, []):
+                found[model] = model.from_raw_data(raw)
+        request = answer.get("UnprocessedKeys") or {}
+        if not request:
+            return found
+    raise RuntimeError("DynamoDB left keys unprocessed three times")
 
 
 def requester_state(requester_id: str | None) -> TicketRequester:
@@ -63,18 +105,37 @@ def list_for_client(client: ActingClient, *, scope: str, status: str | None, lim
     result = index.query(owner, scan_index_forward=False, filter_condition=visible, limit=limit,
                          last_evaluated_key=start_key)
     listed = list(result)
-    # Blocked since the index entry was written: still left out.
-    items = [item for item in _tickets_of(listed) if not item.block_client_view]
-    return items, key_after_returned(result, listed)  # never the key of a blocked ticket
+    last_key = key_after_returned(result, listed)  # never the key of a blocked ticket
+    loaded = _batch_tickets(listed)
+    found = []
+    for entry in listed:
+        ticket = loaded.get(_ticket_id(entry))
+        if ticket is None:
+            continue
+        # A CC link's ticket: as the client may see it now. Their own: blocked since the index
+        # entry was written is still left out.
+        shown = visibility.ticket_visible(client, ticket) if entry.kind == CC_KIND else not ticket.block_client_view
+        if shown:
+            found.append(ticket)
+    return found, last_key
+
+
+def _ticket_id(entry: Any) -> str:
+    """The ticket an index entry stands for: its own id, or a CC link item's ticket (the
+    requester indexes also hold CC links, models/tickets.py)."""
+    return str(int(entry.ticket_number)) if entry.kind == CC_KIND else entry.id
+
+
+def _batch_tickets(listed: list[Any]) -> dict[str, TicketModel]:
+    ids = list(dict.fromkeys(_ticket_id(entry) for entry in listed))
+    return {item.id: item for item in TicketModel.batch_get(ids)} if ids else {}
 
 
 def _tickets_of(listed: list[Any]) -> list[TicketModel]:
     """The tickets of index entries (which carry keys and what the Query filters on), in the
     entries' order: one BatchGet. A ticket deleted meanwhile is left out."""
-    if not listed:
-        return []
-    loaded = {item.id: item for item in TicketModel.batch_get([entry.id for entry in listed])}
-    return [loaded[entry.id] for entry in listed if entry.id in loaded]
+    loaded = _batch_tickets(listed)
+    return [loaded[_ticket_id(entry)] for entry in listed if _ticket_id(entry) in loaded]
 
 
 def list_for_agent(*, status: str | None, assignee: str | None, organization_id: str | None,
@@ -82,7 +143,8 @@ def list_for_agent(*, status: str | None, assignee: str | None, organization_id:
                    ) -> tuple[list[TicketModel], dict | None]:
     """The most selective index for the filters: a status is part of the requester's or the
     organization's index key, so the closed history is never paged through. The only filter
-    condition left is an organization on a requester's tickets (a requester has one).
+    conditions left are on a requester's index: an organization (a requester has one) and
+    tickets only (not the CC link items that index also holds).
     Filtered by requester or organization, the order is the one that client sees (the last
     change a client can see: those indexes are the clients'); unfiltered or by status, the
     last change of any kind."""
@@ -93,8 +155,10 @@ def list_for_agent(*, status: str | None, assignee: str | None, organization_id:
     if requester_id:
         index, hash_key = ((TicketModel.by_requester_status_client_activity, status_key(requester_id, status))
                            if status else (TicketModel.by_requester_client_activity, requester_id))
+        # The requester indexes also hold CC link items (models/tickets.py): a requester's own only.
+        condition = TicketModel.kind == TICKET_KIND
         if organization_id:
-            condition = TicketModel.organization_id == organization_id
+            condition &= TicketModel.organization_id == organization_id
     elif organization_id:
         index, hash_key = ((TicketModel.by_org_status_client_activity, status_key(organization_id, status))
                            if status else (TicketModel.by_organization_client_activity, organization_id))

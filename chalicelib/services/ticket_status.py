@@ -1,8 +1,9 @@
 """What a ticket's status allows (product.md §3-4), as one table, and what entering a status does.
 
 Read a row as: in this status, may the client still edit the ticket, where does a client's
-reply take it (None: the reply is refused), may the requester rate it, may an agent set it,
-and what setting it does to the resolution. Agents set any status from any status; the
+reply take it (None: the reply is refused), where does an agent's public reply take it (an
+internal note never moves a ticket; the move itself mails nobody), may the requester rate it,
+may an agent set it, and what setting it does to the resolution. Agents set any status from any status; the
 services ask these functions and never compare status names themselves.
 """
 
@@ -23,18 +24,21 @@ KEEPS_RESOLUTION = "keeps resolution"  # closing keeps whatever resolution the t
 class StatusRule:
     client_may_edit: bool
     client_reply_leads_to: str | None
+    agent_public_reply_leads_to: str
     may_be_rated: bool
     agent_may_set: bool
     on_enter: str
 
 
 TRANSITIONS: dict[str, StatusRule] = {
-    # status:              StatusRule(client edits, client reply leads to, rated, agent sets, entering it)
-    TicketStatus.NEW:      StatusRule(True,  TicketStatus.NEW,  False, True, CLEARS_RESOLUTION),
-    TicketStatus.OPEN:     StatusRule(True,  TicketStatus.OPEN, False, True, CLEARS_RESOLUTION),
-    TicketStatus.PENDING:  StatusRule(True,  TicketStatus.OPEN, False, True, CLEARS_RESOLUTION),
-    TicketStatus.RESOLVED: StatusRule(False, TicketStatus.OPEN, True,  True, RESOLVES),
-    TicketStatus.CLOSED:   StatusRule(False, None,              True,  True, KEEPS_RESOLUTION),  # open a new one
+    # status:   StatusRule(client edits, client reply leads to, agent public reply leads to, rated, agent sets,
+    #                      entering it)
+    TicketStatus.NEW:      StatusRule(True,  TicketStatus.NEW,  TicketStatus.OPEN,     False, True, CLEARS_RESOLUTION),
+    TicketStatus.OPEN:     StatusRule(True,  TicketStatus.OPEN, TicketStatus.OPEN,     False, True, CLEARS_RESOLUTION),
+    TicketStatus.PENDING:  StatusRule(True,  TicketStatus.OPEN, TicketStatus.PENDING,  False, True, CLEARS_RESOLUTION),
+    TicketStatus.RESOLVED: StatusRule(False, TicketStatus.OPEN, TicketStatus.RESOLVED, True,  True, RESOLVES),
+    TicketStatus.CLOSED:   StatusRule(False, None,              TicketStatus.CLOSED,   True,  True, KEEPS_RESOLUTION),
+    # (closed: a client opens a new ticket instead)
 }
 
 # The statuses a rating may be given in, for the write's condition (the status may change
@@ -50,6 +54,11 @@ def client_may_edit(status: str) -> bool:
 def after_client_reply(status: str) -> str | None:
     """The status a client's reply leaves the ticket in; None when the reply is refused."""
     return TRANSITIONS[status].client_reply_leads_to
+
+
+def after_agent_public_reply(status: str) -> str:
+    """The status an agent's public reply leaves the ticket in: a new ticket is being worked on."""
+    return TRANSITIONS[status].agent_public_reply_leads_to
 
 
 def may_be_rated(status: str) -> bool:

@@ -14,7 +14,11 @@ from chalicelib.services.visibility import sees_internals
 
 def view(item: TicketModel, caller: Caller) -> dict[str, Any]:
     """The ticket as `caller` may see it (visibility.sees_internals decides which shape)."""
-    return _agent_view(item) if sees_internals(caller) else _client_view(item)
+    if sees_internals(caller):
+        return _agent_view(item)
+    from chalicelib.services.watching import watching_view
+
+    return {**_client_view(item), "watching": watching_view(item, caller)}
 
 
 def _client_view(item: TicketModel) -> dict[str, Any]:
@@ -30,6 +34,7 @@ def _client_view(item: TicketModel) -> dict[str, Any]:
         "resolved_at": iso(item.resolved_at),
         "rating": _rating(item), "editable": client_may_edit(item.status),
         "attachments": listed(item.attachments),
+        "asset": {"id": item.asset_id, "name": item.asset_name} if item.asset_id else None,
     }
 
 
@@ -37,7 +42,8 @@ def _agent_view(item: TicketModel) -> dict[str, Any]:
     """Agents see real activity: `updated_at` is the last change of any kind."""
     return {
         **_client_view(item), "updated_at": iso(item.updated_at), "assignees": list(item.assignees or []),
-        "block_client_view": bool(item.block_client_view),
+        "block_client_view": bool(item.block_client_view), "cc": list(item.cc or []),
+        "watchers": _watchers(item), "watching": None,
         "created_by": item.created_by, "version": int(item.version or 0),
     }
 
@@ -46,3 +52,9 @@ def _rating(item: TicketModel) -> dict[str, Any] | None:
     if item.rating_score is None:
         return None
     return {"score": int(item.rating_score), "comment": item.rating_comment, "rated_at": iso(item.rated_at)}
+
+
+def _watchers(item: TicketModel) -> dict[str, list[str]]:
+    raw = item.watchers.as_dict() if item.watchers is not None and hasattr(item.watchers, "as_dict") else (
+        dict(item.watchers or {}))
+    return {client_id: [e for e in str(events).split(",") if e] for client_id, events in raw.items()}

@@ -9,9 +9,10 @@ status allows and what entering it does (ticket_status), what a client sees
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.models import Model
 
 from chalicelib.errors import Conflict, Forbidden, InvalidInput
 from chalicelib.identity import ActingAgent, ActingClient, TicketRequester
@@ -30,7 +31,7 @@ from chalicelib.models.tickets import (
     ticket_shard_keys,
 )
 from chalicelib.models.users import ACTIVE
-from chalicelib.services import attachments, notifications, ticket_status
+from chalicelib.services import assets, attachments, notifications, ticket_status, watching
 from chalicelib.services.agent_auth import require_permission
 from chalicelib.services.agent_directory import agent_emails
 from chalicelib.services.client_store import find_item
@@ -38,9 +39,14 @@ from chalicelib.services.settings import get_settings
 from chalicelib.services.ticket_reads import load, load_visible, requester_state
 from chalicelib.services.transaction_plan import TransactionPlan
 
+if TYPE_CHECKING:
+    from chalicelib.services.idempotency import WriteOnce
+
 # Every agent changes status, priority and category and writes notes; these changes need a
-# permission besides (checked before the ticket is read).
-AGENT_CHANGE_PERMISSIONS = {"block_client_view": "manage-tickets", "assignees": "manage-tickets"}
+# permission besides (checked before the ticket is read). CC is with blocking client view: both
+# decide which clients see the ticket and get its mail, beyond the requester.
+AGENT_CHANGE_PERMISSIONS = {"block_client_view": "manage-tickets", "assignees": "manage-tickets",
+                            "cc": "manage-tickets"}
 
 # What a client sees change on a ticket: a change to any of these moves it in the client's lists.
 CLIENT_VISIBLE = ("subject", "description", "status", "priority", "category")
@@ -90,15 +96,36 @@ def allocate_number() -> int:
     return FIRST_NUMBER - 1 + int(answer["Attributes"]["next_number"]["N"])
 
 
+def allowed_category(category: str | None) -> str | None:
+    """When the settings list ticket categories, a category must be one of them (matched without
+    regard to case, stored as listed); with no list, any category goes."""
+    listed = get_settings().ticket_categories
+    if category is None or not listed:
+        return category
+    for name in listed:
+        if name.casefold() == category.casefold():
+            return name
+    raise InvalidInput("Choose one of the ticket categories.",
+                       fields={"category": "must be one of: " + ", ".join(listed)})
+
+
 def create(*, subject: str, description: str, priority: str | None, category: str | None, requester_id: str,
            created_by: str, assignees: dict[str, str] | None = None, status: str = TicketStatus.NEW,
-           opened_by: ActingClient | None = None, upload_ids: list[str] | None = None) -> TicketModel:
+           opened_by: ActingClient | None = None, upload_ids: list[str] | None = None,
+           asset_id: str | None = None, once: WriteOnce | None = None, files: attachments.Binding | None = None,
+           claims: list[Model] | None = None) -> TicketModel:
     """A new ticket for `requester_id` (a client), with ticket-created mail queued in the
     same transaction. The requester's name and email are copied onto the ticket, so they
     stay even if the client is removed. `opened_by`: the client opening their own ticket,
     whose session was read in this request (so active and current): no second read.
     `assignees` come from `assignees_for` (checked). `upload_ids`: the creator's uploads to
-    attach (services/attachments.py), checked before a ticket number is taken."""
+    attach (services/attachments.py), checked before a ticket number is taken; or `files`,
+    already prepared (a mail's). `asset_id`: an asset of the requester's organization that the
+    client opening it may see (assets.asset_for_ticket), else 400. `claims`: items created with
+    the ticket, refused when one exists (mail in: the message's id). `once`: the request's
+    Idempotency-Key, claimed in the ticket's transaction (a retry is answered by
+    idempotency.Replay; its ticket number, already taken, stays unused)."""
+    category = allowed_category(category)
     if opened_by is not None and opened_by.id == requester_id:
         requester = TicketRequester(opened_by.id, opened_by.email, ACTIVE, opened_by.name, opened_by.organization_id)
     else:
@@ -106,7 +133,14 @@ def create(*, subject: str, description: str, priority: str | None, category: st
         if stored is None:
             raise InvalidInput("This client does not exist.", fields={"requester_id": "unknown client"})
         requester = TicketRequester(stored.id, stored.email, stored.status, stored.name, stored.organization_id)
-    files = attachments.prepare_binding(created_by, upload_ids)
+    asset = assets.asset_for_ticket(asset_id, opened_by, requester.organization_id)
+    if files is None:
+        try:
+            files = attachments.prepare_binding(created_by, upload_ids)
+        except Conflict:
+            if once is not None:
+                once.replay_if_recorded()  # a retry finds its files bound by the first request
+            raise
     now = utcnow()
     number = allocate_number()
     # Created resolved: resolved_at only (no "resolved" mail, no rating assignees).
@@ -116,6 +150,7 @@ def create(*, subject: str, description: str, priority: str | None, category: st
         priority=priority or DEFAULT_PRIORITY, category=category, requester_id=requester.id,
         requester_name=requester.name or requester.email, requester_email=requester.email,
         organization_id=requester.organization_id, assignees=sorted(assignees or {}),
+        asset_id=asset.id if asset else None, asset_name=asset.name if asset else None,
         assignee_emails=dict(assignees or {}), block_client_view=False, created_by=created_by, public_notes=0,
         created_at=now, updated_at=now, activity_at=activity_key(now, number),
         client_updated_at=now, client_activity_at=activity_key(now, number),
@@ -123,13 +158,17 @@ def create(*, subject: str, description: str, priority: str | None, category: st
     )
     _index_status(item)
     plan = TransactionPlan(
-        saves=[item, *assignments_with_status(item, status)],
+        saves=[item, *assignments_with_status(item, status)], creates=list(claims or []),
         messages=notifications.ticket_created_messages(item, requester, get_settings().effective_agents_email))
     files.bind(plan, ticket_number=number)
+    if once is not None:
+        plan.idempotency = once.record(item)
     try:
         plan.write(connection())
-    except TransactWriteError:
-        # The ticket's number is new and its mail ids are its own: only a binding can fail.
+    except TransactWriteError as error:
+        if once is not None:
+            once.raise_if_claimed(error)
+        # The ticket's number is new and its mail ids are its own: only a binding (or a claim) can fail.
         raise Conflict("An attachment was attached elsewhere meanwhile; upload it again.") from None
     return item
 
@@ -193,13 +232,16 @@ def update_by_client(number: int | str, client: ActingClient, changes: dict[str,
 
 
 def update_by_agent(number: int | str, agent: ActingAgent, changes: dict[str, Any]) -> TicketModel:
-    """Status, priority, category, assignees (usernames), block_client_view, as far as `agent`
-    may (AGENT_CHANGE_PERMISSIONS). `version`, when given, must be the ticket's current
+    """Status, priority, category, assignees (usernames), block_client_view, cc (client ids), as
+    far as `agent` may (AGENT_CHANGE_PERMISSIONS). `version`, when given, must be the ticket's current
     version (optimistic locking): a stale one is 409."""
     changes = dict(changes)
     authorize_agent_changes(agent, changes)
+    if changes.get("category") is not None:
+        changes["category"] = allowed_category(changes["category"])
     assignee_emails = _agent_emails(changes.pop("assignees", None))
     version = changes.pop("version", None)
+    cc = changes.pop("cc", None)
     item = load(number)
     if version is not None and int(item.version or 0) != version:
         raise Conflict("The ticket changed since you read it; reload and try again.",
@@ -214,8 +256,15 @@ def update_by_agent(number: int | str, agent: ActingAgent, changes: dict[str, An
             setattr(item, field, changes[field])
     if assignee_emails is not None:
         _reassign(item, assignee_emails, plan)
+    if cc is not None:
+        stored = watching.check_cc(item, cc)
+        plan.deletes += watching.removed_links(int(item.number), list(item.cc or []), stored)
+        item.cc = stored or None
     if item.status != previous_status:
         _enter_status(item, now, plan)
+        if ticket_status.on_enter(item.status) != ticket_status.RESOLVES:
+            plan.messages += notifications.status_messages(item, previous_status, watching.watchers_of(item),
+                                                           author_id=agent.username)
     # Assignees and block_client_view are agents' business: they move the agents' lists only.
     return _save(item, now, plan, seen_by_client=_client_visible(item) != before)
 
@@ -240,7 +289,8 @@ def _enter_status(item: TicketModel, now: datetime, plan: TransactionPlan) -> No
         item.resolved_at = now
         item.rated_assignees = list(item.assignees or [])
         plan.messages += notifications.resolved_messages(
-            item, requester_state(item.requester_id), get_settings().allow_client_rating)
+            item, requester_state(item.requester_id), get_settings().allow_client_rating,
+            watching.watchers_of(item))
     elif effect == ticket_status.CLEARS_RESOLUTION:
         item.resolved_at = None
 
@@ -258,6 +308,8 @@ def _save(item: TicketModel, now: datetime, plan: TransactionPlan, *, seen_by_cl
     if seen_by_client:
         item.client_updated_at = now
         item.client_activity_at = activity_key(now, int(item.number))
+    # The CC'd clients' list entries follow the ticket (status, activity, block flag).
+    plan.saves += watching.cc_links(item)
     plan.saves.insert(0, item)
     try:
         plan.write(connection())

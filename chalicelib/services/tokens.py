@@ -18,6 +18,7 @@ from chalicelib.models.users import ACTIVE, TOKEN_KIND, UserModel, token_item_id
 from chalicelib.services.client_store import find_item
 
 ACTIVATION, VERIFY, RESET = "activation", "verify", "reset"
+EMAIL_CHANGE = "email_change"  # confirms an agent's change of a client's email (services/email_change.py)
 # Used tokens are kept a while after expiry so an old link still says "already used".
 KEEP_AFTER_EXPIRY = timedelta(days=30)
 
@@ -47,7 +48,8 @@ def used() -> Gone:
 
 
 # Which field of the owner holds the hash of its one valid token, per purpose.
-CURRENT_FIELD = {ACTIVATION: "invite_token_hash", VERIFY: "invite_token_hash", RESET: "reset_token_hash"}
+CURRENT_FIELD = {ACTIVATION: "invite_token_hash", VERIFY: "invite_token_hash", RESET: "reset_token_hash",
+                 EMAIL_CHANGE: "email_token_hash"}
 
 
 def _find(token_hash: str) -> UserModel | None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pynamodb.constants import ALL_OLD
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.models.outbox import OutboxModel
+from chalicelib.services.idempotency import unclaimed_condition
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,16 @@ class TransactionPlan:
     updates: list[ItemUpdate] = field(default_factory=list)
     deletes: list[Model] = field(default_factory=list)
     messages: list[OutboxModel] = field(default_factory=list)  # queued mail; an id already queued fails the write
+    # The request's Idempotency-Key record with its answer (services/idempotency.py WriteOnce):
+    # written first, only while the key is unclaimed; when claimed, the failure carries the
+    # stored record (ALL_OLD) and WriteOnce.raise_if_claimed replays it.
+    idempotency: Model | None = None
 
     def write(self, connection: Any) -> None:
         """Raises pynamodb's TransactWriteError when any condition fails: then nothing was written."""
         with TransactWrite(connection=connection) as tx:
+            if self.idempotency is not None:
+                tx.save(self.idempotency, condition=unclaimed_condition(), return_values=ALL_OLD)
             for item in self.creates:
                 tx.save(item, condition=_absent(item))
             for item in self.saves:

@@ -4,8 +4,8 @@ small pure functions of the caller and the item. Agents see everything; for a cl
 
   item          a client sees it when
   ------------  ------------------------------------------------------------------------------
-  ticket        it is not blocked from client view, and it is theirs (the requester) or, for a
-                client admin, their organization's
+  ticket        it is not blocked from client view, and it is theirs (the requester), they are
+                CC'd on it, or, for a client admin, it is their organization's
   note          its ticket is visible (checked first) and the note is not internal
   file          its ticket is visible and, on a note, the note is (`file.internal` is its note's
                 flag, copied when the file was bound): never a file of an internal note or of a
@@ -14,6 +14,7 @@ small pure functions of the caller and the item. Agents see everything; for a cl
   agent fields  never: assignees, the block flag, note options, the agents' "updated"
   kb article    published and `public` (also without a session), `clients`, or `organizations`
                 listing theirs (`article_visible`; the search index filters with the same rule)
+  asset         assigned to them, or, for a client admin, their organization's (never its notes)
 
 Invisible is 404, never 403, in lists too (the services raise NotFound or filter).
 """
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 from chalicelib.identity import ActingAgent, ActingClient, Caller, TicketRequester
 
 if TYPE_CHECKING:
+    from chalicelib.models.assets import AssetModel
     from chalicelib.models.attachments import AttachmentModel
     from chalicelib.models.notes import NoteModel
     from chalicelib.models.tickets import TicketModel
@@ -41,7 +43,7 @@ def ticket_visible(caller: Caller, ticket: TicketModel) -> bool:
         return True
     if ticket.block_client_view:
         return False
-    if ticket.requester_id == caller.id:
+    if ticket.requester_id == caller.id or caller.id in (getattr(ticket, "cc", None) or []):
         return True
     return caller.is_client_admin and bool(caller.organization_id) and ticket.organization_id == caller.organization_id
 
@@ -100,3 +102,14 @@ def article_visible(caller: Caller | None, *, status: str | None, visibility: st
         return False
     return article_readable(signed_in=caller is not None, organization_id=getattr(caller, "organization_id", None),
                             visibility=visibility, organization_ids=organization_ids)
+
+
+def asset_visible(caller: Caller, asset: AssetModel) -> bool:
+    """Assets (product.md §10): agents see every one; a client the assets assigned to them; a
+    client admin every asset of their organization. `internal_notes` never reach a client
+    (services/assets.py: asset_view)."""
+    if sees_internals(caller):
+        return True
+    if asset.client_id and asset.client_id == caller.id:
+        return True
+    return caller.is_client_admin and bool(caller.organization_id) and asset.organization_id == caller.organization_id

@@ -45,6 +45,7 @@ class Access:
     append_only: tuple[str, ...] = ()
     send_mail: bool = False
     manage_agents: bool = False
+    read_agents: bool = False  # AdminGetUser only: who an agent is, by username or email
     stream_tables: tuple[str, ...] = ()
 
 
@@ -63,7 +64,19 @@ FUNCTION_ACCESS: dict[str, Access] = {
     # The hourly invitation resend (services/invitations.py): reads the settings, updates the
     # invited clients and their token items, queues the welcome mail in the outbox.
     "ResendInvitations": Access(tables=("users", "settings", "outbox")),
+    # Email in (services/mail_in.py): a reply becomes a note (tickets, notes, their files and
+    # mail), mail to the support address a ticket (and maybe an inactive client); the message
+    # claim and the per-sender counter live in the throttle table; agents are found by email.
+    # Its S3 reads (inbound/) and file writes (tickets/) are granted by stacks/mail_in.py and files.py.
+    "HandleInboundMail": Access(tables=("tickets", "notes", "users", "settings", "outbox", "throttle",
+                                        "attachments"), read_only=("settings",), read_agents=True),
+    # CSV imports (services/imports.py), invoked by the API: the job, the organizations it
+    # names, the clients and assets it writes, and the invitations it queues.
+    "RunImport": Access(tables=("imports", "organizations", "users", "assets", "settings", "outbox")),
 }
+# The function POST /agent/imports invokes asynchronously (InvocationType=Event).
+IMPORT_FUNCTION = "RunImport"
+IMPORT_TIMEOUT_SECONDS = 900  # Lambda's longest: a 10,000-row file with room to spare
 
 
 def access_for(function_name: str, sam_function: dict[str, Any], stream_tables: dict[str, str]) -> Access:
@@ -122,6 +135,8 @@ def function_role(
         ))
     if access.manage_agents:
         statements.append(iam.PolicyStatement(actions=MANAGE_AGENTS_ACTIONS, resources=[user_pool_arn]))
+    elif access.read_agents:
+        statements.append(iam.PolicyStatement(actions=["cognito-idp:AdminGetUser"], resources=[user_pool_arn]))
     if secret_arn:
         # Only with `chalice deploy`, where the app reads PORTICO_SECRET_KEY_ARN at start-up.
         statements.append(iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[secret_arn]))

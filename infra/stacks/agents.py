@@ -19,6 +19,7 @@ GROUP_DESCRIPTIONS = {
     "manage-tickets": "Work on tickets: assign, reply, resolve",
     "view-reports": "Read-only reports",
     "manage-knowledge": "Write, publish and delete knowledge-base articles",
+    "manage-assets": "Create, edit, assign and retire assets; import assets",
 }
 
 

@@ -73,6 +73,31 @@ class FilesBucket(Construct):
             applies_to=[RegexAppliesTo(regex=r"/^Resource::<FilesBucket\w+\.Arn>\/(uploads|tickets)\/\*$/g")],
         )], apply_to_children=True)
 
+    def grant_read_uploads(self, role: iam.Role) -> None:
+        """The import function reads the CSV an agent uploaded (services/imports.py): GetObject
+        on uploads/ only; it never writes or lists the bucket."""
+        role.add_to_principal_policy(iam.PolicyStatement(
+            actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects(f"{UPLOADS_PREFIX}*")]))
+        NagSuppressions.add_resource_suppressions(role, [NagPackSuppression(
+            id="AwsSolutions-IAM5",
+            reason="Upload keys are made per upload (uploads/<caller>/<upload id>): the import function reads the "
+                   "CSV an agent uploaded, under that prefix of its own bucket, and nothing else in S3.",
+            applies_to=[RegexAppliesTo(regex=r"/^Resource::<FilesBucket\w+\.Arn>\/uploads\/\*$/g")],
+        )], apply_to_children=True)
+
+
+def grant_mail_files(bucket: FilesBucket, role: iam.Role) -> None:
+    """The mail-in handler stores a mail's files as the note's or ticket's (tickets/ only:
+    nothing is uploaded, copied or downloaded)."""
+    role.add_to_principal_policy(iam.PolicyStatement(
+        actions=["s3:PutObject"], resources=[bucket.bucket.arn_for_objects(f"{TICKETS_PREFIX}*")]))
+    NagSuppressions.add_resource_suppressions(role, [NagPackSuppression(
+        id="AwsSolutions-IAM5",
+        reason="Each file gets its own key (tickets/<number>/<file id>): the mail-in handler may write objects "
+               "under that prefix of the files bucket, and nothing else there.",
+        applies_to=[RegexAppliesTo(regex=r"/^Resource::<FilesBucket\w+\.Arn>\/tickets\/\*$/g")],
+    )], apply_to_children=True)
+
 
 def _origin(portal_url: str) -> str | None:
     parts = urlsplit(portal_url or "")

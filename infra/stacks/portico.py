@@ -23,15 +23,17 @@ from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
 from chalice.cdk import Chalice
 from constructs import Construct
 
-from stacks.access import access_for, function_role, grant_logs
+from stacks.access import IMPORT_FUNCTION, IMPORT_TIMEOUT_SECONDS, access_for, function_role, grant_logs
 from stacks.agents import AgentPool, SesSender
 from stacks.alarms import Alarms
 from stacks.backups import TableBackups
 from stacks.edge import ApiEdge, WebAcl
 from stacks.failures import FailureQueues
-from stacks.files import FilesBucket
+from stacks.files import FilesBucket, grant_mail_files
 from stacks.mail import MailFeedback, MailTemplates
+from stacks.mail_in import MailIn
 from stacks.releases import publish_behind_alias, shift_traffic
+from stacks.secret_key import key_environment
 from stacks.tables import create_table, kept_data_policy, table_specs
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -86,12 +88,17 @@ class StageSettings:
     backup: bool
     backup_retention_days: int
     api_gateway_logs_role: bool  # set the account's API Gateway CloudWatch role (needed for access logs)
-    # CloudFormation resolves the secret's reference only when the function changes: naming the
-    # new version after a rotation changes it (docs/operations.md, "Rotate the secret key").
+    # The secret's current version number and the older ones still read (stacks/secret_key.py;
+    # docs/operations.md, "Rotate the secret key").
     secret_version: str | None
     # PORTICO_INDEX_SHARDS: partition keys per write-hot index (chalicelib/models/shards.py); changing
     # it on a stage with data is the re-shard migration in docs/architecture.md ("Sharded indexes").
     index_shards: int
+    # Email in: the domain SES receives reply addresses at (its MX record points at SES) and
+    # the address whose mail opens tickets (default support@<inbound domain>).
+    inbound_domain: str | None
+    support_address: str | None
+    older_secret_versions: str | None
 
     @classmethod
     def from_context(cls, scope: Construct, stage: str) -> StageSettings:
@@ -127,6 +134,9 @@ class StageSettings:
             api_gateway_logs_role=flag("apiGatewayLogsRole", True),
             secret_version=get("secretVersion"),
             index_shards=int(get("indexShards", 8)),
+            inbound_domain=get("inboundDomain"),
+            support_address=get("supportAddress"),
+            older_secret_versions=get("olderSecretVersions"),
         )
 
 
@@ -160,6 +170,9 @@ class PorticoStack(cdk.Stack):
                                   sender_identity=settings.sender_identity)
         # Mail reliability: configuration set + feedback topic (its name is the one app.py subscribes to).
         self.mail_feedback = MailFeedback(self, "MailFeedback", stage=stage)
+        # Email in: receipt rule -> inbound bucket + topic (its name is the one app.py subscribes to).
+        self.mail_in = MailIn(self, "MailIn", stage=stage, inbound_domain=settings.inbound_domain,
+                              support_address=settings.support_address)
         self.secret_key = secretsmanager.Secret(
             self, "SecretKey",
             description=f"Portico {stage}: PORTICO_SECRET_KEY (signs pagination cursors)",
@@ -181,6 +194,11 @@ class PorticoStack(cdk.Stack):
         else:
             self._chalice_app(settings, stream_tables)
         self.files.grant_api(self.roles["APIHandler"])
+        if "HandleInboundMail" in self.roles:
+            self.mail_in.grant_handler(self.roles["HandleInboundMail"])
+            grant_mail_files(self.files, self.roles["HandleInboundMail"])  # a mail's files become the note's
+        if IMPORT_FUNCTION in self.roles:
+            self.files.grant_read_uploads(self.roles[IMPORT_FUNCTION])
 
         self.alarms = Alarms(self, "Alarms", stage=stage, api_name=self.api_name, api_stage=self.api_stage,
                              functions=self.functions, tables=self.tables, alarm_email=settings.alarm_email)
@@ -274,10 +292,22 @@ class PorticoStack(cdk.Stack):
                 removal_policy=cdk.RemovalPolicy.RETAIN if settings.production else cdk.RemovalPolicy.DESTROY,
             )
             grant_logs(self, f"{name}Logs", role, log_group.log_group_arn)
+        if IMPORT_FUNCTION in sam_functions:
+            self._import_function(api_role)
         publish_behind_alias(self.chalice, sam, list(sam_functions))
         cdk.CfnOutput(self, "PortalUrl", description="The hosted portal (PORTICO_PORTAL_URL unless a custom domain "
                       "is used)", value=cdk.Fn.sub("https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/"
                                                    + self.api_stage + "/portal"))
+
+    def _import_function(self, api_role: iam.Role) -> None:
+        """CSV imports run in their own function with a long timeout: the API invokes it
+        asynchronously (its name in PORTICO_IMPORT_FUNCTION) and may do nothing else with it."""
+        function = self.chalice.get_resource(IMPORT_FUNCTION)
+        function.add_property_override("Timeout", IMPORT_TIMEOUT_SECONDS)
+        self.chalice.get_resource("APIHandler").add_property_override(
+            "Environment.Variables.PORTICO_IMPORT_FUNCTION", function.ref)
+        api_role.add_to_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"],
+                                                   resources=[function.get_att("Arn").to_string()]))
 
     def _gateway_responses(self) -> None:
         """Answers API Gateway gives without calling the function (its Cognito authorizer's 401,
@@ -310,6 +340,8 @@ class PorticoStack(cdk.Stack):
         # chalice deploy names functions <app>-<stage>[-<handler>], the API <app>, the stage "api".
         self.api_name, self.api_stage = chalice_app.app_name, "api"
         handlers = {"api_handler": ("APIHandler", {})}
+        for function in chalice_app.pure_lambda_functions:  # run_import: invoked by the API
+            handlers[function.name] = (to_cfn_resource_name(function.name), {})
         for source in chalice_app.event_sources:
             events = {}
             stream = getattr(source, "stream_arn", None)
@@ -328,6 +360,12 @@ class PorticoStack(cdk.Stack):
                 arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME), create_group=True)
             cdk.CfnOutput(self, f"{name}RoleArn", value=role.role_arn,
                           description=f"chalice: lambda_functions.{handler}.iam_role_arn")
+            if name == IMPORT_FUNCTION:
+                # The API derives this name (config: <its own name>-run_import) and invokes it.
+                self.roles["APIHandler"].add_to_policy(iam.PolicyStatement(
+                    actions=["lambda:InvokeFunction"], resources=[self.format_arn(
+                        service="lambda", resource="function", resource_name=function_name,
+                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)]))
 
     def _environment(self, settings: StageSettings) -> dict[str, str]:
         env = {f"PORTICO_{logical.upper()}_TABLE": table.table_name for logical, table in self.tables.items()}
@@ -341,14 +379,18 @@ class PorticoStack(cdk.Stack):
             "PORTICO_AGENTS_EMAIL": settings.agents_email,
             "PORTICO_INDEX_SHARDS": str(settings.index_shards),
             "PORTICO_ATTACHMENTS_BUCKET": self.files.bucket.bucket_name,
-            # A CloudFormation dynamic reference: resolved at deploy time, never in the template.
-            "PORTICO_SECRET_KEY": cdk.SecretValue.secrets_manager(
-                self.secret_key.secret_arn, version_id=settings.secret_version).unsafe_unwrap(),
+            "PORTICO_INBOUND_BUCKET": self.mail_in.bucket.bucket_name,
+            # Dynamic references: resolved at deploy time, never in the template.
+            **key_environment(self.secret_key.secret_arn, settings.secret_version, settings.older_secret_versions),
             "POWERTOOLS_SERVICE_NAME": "portico",
             "POWERTOOLS_METRICS_NAMESPACE": "Portico",
             "POWERTOOLS_LOG_LEVEL": "INFO",
         })
         env["PORTICO_MAIL_CONFIGURATION_SET"] = self.mail_feedback.configuration_set_name
+        if settings.inbound_domain:
+            env["PORTICO_INBOUND_DOMAIN"] = settings.inbound_domain
+        if settings.support_address:
+            env["PORTICO_SUPPORT_ADDRESS"] = settings.support_address
         if "outbox" in self.tables and self.tables["outbox"].table_stream_arn:
             env["PORTICO_OUTBOX_STREAM_ARN"] = self.tables["outbox"].table_stream_arn
         if not settings.portal_url:
@@ -371,6 +413,13 @@ class PorticoStack(cdk.Stack):
         else:
             output("SecretKeyArn", self.secret_key.secret_arn, "Secrets Manager secret holding PORTICO_SECRET_KEY")
         output("AlarmTopicArn", self.alarms.topic.topic_arn, "SNS topic the alarms notify")
+        # What `make deploy` passes again when not told (infra/deploy.py): a deploy that forgot
+        # them would seal under version 1 again and stop reading the newer versions.
+        if self.settings.secret_version:
+            output("SecretVersion", str(self.settings.secret_version), "-c secretVersion of the last deploy")
+        if self.settings.older_secret_versions:
+            output("OlderSecretVersions", str(self.settings.older_secret_versions),
+                   "-c olderSecretVersions of the last deploy")
         output("MailSender", self.settings.mail_sender, "PORTICO_MAIL_SENDER")
         output("AgentsEmail", self.settings.agents_email, "PORTICO_AGENTS_EMAIL")
         for logical, table in self.tables.items():
@@ -424,9 +473,9 @@ class PorticoStack(cdk.Stack):
         )], apply_to_children=True)
         NagSuppressions.add_resource_suppressions(self.secret_key, [NagPackSuppression(
             id="AwsSolutions-SMG4",
-            reason="PORTICO_SECRET_KEY signs short-lived pagination cursors; rotating it needs a redeploy "
-                   "(it reaches Lambda as a deploy-time dynamic reference) and is a documented manual step "
-                   "(docs/operations.md: put a new value, deploy with -c secretVersion=<its version id>).",
+            reason="PORTICO_SECRET_KEY signs cursors and seals TOTP secrets and device cookies under numbered "
+                   "versions; rotating it needs redeploys (it reaches Lambda as deploy-time dynamic references) "
+                   "in a safe order, a documented manual step (docs/operations.md, \"Rotate the secret key\").",
         )])
         NagSuppressions.add_resource_suppressions(self.alarms.topic, [NagPackSuppression(
             id="AwsSolutions-SNS2",

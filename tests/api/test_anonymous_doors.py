@@ -111,6 +111,7 @@ SAME_SITE_POSTS = [
     ("/portal/activate", {"token": "x", "name": "A", "password": NEW_PASSWORD}),
     ("/portal/password/forgot", {"email": "a@example.com"}),
     ("/portal/password/reset", {"token": "x", "password": NEW_PASSWORD}),
+    ("/portal/email/verify", {"token": "x"}),
     ("/portal/logout", None),
 ]
 
@@ -144,7 +145,7 @@ def test_a_login_from_the_page_still_works_and_the_header_is_documented(api, por
 
 
 def test_the_portal_page_sends_the_header_and_json_on_every_write(api):
-    script = api.get("/portal/assets/portal.js").body.decode()
+    script = api.get("/portal/static/portal.js").body.decode()
     assert 'opts.headers["X-Requested-With"] = "portico"' in script
     assert 'opts.headers["Content-Type"] = "application/json"' in script
 

@@ -33,7 +33,7 @@ def portal_asset(api):
     import re
 
     page = api.get("/portal").body.decode()
-    return re.search(r'(/portal/assets/[^"]+)', page).group(1)
+    return re.search(r'(/portal/static/[^"]+)', page).group(1)
 
 
 def test_every_kind_of_answer_carries_the_security_headers(api, admin_token, agent_token, portal_asset):
@@ -50,7 +50,7 @@ def test_every_kind_of_answer_carries_the_security_headers(api, admin_token, age
         "public 400": api.post("/portal/login", {"email": 1}),
         "portal page": api.get("/portal"),
         "portal asset": api.get(portal_asset),
-        "missing asset 404": api.get("/portal/assets/missing.css"),
+        "missing asset 404": api.get("/portal/static/missing.css"),
         "openapi": api.get("/openapi.json"),
     }
     for what, answer in answers.items():

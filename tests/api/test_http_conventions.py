@@ -48,8 +48,8 @@ def test_the_portal_page_is_html_with_a_strict_policy(api):
 
 
 def test_unknown_portal_assets_are_404(api):
-    assert api.get("/portal/assets/..%2Fapp.py").status == 404
-    assert api.get("/portal/assets/nope.js").code == "not_found"
+    assert api.get("/portal/static/..%2Fapp.py").status == 404
+    assert api.get("/portal/static/nope.js").code == "not_found"
 
 
 def test_openapi_documents_every_registered_route_and_is_valid(api):

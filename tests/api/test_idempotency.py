@@ -67,7 +67,8 @@ def test_an_in_progress_key_is_bounded_by_the_invocations_deadline(api, admin_to
 IDEMPOTENT = {("post", "/agent/organizations"), ("post", "/agent/clients"), ("post", "/agent/tickets"),
               ("post", "/agent/tickets/{number}/notes"), ("post", "/portal/tickets"),
               ("post", "/portal/tickets/{number}/notes"), ("post", "/portal/organization/clients"),
-              ("post", "/portal/uploads"), ("post", "/agent/uploads"), ("post", "/agent/kb/articles")}
+              ("post", "/portal/uploads"), ("post", "/agent/uploads"), ("post", "/agent/kb/articles"),
+              ("post", "/agent/assets"), ("post", "/agent/imports")}
 
 
 def test_the_openapi_document_lists_the_header_exactly_where_it_is_honoured(api):

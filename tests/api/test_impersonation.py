@@ -110,3 +110,67 @@ def test_the_route_is_in_the_openapi_document(api):
     schema = operation["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert set(api.get("/openapi.json").json["components"]["schemas"][schema]["properties"]) == {
         "client_id", "token", "expires_at", "portal_url"}
+
+
+CSRF = {"X-Requested-With": "portico"}
+
+
+def _view_cookie(answer) -> str:
+    return answer.headers["set-cookie"].split(";", 1)[0]  # "portico_impersonation=<token>"
+
+
+def _attributes(set_cookie: str) -> set[str]:
+    """A Set-Cookie's attributes other than its name, value and age: where and how it is sent."""
+    return {part.strip() for part in set_cookie.split(";")[1:] if not part.strip().startswith("Max-Age=")}
+
+
+def test_the_page_keeps_the_view_as_its_own_cookie_which_wins_over_the_clients_session(api, portal, agents, clock):
+    """A reload keeps the view (the #fragment is gone, the cookie stays) until it expires; it
+    wins over a client session in the same browser, still read-only, and stopping it leaves
+    that session alone."""
+    client, own_session = portal.active_client("ana@example.com")
+    _, other_session = portal.active_client("bob@example.com")
+    token = _impersonate(api, portal.agent_token, client["id"]).json["token"]
+    assert api.post("/portal/impersonate", {"token": token}).status == 403  # no X-Requested-With
+    answer = api.post("/portal/impersonate", {"token": token}, headers=CSRF)
+    assert answer.status == 200 and answer.json["client_id"] == client["id"]
+    set_cookie = answer.headers["set-cookie"]
+    assert set_cookie.startswith(f"portico_impersonation={token};")
+    assert all(part in set_cookie for part in ("Path=/portal", "HttpOnly", "SameSite=Strict"))
+    assert 14 * 60 < int(set_cookie.split("Max-Age=")[1].split(";")[0]) <= 15 * 60
+    # Scoped exactly like the client's own session cookie.
+    assert _attributes(set_cookie) == _attributes(portal.login("bob@example.com").headers["set-cookie"])
+
+    # The browser also holds a client's own session cookie (bob's): the view wins.
+    cookies = {"Cookie": f"portico_session={other_session}; {_view_cookie(answer)}"}
+    me = api.get("/portal/me", headers=cookies).json
+    assert (me["id"], me["read_only"], me["impersonated_by"]) == (client["id"], True, "clients-admin@helpdesk.test")
+    write = api.patch("/portal/me", {"name": "Changed"}, headers={**cookies, **CSRF})
+    assert (write.status, write.code) == (403, READ_ONLY)
+    reports = agents.token("reports@helpdesk.test", ["view-reports"])  # and on record, with the agent
+    logged = api.get(f"/agent/portal-log?client_id={client['id']}", token=reports).json["items"]
+    assert [(i["reason"], i["agent"]) for i in logged if i["event"] == "write_refused"] == [
+        ("read_only", "clients-admin@helpdesk.test")]
+    session = api.get("/portal/session", headers=cookies).json
+    assert session["authenticated"] is True and session["user"]["id"] == client["id"]
+
+    stopped = api.delete("/portal/impersonate", headers={**cookies, **CSRF})
+    assert stopped.status == 204 and stopped.headers["set-cookie"].startswith("portico_impersonation=;")
+    assert "Max-Age=0" in stopped.headers["set-cookie"]
+    assert api.get("/portal/me", token=portal.bearer(token)).status == 401  # the view itself ended
+    assert api.get("/portal/me", headers={"Cookie": f"portico_session={other_session}"}).json["email"] == (
+        "bob@example.com")  # the client's own session lives on
+    assert api.get("/portal/me", token=portal.bearer(own_session)).status == 200
+
+
+def test_only_a_live_view_token_becomes_the_cookie(api, portal, clock):
+    client, own_session = portal.active_client("ana@example.com")
+    refused = api.post("/portal/impersonate", {"token": own_session}, headers=CSRF)  # a client's own session
+    assert refused.status == 401 and "set-cookie" not in refused.headers
+    assert api.post("/portal/impersonate", {"token": "nope.nope"}, headers=CSRF).status == 401
+    assert api.post("/portal/impersonate", {}, headers=CSRF).status == 400
+    token = _impersonate(api, portal.agent_token, client["id"]).json["token"]
+    clock.advance(minutes=16)
+    assert api.post("/portal/impersonate", {"token": token}, headers=CSRF).status == 401
+    cookie = {"Cookie": f"portico_impersonation={token}"}
+    assert api.get("/portal/me", headers=cookie).status == 401  # an expired view is no session

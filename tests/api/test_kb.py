@@ -231,8 +231,8 @@ def test_the_help_script_never_writes_html_or_touches_web_storage(api):
     from chalicelib.routes.public import PORTAL_DIR
 
     for name in ("portal-kb.js", "portal-kb.css"):
-        assert api.get(f"/portal/assets/{name}").status == 200
-    script = (PORTAL_DIR / "assets" / "portal-kb.js").read_text()
+        assert api.get(f"/portal/static/{name}").status == 200
+    script = (PORTAL_DIR / "static" / "portal-kb.js").read_text()
     for forbidden in ("localStorage", "sessionStorage", "innerHTML", "outerHTML", "insertAdjacentHTML",
                       "document.write", "eval(", "new Function"):
         assert forbidden not in script, forbidden

@@ -241,3 +241,16 @@ def test_sign_up_with_a_taken_email_answers_the_same_and_mails_the_owner(api, ad
     assert portal.login("taken@example.com").status == 200  # the account is untouched
     clients = api.get("/agent/clients?q=taken", token=portal.agent_token).json["items"]
     assert len(clients) == 1
+
+
+def test_the_page_asks_whether_it_has_a_session_without_an_error(api, portal):
+    """The page's first load: logged out is a 200 answer, not a 401 in the browser's console."""
+    for headers in ({}, {"Cookie": "portico_session=garbage"}, {"Authorization": "Bearer nope.nope"}):
+        answer = api.get("/portal/session", headers=headers)
+        assert (answer.status, answer.json) == (200, {"authenticated": False, "user": None})
+        assert answer.headers["cache-control"] == "no-store"
+    _, session = portal.active_client("here@example.com")
+    answer = api.get("/portal/session", headers={"Cookie": f"portico_session={session}"})
+    assert answer.status == 200 and answer.json["authenticated"] is True
+    me = api.get("/portal/me", token=portal.bearer(session)).json
+    assert answer.json["user"] == me  # the same profile /portal/me answers, in one read

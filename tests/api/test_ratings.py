@@ -46,6 +46,25 @@ def test_the_ratings_report_averages_per_agent_against_the_team(helpdesk, api):
     assert report["team"] == {"count": 3, "average": 3.0}
 
 
+def test_the_ratings_report_names_each_agent_with_one_cognito_read_each(helpdesk, api, agents, monkeypatch):
+    from chalicelib.services import agents as agent_service
+    from tests.api.tickets_fixtures import username_of
+
+    named = username_of(agents.token("nina@helpdesk.test", ["manage-tickets"], name="Nina Noor"))
+    helpdesk.set_settings(allow_client_rating=True)
+    for subject in ("A", "B", "C"):  # three tickets, two agents
+        n = _resolved(helpdesk, subject, [named, helpdesk.manager_name])
+        api.post(f"/portal/tickets/{n}/rating", {"score": 4}, token=helpdesk.requester)
+    reads: list[str] = []
+    real_get_user = agent_service._get_user
+    monkeypatch.setattr(agent_service, "_get_user", lambda username: reads.append(username) or real_get_user(username))
+    report = api.get("/agent/reports/ratings", token=helpdesk.admin).json
+    shown = {row["agent"]: (row["name"], row["email"], row["count"]) for row in report["agents"]}
+    assert shown == {named: ("Nina Noor", "nina@helpdesk.test", 3),
+                     helpdesk.manager_name: (None, "manager@helpdesk.test", 3)}
+    assert sorted(reads) == sorted([named, helpdesk.manager_name])  # once per agent, not per ticket
+
+
 def test_a_retried_create_with_the_same_idempotency_key_creates_nothing_new(helpdesk, api, outbox):
     body = {"subject": "Once", "description": "Only once"}
     headers = {"Idempotency-Key": "create-42"}

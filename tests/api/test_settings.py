@@ -47,6 +47,9 @@ def test_cidrs_are_normalised(api, admin_token):
     ({"invitation_reminder_days": [0]}, "invitation_reminder_days"),
     ({"agents_email": "nobody"}, "agents_email"),
     ({"colour": "red"}, "colour"),
+    ({"ticket_categories": ["Network", "x" * 101]}, "ticket_categories.1"),
+    ({"ticket_categories": ["Line\nbreak"]}, "ticket_categories.0"),
+    ({"ticket_categories": "Network"}, "ticket_categories"),
 ])
 def test_invalid_settings_are_400_and_change_nothing(api, admin_token, changes, field):
     answer = api.patch("/agent/settings", changes, token=admin_token)

@@ -51,10 +51,10 @@ def test_under_a_stage_the_session_cookie_and_the_page_follow_the_prefix(portal,
     assert logout.status == 204
     assert _cookie_path(logout.headers["set-cookie"]) == "/api/portal"
     page = api.get("/portal", headers={"Accept": "text/html"})
-    assert 'href="/api/portal/assets/portal.css"' in page.body.decode()
+    assert 'href="/api/portal/static/portal.css"' in page.body.decode()
 
 
 def test_a_prefix_that_is_not_a_plain_path_is_ignored(api, monkeypatch):
     _requests_arrive_under(monkeypatch, '/x"><script>')
     page = api.get("/portal", headers={"Accept": "text/html"}).body.decode()
-    assert "<script>" not in page and 'href="/portal/assets/portal.css"' in page
+    assert "<script>" not in page and 'href="/portal/static/portal.css"' in page

@@ -125,6 +125,44 @@ def test_a_client_reply_reopens_a_resolved_ticket_but_a_closed_one_takes_none(he
     assert api.post(f"/portal/tickets/{n}/notes", {"body": "Hello?"}, token=helpdesk.requester).status == 409
 
 
+def test_an_agents_first_public_reply_opens_a_new_ticket_and_mails_only_the_note(helpdesk, api, outbox):
+    n = helpdesk.open_ticket()["number"]
+    helpdesk.agent_patch(n, assignees=[helpdesk.manager_name])
+    api.post(f"/agent/tickets/{n}/notes", {"body": "Looking.", "internal": True}, token=helpdesk.agent)
+    assert api.get(f"/agent/tickets/{n}", token=helpdesk.agent).json["status"] == "new"  # internal: no move
+    before = {m["id"] for m in outbox.messages()}
+    assert api.post(f"/agent/tickets/{n}/notes", {"body": "On it."}, token=helpdesk.agent).status == 201
+    assert api.get(f"/agent/tickets/{n}", token=helpdesk.agent).json["status"] == "open"
+    assert api.get(f"/portal/tickets/{n}", token=helpdesk.requester).json["status"] == "open"
+    mine = api.get(f"/agent/tickets?assignee={helpdesk.manager_name}&status=open", token=helpdesk.agent).json
+    assert [t["number"] for t in mine["items"]] == [n]  # the assignment items moved with it
+    # The note's own mails, nothing about the status change.
+    assert {m["template"] for m in outbox.messages() if m["id"] not in before} == {"ticket-note-created"}
+    helpdesk.agent_patch(n, status="pending")
+    api.post(f"/agent/tickets/{n}/notes", {"body": "Waiting for you."}, token=helpdesk.agent)
+    assert api.get(f"/agent/tickets/{n}", token=helpdesk.agent).json["status"] == "pending"
+
+
+def test_ticket_categories_are_free_text_until_the_settings_list_them(helpdesk, api):
+    assert helpdesk.open_ticket(category="Anything at all")["category"] == "Anything at all"
+    assert api.get("/portal/config").json["ticket_categories"] == []
+    helpdesk.set_settings(ticket_categories=["Network", "Printing", "Network "])
+    assert api.get("/agent/settings", token=helpdesk.agent).json["ticket_categories"] == ["Network", "Printing"]
+    assert api.get("/portal/config").json["ticket_categories"] == ["Network", "Printing"]
+    assert helpdesk.open_ticket(category="printing")["category"] == "Printing"  # stored as listed
+    assert helpdesk.open_ticket()["category"] is None  # still optional
+    refused = api.post("/portal/tickets", {"subject": "S", "description": "D", "category": "Coffee"},
+                       token=helpdesk.requester)
+    assert refused.status == 400 and "category" in refused.json["fields"]
+    n = helpdesk.open_ticket()["number"]
+    assert helpdesk.agent_patch(n, category="Coffee").status == 400
+    assert helpdesk.agent_patch(n, category="network").json["category"] == "Network"
+    assert api.post("/agent/tickets", {"requester_id": helpdesk.requester_id, "subject": "S", "description": "D",
+                                       "category": "Coffee"}, token=helpdesk.agent).status == 400
+    helpdesk.set_settings(ticket_categories=[])
+    assert helpdesk.open_ticket(category="Coffee")["category"] == "Coffee"
+
+
 def test_agents_create_tickets_on_behalf_of_a_client(helpdesk, api):
     answer = api.post("/agent/tickets", {"requester_id": helpdesk.requester_id, "subject": "Called in",
                                          "description": "Phone call", "assignees": [helpdesk.manager_name]},
@@ -296,9 +334,13 @@ def test_only_what_a_client_can_see_moves_a_ticket_in_the_clients_lists(helpdesk
     old = helpdesk.open_ticket("Old")["number"]
     clock.advance(minutes=1)
     new = helpdesk.open_ticket("New")["number"]
-    lists = [(helpdesk.requester, "/portal/tickets"), (helpdesk.requester, "/portal/tickets?status=new"),
+    # Both already open: an agent's first public reply would move a `new` ticket out of a status list.
+    for number in (old, new):
+        clock.advance(minutes=1)
+        assert helpdesk.agent_patch(number, status="open").status == 200
+    lists = [(helpdesk.requester, "/portal/tickets"), (helpdesk.requester, "/portal/tickets?status=open"),
              (helpdesk.org_admin, "/portal/tickets?scope=organization"),
-             (helpdesk.org_admin, "/portal/tickets?scope=organization&status=new")]
+             (helpdesk.org_admin, "/portal/tickets?scope=organization&status=open")]
 
     def seen_by_clients() -> list:
         listed = [[(t["number"], t["updated_at"]) for t in api.get(path, token=token).json["items"]]

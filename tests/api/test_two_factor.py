@@ -394,12 +394,12 @@ def test_codes_count_against_the_address_too(api, portal, outbox, source_ip, req
 def test_the_page_feature_file_follows_the_portal_script_rules(api):
     from chalicelib.routes.public import PORTAL_DIR
 
-    script = (PORTAL_DIR / "assets" / "portal-mfa.js").read_text()
+    script = (PORTAL_DIR / "static" / "portal-mfa.js").read_text()
     for forbidden in ("localStorage", "sessionStorage", "innerHTML", "outerHTML", "insertAdjacentHTML",
                       "document.write", "eval(", "new Function", "http://", "https://"):
         assert forbidden not in script, forbidden
     assert 'autocomplete: "one-time-code"' in script
-    served = api.get("/portal/assets/portal-mfa.js")
+    served = api.get("/portal/static/portal-mfa.js")
     assert served.status == 200 and "javascript" in served.headers["content-type"]
     # loaded on demand: not part of the log-in page's first load
     assert "portal-mfa.js" not in api.get("/portal").body.decode()

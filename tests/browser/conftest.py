@@ -108,8 +108,8 @@ class Problems:
 
 def _expected_http_error(text: str) -> bool:
     # Chromium logs every 4xx answer to fetch() ("Failed to load resource: ... 401"). The page
-    # asks /portal/me to learn whether a session exists and shows API refusals as words; those
-    # are the product working, not script errors.
+    # shows API refusals as words; those are the product working, not script errors. (Its
+    # first load logs none: test_portal_edges.py checks that on its own.)
     return bool(re.match(r"Failed to load resource: the server responded with a status of 4\d\d", text))
 
 

@@ -73,7 +73,7 @@ def test_the_attachments_script_keeps_the_page_scripts_safety_rules():
     portal.js to hold for it too (no HTML parsing, no web storage; safe to compact)."""
     from chalicelib.routes.public import PORTAL_DIR
 
-    script = (PORTAL_DIR / "assets" / "portal-files.js").read_text()
+    script = (PORTAL_DIR / "static" / "portal-files.js").read_text()
     for forbidden in ("localStorage", "sessionStorage", "innerHTML", "outerHTML", "insertAdjacentHTML",
                       "document.write", "eval(", "new Function"):
         assert forbidden not in script, forbidden

@@ -66,8 +66,14 @@ def test_suggestions_while_typing_a_subject_count_a_deflection(page: Page, api, 
     page.get_by_label("Subject").press_sequentially("printer jamm", delay=20)
     suggestions = page.locator(".kb-suggestions")
     expect(suggestions.get_by_role("heading", name="Articles that may help")).to_be_visible()
+    # In keyboard order the suggestions come right after the subject, before the description.
+    page.keyboard.press("Tab")
+    expect(suggestions.get_by_role("button", name="Clearing a printer jam")).to_be_focused()
     suggestions.get_by_role("button", name="Clearing a printer jam").click()
     expect(page.locator(".kb-suggested-article h2")).to_have_text("Clearing a printer jam")
+    expect(page.get_by_role("button", name="Close article")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Description")).to_be_focused()
     expect(page.get_by_label("Subject")).to_have_value("printer jamm")  # what was typed stays
     assert_accessible(page)
     screenshot(page, "kb-03-suggestions")

@@ -81,7 +81,8 @@ def template() -> dict[str, Any]:
 TUNED = ("deletionProtection=true", "agentMailFromSes=true", "mailReservedConcurrency=5", "waf=off",
          "throttleRate=20", "throttleBurst=40", "backupRetentionDays=7",
          "deploymentPreference=Linear10PercentEvery1Minute", "mailSender=support@acme.test",
-         "secretVersion=0f1e2d3c-aaaa-bbbb-cccc-111122223333")
+         "secretVersion=0f1e2d3c-aaaa-bbbb-cccc-111122223333", "inboundDomain=in.acme.test",
+         "supportAddress=help@acme.test")
 
 
 @pytest.fixture(scope="session")

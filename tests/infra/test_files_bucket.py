@@ -14,7 +14,9 @@ from tests.infra.test_template import functions, resources, role_statements
 
 
 def the_bucket(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    (found,) = resources(template, "AWS::S3::Bucket").items()
+    # The attachments bucket (the stack also has email in's inbound bucket).
+    (found,) = [(name, bucket) for name, bucket in resources(template, "AWS::S3::Bucket").items()
+                if name.startswith("FilesBucket")]
     return found
 
 
@@ -57,9 +59,15 @@ def test_the_api_may_sign_uploads_and_downloads_and_copy_files_but_never_delete(
     assert granted == {"s3:PutObject", "s3:GetObject"}
     text = json.dumps(s3)
     assert "/uploads/*" in text and "/tickets/*" in text and name in text
+    # The mail-in handler writes a mail's files under tickets/ (tests/infra/test_mail_in.py).
     for other, function in functions(template).items():
-        if other != "APIHandler":
+        if other not in ("APIHandler", "RunImport", "HandleInboundMail"):
             assert "s3:" not in json.dumps(role_statements(template, function["Properties"]["Role"])), other
+    # The import function reads the CSV an agent uploaded: GetObject under uploads/, nothing else.
+    run_import = functions(template)["RunImport"]["Properties"]["Role"]
+    reads = [s for s in role_statements(template, run_import) if "s3:" in json.dumps(s["Action"])]
+    assert [s["Action"] for s in reads] == ["s3:GetObject"]
+    assert "/uploads/*" in json.dumps(reads) and "/tickets/" not in json.dumps(reads)
     assert "AttachmentsBucketName" in template["Outputs"]
     assert template["Outputs"]["AttachmentsBucketName"]["Description"] == "PORTICO_ATTACHMENTS_BUCKET"
 

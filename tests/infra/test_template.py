@@ -114,9 +114,10 @@ def test_the_agents_pool_signs_in_by_email_with_strong_passwords_and_admin_creat
     assert not {"AllowedOAuthFlows", "AllowedOAuthScopes", "CallbackURLs"} & set(client["Properties"])
 
 
-def test_the_pool_has_the_four_permission_groups(template):
+def test_the_pool_has_the_permission_groups(template):
     groups = {g["Properties"]["GroupName"] for g in resources(template, "AWS::Cognito::UserPoolGroup").values()}
-    assert groups == set(GROUPS) == {"admins", "manage-clients", "manage-tickets", "view-reports", "manage-knowledge"}
+    assert groups == set(GROUPS) == {"admins", "manage-clients", "manage-tickets", "view-reports", "manage-knowledge",
+                                     "manage-assets"}
 
 
 def test_every_mail_template_file_is_an_ses_template_with_the_same_text(template):
@@ -207,8 +208,16 @@ def test_each_function_has_its_own_least_privilege_role(template):
                 assert actions([statement]) <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, name
             if any(a.startswith("ses:") for a in actions([statement])):
                 assert "ses:FromAddress" in statement["Condition"]["StringEquals"], name
-    api = actions(role_statements(template, functions(template)["APIHandler"]["Properties"]["Role"]))
+    api_statements = role_statements(template, functions(template)["APIHandler"]["Properties"]["Role"])
+    api = actions(api_statements)
     assert not any(a.startswith("ses:") for a in api), "the API queues mail in the outbox; it never sends"
+    # The API starts CSV imports in their own function, and may invoke nothing else.
+    invoke = [s for s in api_statements if "lambda:InvokeFunction" in actions([s])]
+    assert [s["Resource"] for s in invoke] == [{"Fn::GetAtt": ["RunImport", "Arn"]}]
+    run_import = functions(template)["RunImport"]["Properties"]
+    assert run_import["Timeout"] == 900
+    assert functions(template)["APIHandler"]["Properties"]["Environment"]["Variables"][
+        "PORTICO_IMPORT_FUNCTION"] == {"Ref": "RunImport"}
 
 
 def tables_in(template: dict[str, Any], statements: list[dict[str, Any]]) -> set[str]:
@@ -221,6 +230,9 @@ def tables_in(template: dict[str, Any], statements: list[dict[str, Any]]) -> set
 def test_jobs_reach_only_the_tables_they_use(template):
     role = functions(template)["ResendInvitations"]["Properties"]["Role"]
     expected = {physical(t) for t in ("users", "settings", "outbox")}
+    assert tables_in(template, role_statements(template, role)) == expected
+    role = functions(template)["RunImport"]["Properties"]["Role"]
+    expected = {physical(t) for t in ("imports", "organizations", "users", "assets", "settings", "outbox")}
     assert tables_in(template, role_statements(template, role)) == expected
     for sender in ("SweepOutbox", "DeliverOutboxStream"):
         statements = role_statements(template, functions(template)[sender]["Properties"]["Role"])

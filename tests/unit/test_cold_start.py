@@ -8,7 +8,7 @@ import sys
 from tests.conftest import ROOT
 
 LAZY = ("pydantic", "joserfc", "argon2", "zxcvbn", "ulid", "aws_lambda_powertools", "aws_xray_sdk", "markdown_it",
-        "nh3", "snowballstemmer")
+        "nh3", "snowballstemmer", "mailparser_reply")
 
 
 def test_importing_the_app_does_not_import_heavy_libraries():

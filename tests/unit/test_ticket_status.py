@@ -12,16 +12,17 @@ from chalicelib.services import ticket_status
 from chalicelib.services.ticket_status import CLEARS_RESOLUTION, KEEPS_RESOLUTION, RESOLVES
 
 
-@pytest.mark.parametrize("status, client_edits, client_reply_leads_to, rated, entering", [
-    ("new", True, "new", False, CLEARS_RESOLUTION),
-    ("open", True, "open", False, CLEARS_RESOLUTION),
-    ("pending", True, "open", False, CLEARS_RESOLUTION),  # a client's reply reopens it
-    ("resolved", False, "open", True, RESOLVES),  # reopens it too; rated; entering it mails the requester
-    ("closed", False, None, True, KEEPS_RESOLUTION),  # takes no reply: open a new ticket
+@pytest.mark.parametrize("status, client_edits, client_reply_leads_to, agent_reply_leads_to, rated, entering", [
+    ("new", True, "new", "open", False, CLEARS_RESOLUTION),  # an agent's public reply starts the work
+    ("open", True, "open", "open", False, CLEARS_RESOLUTION),
+    ("pending", True, "open", "pending", False, CLEARS_RESOLUTION),  # a client's reply reopens it
+    ("resolved", False, "open", "resolved", True, RESOLVES),  # reopens it too; rated; entering it mails the requester
+    ("closed", False, None, "closed", True, KEEPS_RESOLUTION),  # takes no reply: open a new ticket
 ])
-def test_what_each_status_allows(status, client_edits, client_reply_leads_to, rated, entering):
+def test_what_each_status_allows(status, client_edits, client_reply_leads_to, agent_reply_leads_to, rated, entering):
     assert ticket_status.client_may_edit(status) is client_edits
     assert ticket_status.after_client_reply(status) == client_reply_leads_to
+    assert ticket_status.after_agent_public_reply(status) == agent_reply_leads_to
     assert ticket_status.may_be_rated(status) is rated
     assert ticket_status.on_enter(status) == entering
 
@@ -45,6 +46,9 @@ ADMIN = ActingAgent("ada", None, frozenset({"admins"}))
     ({"assignees": []}, False, True),  # unassigning is assigning
     ({"block_client_view": True}, False, True),
     ({"block_client_view": False}, False, True),
+    ({"cc": ["c1"]}, False, True),  # who sees the ticket beyond the requester, as blocking
+    ({"cc": []}, False, True),  # removing every CC is setting it
+    ({"cc": None}, True, True),
 ])
 def test_which_agent_may_change_what(changes, agent_may, manager_may):
     from chalicelib.services.ticket_writes import authorize_agent_changes

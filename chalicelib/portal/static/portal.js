@@ -12,8 +12,8 @@
   var STATUSES = ["new", "open", "pending", "resolved", "closed"];
   var PRIORITIES = ["low", "normal", "high", "urgent"];
   var PAGE = 25; /* tickets per page of My tickets */
-  /* `bearer`: an agent's read-only impersonation token, kept in memory only (from the link's
-   * #fragment, which never reaches a server log); it ends with the tab or a reload. */
+  /* `bearer`: a session token sent as Authorization instead of the cookie (unused by the page
+   * itself: an agent's read-only client view becomes its own HttpOnly cookie, see viewImpersonate). */
   var state = { config: null, me: null, flash: null, bearer: null };
   var main = document.getElementById("main");
   var nav = document.getElementById("nav");
@@ -277,7 +277,10 @@
     [/^\/tickets\/(\d+)$/, viewTicket, true],
     [/^\/profile$/, viewProfile, true],
     [/^\/colleagues$/, viewColleagues, true],
+    [/^\/assets$/, assetsView("list"), true],
+    [/^\/assets\/([0-9A-Za-z]+)$/, assetsView("show"), true],
     [/^\/impersonate$/, viewImpersonate, false],
+    [/^\/verify-email$/, function () { return extra().then(function (o) { o.verifyEmail(api, param("token"), authPage, notice, link); }); }, false],
     [/^\/help$/, viewHelp, false]
   ];
 
@@ -299,11 +302,20 @@
 
   function loadConfig() {
     if (state.config) return Promise.resolve(state.config);
-    return api("GET", "/config").then(function (c) { state.config = c; return c; });
+    return api("GET", "/config").then(function (c) {
+      state.config = c;
+      if (c.portal_name || c.logo_url || c.accent_color) extra().then(function (o) { o.brand(c); });
+      return c;
+    });
+  }
+  /* Branding and watching (portal-org.js, which sets window.PorticoOrg), fetched when first needed. */
+  function extra() {
+    return loadPart("portal-org", function () { return window.PorticoOrg; }, new ApiError(0, null));
   }
   function loadMe() {
     if (state.me) return Promise.resolve(state.me);
-    return api("GET", "/me").then(function (me) { state.me = me; return me; }, function (err) {
+    /* /session answers 200 when logged out too: no 401 in the console on a first load. */
+    return api("GET", "/session").then(function (s) { state.me = s.authenticated ? s.user : null; return state.me; }, function (err) {
       if (state.bearer && err.status === 401) {
         state.bearer = null;
         state.flash = { text: "The read-only client view has ended.", kind: "info" };
@@ -366,9 +378,10 @@
       h("li", null, link("/tickets", "My tickets")),
       h("li", null, link("/help", "Help")),
       readOnly() ? null : h("li", null, link("/tickets/new", "New ticket")),
+      h("li", null, link("/assets", "Assets")),
       isAdmin(me) ? h("li", null, link("/colleagues", "Colleagues")) : null,
       h("li", null, link("/profile", "Profile")),
-      h("li", null, h("button", { type: "button", "class": "link-button", onclick: logout, text: "Log out" })));
+      h("li", null, h("button", { type: "button", "class": "link-button", onclick: logout, text: readOnly() ? "Stop viewing" : "Log out" })));
     add(nav, list);
     if (readOnly()) {
       var who = me.name ? me.name + " (" + me.email + ")" : me.email || "this client";
@@ -389,14 +402,25 @@
   /* The session ended under us (expired, password changed elsewhere, account disabled, the
    * agent's view timed out): say so on the log-in page, and come back here after logging in. */
   function sessionEnded() {
-    var viewing = !!state.bearer;
+    var viewing = readOnly();
+    var next = viewing ? null : { next: here() };
     state.flash = { text: viewing ? "The read-only client view has ended." : "Your session has ended. Log in again.", kind: "info" };
     state.bearer = null;
     state.me = null;
-    go("/", viewing ? null : { next: here() }, true);
+    /* An ended view's cookie is cleared first: it would still win over a client session of this browser. */
+    (viewing ? api("DELETE", "/impersonate").catch(function () { return null; }) : Promise.resolve()).then(function () {
+      go("/", next, true);
+    });
   }
   function logout() {
-    if (state.bearer) { state.bearer = null; state.me = null; go("/"); return; }
+    if (readOnly()) { /* stop viewing as the client: the view's cookie only, a client session stays */
+      api("DELETE", "/impersonate").catch(function () { return null; }).then(function () {
+        state.me = null;
+        state.flash = { text: "You stopped viewing as the client.", kind: "info" };
+        go("/");
+      });
+      return;
+    }
     api("POST", "/logout").catch(function () { return null; }).then(function () {
       state.me = null;
       state.flash = { text: "You are logged out.", kind: "info" };
@@ -566,13 +590,19 @@
     })]);
   }
 
-  /* An agent's "login as client" link: <portal>/impersonate#token=<read-only session token>. */
+  /* An agent's "login as client" link: <portal>/impersonate#token=<read-only session token>.
+   * The token becomes the view's own HttpOnly cookie, so a reload keeps the view until it expires. */
   function viewImpersonate() {
     var token = new URLSearchParams(location.hash.slice(1)).get("token");
     if (!token) { authPage("View as client", [notice("This link is incomplete. Open it again from the agent tool.", "error")]); return; }
-    state.bearer = token;
-    state.me = null;
-    go("/tickets", null, true);
+    history.replaceState(null, "", location.pathname); /* the token leaves the address bar */
+    state.me = null; /* a refused link is no reason to end a client session of this browser */
+    return api("POST", "/impersonate", { token: token }).then(function () {
+      state.me = null;
+      go("/tickets", null, true);
+    }, function (err) {
+      authPage("View as client", [notice(err.status === 401 ? "This link has expired. Open the client's portal again from the agent tool." : err.message, "error")]);
+    });
   }
 
   /* ---------- tickets ---------- */
@@ -631,7 +661,7 @@
       more.disabled = false;
       empty.hidden = tbody.childNodes.length > 0;
       table.hidden = tbody.childNodes.length === 0;
-      live.textContent = tbody.childNodes.length + " tickets shown.";
+      live.textContent = tbody.childNodes.length + (tbody.childNodes.length === 1 ? " ticket" : " tickets") + " shown.";
     }
     more.addEventListener("click", function () {
       var shown = tbody.rows.length;
@@ -653,7 +683,11 @@
       new ApiError(0, { message: "Part of the page could not be loaded." }));
   }
   var moduleKit = { h: h, add: add, clear: clear, link: link, when: when, page: page, notice: notice, api: api, qs: qs,
-    go: go, param: param };
+    go: go, param: param, badge: badge, readOnly: readOnly };
+  /* Assets (portal-assets.js): its list and asset pages, and the new-ticket form's choices. */
+  function assetsView(view) {
+    return function (me, m) { return loadModule("portal-assets").then(function (a) { return a[view](me, m); }); };
+  }
   function viewHelp() { return loadModule("portal-kb").then(function (kb) { return kb.view(); }); }
   /* Visitors without a session see "Help" when there are public articles to read. */
   var publicHelp = null;
@@ -672,18 +706,24 @@
   function viewNewTicket() {
     if (readOnly()) { page("New ticket", [notice("This session is read-only.", "info")]); return; }
     var keyFor = idempotency();
-    return withFiles().then(function () { page("New ticket", [h("p", { "class": "lead", text: "Tell us what you need; we will reply by email and here." }), form({
+    /* The client's assets to choose from (portal-assets.js), when they have any. */
+    var choices = loadModule("portal-assets").then(function (a) { return a.choices(); }).catch(function () { return []; });
+    return Promise.all([withFiles(), choices]).then(function (got) { var assets = got[1]; page("New ticket", [h("p", { "class": "lead", text: "Tell us what you need; we will reply by email and here." }), form({
       label: "New ticket", button: "Create ticket", files: true,
       fields: [
         { name: "subject", label: "Subject", required: true, maxlength: 200 },
         { name: "description", label: "Description", type: "textarea", required: true, rows: 8, maxlength: 20000 },
         { name: "priority", label: "Priority", type: "select", value: "",
-          options: [["", "Normal"]].concat(PRIORITIES.filter(function (p) { return p !== "normal"; }).map(function (p) { return [p, cap(p)]; })) }
-      ],
+          options: [["", "Normal"]].concat(PRIORITIES.filter(function (p) { return p !== "normal"; }).map(function (p) { return [p, cap(p)]; })) },
+        categoryField((state.config && state.config.ticket_categories) || [])
+      ].concat(assets.length ? [{ name: "asset_id", label: "Asset", type: "select", value: param("asset") || "",
+        options: [["", "None"]].concat(assets) }] : []),
       submit: function (v) {
         var body = { subject: v.subject, description: v.description };
         if (v.priority) body.priority = v.priority;
+        if (v.category) body.category = v.category;
         if (v.attachments.length) body.attachments = v.attachments;
+        if (v.asset_id) body.asset_id = v.asset_id;
         return api("POST", "/tickets", body, keyFor(body)).then(function (t) {
           state.flash = { text: "Ticket #" + t.number + " was created.", kind: "success" };
           go("/tickets/" + t.number);
@@ -693,6 +733,13 @@
     var subject = main.querySelector("[name=subject]");
     if (subject) loadModule("portal-kb").then(function (kb) { kb.suggest(subject, subject.closest(".field") || subject); }, function () { return null; });
     });
+  }
+
+  /* The portal's categories when the settings list them, otherwise free text. */
+  function categoryField(categories) {
+    if (!categories.length) return { name: "category", label: "Category", maxlength: 100 };
+    return { name: "category", label: "Category", type: "select", value: "",
+      options: [["", "None"]].concat(categories.map(function (c) { return [c, c]; })) };
   }
 
   /* The ticket carries the first notes; a long conversation goes on behind next_notes_cursor.
@@ -718,7 +765,8 @@
           h("dt", { text: "Status" }), h("dd", null, badge(t.status)),
           t.priority ? [h("dt", { text: "Priority" }), h("dd", { text: cap(t.priority) })] : null,
           h("dt", { text: "Opened" }), h("dd", { text: when(t.created_at) }),
-          requesterName(t) ? [h("dt", { text: "Requester" }), h("dd", { text: requesterName(t) })] : null));
+          requesterName(t) ? [h("dt", { text: "Requester" }), h("dd", { text: requesterName(t) })] : null,
+          t.asset ? [h("dt", { text: "Asset" }), h("dd", null, link("/assets/" + t.asset.id, t.asset.name || "Asset"))] : null));
       var description = h("div", { "class": "message" },
         h("div", { "class": "message-meta" }, h("strong", { text: requesterName(t) || "You" }), " · ", when(t.created_at)),
         h("p", { "class": "message-body", text: t.description || "" }), Files.list(t, t.attachments));
@@ -736,6 +784,9 @@
         }
         if (open && requester && t.editable !== false) parts.push(editSection(t));
         if (canRate) parts.push(ratingSection(t));
+        var watchSlot = h("section", { "class": "panel", id: "watch", "aria-label": "Email me about" });
+        parts.push(watchSlot);
+        extra().then(function (o) { o.watchPanel(watchSlot, t, api); });
       }
       if (t.rating && !canRate) parts.push(ratingShown(t.rating));
       var heading = page("#" + t.number + " " + (t.subject || ""), parts);
