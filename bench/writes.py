@@ -11,7 +11,8 @@ bills on-demand writes, approximately:
   nothing when the item has the index's key attributes in neither image; one write of the
   projected entry (ALL: the item; KEYS_ONLY: the keys; INCLUDE: the keys and the named
   attributes) when it enters, leaves or changes there; two when its index key changes
-  (the old entry deleted, the new one put).
+  (the old entry deleted, the new one put). An entry's size is its projected attributes plus
+  the 100 bytes DynamoDB adds to every index entry (INDEX_ENTRY_OVERHEAD).
 
 A transactional write bills the base item twice (two-phase commit); index entries once. Both
 figures are kept: `units` (what the write amplification issue counts) and `billed`.
@@ -33,6 +34,7 @@ from typing import Any
 
 WRITE_OPERATIONS = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 KB = 1024
+INDEX_ENTRY_OVERHEAD = 100  # bytes DynamoDB adds to each index entry
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,10 @@ def _projected(index: Index, table: Table, image: dict[str, Any]) -> dict[str, A
     return {k: v for k, v in image.items() if k in names}
 
 
+def _entry_units(index: Index, table: Table, image: dict[str, Any]) -> int:
+    return _kb_units(item_size(_projected(index, table, image)) + INDEX_ENTRY_OVERHEAD)
+
+
 def index_entries(table: Table, old: dict[str, Any] | None, new: dict[str, Any] | None
                   ) -> list[tuple[Index, int]]:
     """[(index, write units)] for the indexes an item's change writes to."""
@@ -160,13 +166,13 @@ def index_entries(table: Table, old: dict[str, Any] | None, new: dict[str, Any] 
             continue
         if was and now:
             if any(old[k] != new[k] for k in index.keys):  # type: ignore[index]
-                entries.append((index, _kb_units(item_size(_projected(index, table, old)))  # type: ignore[arg-type]
-                                + _kb_units(item_size(_projected(index, table, new)))))  # type: ignore[arg-type]
+                entries.append((index, _entry_units(index, table, old)  # type: ignore[arg-type]
+                                + _entry_units(index, table, new)))  # type: ignore[arg-type]
             elif _projected(index, table, old) != _projected(index, table, new):  # type: ignore[arg-type]
-                entries.append((index, _kb_units(item_size(_projected(index, table, new)))))  # type: ignore[arg-type]
+                entries.append((index, _entry_units(index, table, new)))  # type: ignore[arg-type]
             continue
         image = new if now else old
-        entries.append((index, _kb_units(item_size(_projected(index, table, image)))))  # type: ignore[arg-type]
+        entries.append((index, _entry_units(index, table, image)))  # type: ignore[arg-type]
     return entries
 
 

@@ -107,6 +107,21 @@ def aws_region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
+DEFAULT_INDEX_SHARDS = 8
+MAX_INDEX_SHARDS = 64
+
+
+def index_shards() -> int:
+    """PORTICO_INDEX_SHARDS: how many partition keys each write-hot index is spread over
+    (models/shards.py). A deploy setting, the same for every function of a stage: an item's
+    shard is derived from its id and this count, and readers query every shard, so changing
+    it needs the re-shard migration in docs/architecture.md ("Sharded indexes")."""
+    value = int(_number("PORTICO_INDEX_SHARDS", str(DEFAULT_INDEX_SHARDS), whole=True))
+    if not 1 <= value <= MAX_INDEX_SHARDS:
+        raise ConfigurationError(f"PORTICO_INDEX_SHARDS must be between 1 and {MAX_INDEX_SHARDS}.")
+    return value
+
+
 def aws_endpoint_url() -> str | None:
     """Where AWS lives: None in AWS itself, the moto server's URL in the local stack."""
     return os.environ.get("PORTICO_AWS_ENDPOINT_URL") or None

@@ -38,11 +38,11 @@ def seed() -> dict[str, str]:
 def _activate(client_id: str, password: str) -> None:
     """Demo only: make the client active with a known password, as activation would."""
     from chalicelib.ids import utcnow
-    from chalicelib.models.users import ACTIVE, UserModel
+    from chalicelib.models.users import ACTIVE, UserModel, status_actions
     from chalicelib.services.client_store import load_item
     from chalicelib.services.passwords import hash_password
 
     now = utcnow()
     load_item(client_id).update(actions=[
-        UserModel.status.set(ACTIVE), UserModel.password_hash.set(hash_password(password)),
+        *status_actions(client_id, ACTIVE), UserModel.password_hash.set(hash_password(password)),
         UserModel.password_changed_at.set(now), UserModel.activated_at.set(now)])

@@ -39,11 +39,12 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.models.attachments import FileRef
 from chalicelib.models.base import UTCDateTime, table_meta
+from chalicelib.models.shards import sharded
 
 TICKET_KIND = "ticket"
 ASSIGNMENT_KIND = "assignment"
@@ -69,42 +70,56 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 DEFAULT_PRIORITY = "normal"
 
 
-def _index(name: str, projection_class: type = AllProjection) -> type:
-    return type("Meta", (), {"index_name": name, "projection": projection_class()})
+def _index(name: str, projection: object | None = None) -> type:
+    return type("Meta", (), {"index_name": name, "projection": projection or AllProjection()})
+
+
+# What the lists' index entries carry (the tickets themselves are read in one BatchGet, so a
+# note or a status change does not copy the description, assignee emails and files into every
+# index): the agents' lists nothing but keys; the clients' lists what their Query filters on
+# (block_client_view; organization_id for an agent's requester list within an organization;
+# created_by and created_at for the knowledge base's deflection check; kind and ticket_number
+# tell a CC link item from a ticket and name its ticket, services/ticket_reads.py).
+CLIENT_LIST_PROJECTION = ("kind", "ticket_number", "block_client_view", "organization_id", "created_by",
+                          "created_at")
 
 
 class TicketsByKind(GlobalSecondaryIndex):
-    Meta = _index("by_kind_activity")
-    kind = UnicodeAttribute(hash_key=True)
+    """Every ticket, newest activity first, over PORTICO_INDEX_SHARDS shards (models/shards.py)."""
+
+    Meta = _index("by_kind_shard_activity", KeysOnlyProjection())
+    kind_shard = UnicodeAttribute(hash_key=True)  # "ticket#<shard>"
     activity_at = UnicodeAttribute(range_key=True)
 
 
 class TicketsByRequester(GlobalSecondaryIndex):
-    Meta = _index("by_requester_client_activity")
+    Meta = _index("by_requester_client_activity_v2", IncludeProjection(list(CLIENT_LIST_PROJECTION)))
     requester_id = UnicodeAttribute(hash_key=True)
     client_activity_at = UnicodeAttribute(range_key=True)
 
 
 class TicketsByOrganization(GlobalSecondaryIndex):
-    Meta = _index("by_organization_client_activity")
+    Meta = _index("by_organization_client_activity_v2", IncludeProjection(list(CLIENT_LIST_PROJECTION)))
     organization_id = UnicodeAttribute(hash_key=True)
     client_activity_at = UnicodeAttribute(range_key=True)
 
 
 class TicketsByStatus(GlobalSecondaryIndex):
-    Meta = _index("by_status_activity")
-    status = UnicodeAttribute(hash_key=True)
+    """The tickets in one status, newest activity first, over PORTICO_INDEX_SHARDS shards."""
+
+    Meta = _index("by_status_shard_activity", KeysOnlyProjection())
+    status_shard = UnicodeAttribute(hash_key=True)  # "<status>#<shard>"
     activity_at = UnicodeAttribute(range_key=True)
 
 
 class TicketsByOrganizationStatus(GlobalSecondaryIndex):
-    Meta = _index("by_org_status_client_activity")
+    Meta = _index("by_org_status_client_activity_v2", IncludeProjection(list(CLIENT_LIST_PROJECTION)))
     org_status = UnicodeAttribute(hash_key=True)
     client_activity_at = UnicodeAttribute(range_key=True)
 
 
 class TicketsByRequesterStatus(GlobalSecondaryIndex):
-    Meta = _index("by_requester_status_client_activity")
+    Meta = _index("by_requester_status_client_activity_v2", IncludeProjection(list(CLIENT_LIST_PROJECTION)))
     requester_status = UnicodeAttribute(hash_key=True)
     client_activity_at = UnicodeAttribute(range_key=True)
 
@@ -120,7 +135,7 @@ class TicketsByAsset(GlobalSecondaryIndex):
 class AssignmentsByAgent(GlobalSecondaryIndex):
     """Assignment items only: an agent's queue; the tickets are then read in one BatchGet."""
 
-    Meta = _index("by_assignee_number", KeysOnlyProjection)
+    Meta = _index("by_assignee_number", KeysOnlyProjection())
     assignee = UnicodeAttribute(hash_key=True)
     ticket_number = NumberAttribute(range_key=True)
 
@@ -129,7 +144,7 @@ class AssignmentsByAgentStatus(GlobalSecondaryIndex):
     """Assignment items by "<agent>#<ticket status>": an agent's open queue, without paging
     through their closed tickets. Every status write rewrites the ticket's assignment items."""
 
-    Meta = _index("by_assignee_status_number", KeysOnlyProjection)
+    Meta = _index("by_assignee_status_number", KeysOnlyProjection())
     assignee_status = UnicodeAttribute(hash_key=True)
     ticket_number = NumberAttribute(range_key=True)
 
@@ -137,7 +152,8 @@ class AssignmentsByAgentStatus(GlobalSecondaryIndex):
 class RatedTickets(GlobalSecondaryIndex):
     """Sparse: only rated tickets carry `rated`; the ratings report reads these only."""
 
-    Meta = _index("rated_by_time")
+    # What the report adds up, not whole tickets (a rated ticket's later notes would copy them).
+    Meta = _index("rated_by_time_v2", IncludeProjection(["rating_score", "rated_assignees", "assignees"]))
     rated = UnicodeAttribute(hash_key=True)
     rated_at_key = UnicodeAttribute(range_key=True)
 
@@ -180,6 +196,8 @@ class TicketModel(Model):
     client_updated_at = UTCDateTime(null=True)  # its time: the "updated" a client is shown
     org_status = UnicodeAttribute(null=True)  # status_key(organization_id, status); none without organization
     requester_status = UnicodeAttribute(null=True)  # status_key(requester_id, status)
+    kind_shard = UnicodeAttribute(null=True)  # the agents' all-tickets index key (ticket_shard_keys)
+    status_shard = UnicodeAttribute(null=True)  # the agents' by-status index key (ticket_shard_keys)
     version = VersionAttribute(null=True)
     attachments = ListAttribute(of=FileRef, null=True)  # files bound to it (models/attachments.py)
 
@@ -202,10 +220,22 @@ class TicketModel(Model):
     rated_by_time = RatedTickets()
     by_asset_number = TicketsByAsset()
 
+    def serialize(self, null_check: bool = True) -> dict:
+        # A ticket saved whole always carries its shard keys, whoever wrote it (a seed, a
+        # backfill); updates set them with the status (ticket_writes.status_actions).
+        if self.kind == TICKET_KIND and self.id and self.id.isdigit():
+            self.kind_shard, self.status_shard = ticket_shard_keys(self.id, self.status)
+        return super().serialize(null_check=null_check)
+
 
 def status_key(owner_id: str | None, status: str | None) -> str | None:
     """The hash key of a ticket in an organization's or a requester's status index."""
     return f"{owner_id}#{status}" if owner_id and status else None
+
+
+def ticket_shard_keys(number: str, status: str | None) -> tuple[str, str | None]:
+    """(kind_shard, status_shard) of ticket `number`: its shard is derived from its number."""
+    return sharded(TICKET_KIND, number), (sharded(status, number) if status else None)
 
 
 def assignment_id(number: int, username: str) -> str:

@@ -23,6 +23,8 @@ Four kinds of item share the table, told apart by their id:
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     MapAttribute,
@@ -30,10 +32,11 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.models.base import UTCDateTime, table_meta
+from chalicelib.models.shards import sharded
 
 CLIENT_KIND = "client"
 TERM_KIND = "term"
@@ -48,14 +51,21 @@ INACTIVE, INVITED, ACTIVE, DISABLED = "inactive", "invited", "active", "disabled
 CLIENT_USER, CLIENT_ADMIN = "client_user", "client_admin"
 
 
+# What the clients' index entries carry: keys and what the lists filter on. The lists read the
+# items themselves in one BatchGet (client_store.items_of), so a log-in or log-out (which
+# changes only `sessions` and `last_login_at`) writes no index entry at all.
+LIST_PROJECTION = ("kind", "status", "invite_status")
+
+
 class ClientsByEmail(GlobalSecondaryIndex):
-    """Every client in email order: the agents' unfiltered list."""
+    """Every client in email order: the agents' unfiltered list, over PORTICO_INDEX_SHARDS
+    shards (models/shards.py)."""
 
     class Meta:
-        index_name = "by_kind_email"
-        projection = AllProjection()
+        index_name = "by_kind_shard_email"
+        projection = IncludeProjection(list(LIST_PROJECTION))
 
-    kind = UnicodeAttribute(hash_key=True)
+    kind_shard = UnicodeAttribute(hash_key=True)  # "<kind>#<shard>"
     email_lower = UnicodeAttribute(range_key=True)
 
 
@@ -63,21 +73,21 @@ class ClientsByOrganization(GlobalSecondaryIndex):
     """The clients of one organization (client admins' colleagues, agents' filter)."""
 
     class Meta:
-        index_name = "by_organization"
-        projection = AllProjection()
+        index_name = "by_organization_v2"
+        projection = IncludeProjection(list(LIST_PROJECTION))
 
     organization_id = UnicodeAttribute(hash_key=True)
     email_lower = UnicodeAttribute(range_key=True)
 
 
 class ClientsByStatus(GlobalSecondaryIndex):
-    """The agents' status filter (`?status=invited`)."""
+    """The agents' status filter (`?status=invited`), over PORTICO_INDEX_SHARDS shards."""
 
     class Meta:
-        index_name = "by_status"
-        projection = AllProjection()
+        index_name = "by_status_shard_email"
+        projection = IncludeProjection(list(LIST_PROJECTION))
 
-    status = UnicodeAttribute(hash_key=True)
+    status_shard = UnicodeAttribute(hash_key=True)  # "<status>#<shard>"
     email_lower = UnicodeAttribute(range_key=True)
 
 
@@ -125,6 +135,7 @@ class UserModel(Model):
     password_changed_at = UTCDateTime(null=True)
     # Sessions live on the client item: {sha256(secret)[:32]: {"exp": epoch, "ro": 0|1, "agent": str}}
     # so a portal request is authenticated with one GetItem, and ending every session is one write.
+    # No index entry carries them (LIST_PROJECTION): a log-in or log-out rewrites this item only.
     sessions = MapAttribute(null=True)
     # A copy of the organization's portal switch (True: switched off), written on every client of
     # the organization when it changes: a session is refused with the one GetItem that reads it.
@@ -169,6 +180,10 @@ class UserModel(Model):
     # so the agents' status index holds clients only
     invite_status = UnicodeAttribute(null=True)
 
+    # the sharded index keys of a client or an invitation (serialize, status_actions)
+    kind_shard = UnicodeAttribute(null=True)
+    status_shard = UnicodeAttribute(null=True)
+
     # guard: the client that owns this email (term: the client the word belongs to)
     owner_id = UnicodeAttribute(null=True)
 
@@ -192,6 +207,19 @@ class UserModel(Model):
     by_status = ClientsByStatus()
     reminders_due = RemindersDue()
     by_term = ClientsByTerm()
+
+    def serialize(self, null_check: bool = True) -> dict:
+        # A client or an invitation saved whole carries its shard keys, whoever saves it;
+        # updates that change the status use status_actions().
+        if self.id and self.email_lower and self.kind:
+            self.kind_shard = sharded(self.kind, self.id)
+            self.status_shard = sharded(self.status, self.id) if self.status else None
+        return super().serialize(null_check=null_check)
+
+
+def status_actions(client_id: str, status: str) -> list[Any]:
+    """Update actions that set a client's status, its sharded index key with it."""
+    return [UserModel.status.set(status), UserModel.status_shard.set(sharded(status, client_id))]
 
 
 def email_guard_id(email: str) -> str:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from chalicelib.schemas.common import PageQuery, Strict
+from chalicelib.schemas.common import PageQuery, Schema, Strict
 
 # The permissions Portico knows (services/agent_auth.py: GROUPS).
 GroupName = Literal["admins", "manage-clients", "manage-tickets", "view-reports", "manage-knowledge",
@@ -21,7 +21,7 @@ class AgentGroupsUpdate(Strict):
         "Takes effect with the agent's next ID token."))
 
 
-class Agent(BaseModel):
+class Agent(Schema):
     username: str
     email: str | None
     name: str | None
@@ -31,6 +31,6 @@ class Agent(BaseModel):
     created_at: str | None
 
 
-class AgentPage(BaseModel):
+class AgentPage(Schema):
     items: list[Agent]
     next_cursor: str | None

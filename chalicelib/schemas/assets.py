@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from chalicelib.models.assets import ASSET_STATUSES
-from chalicelib.schemas.common import PageQuery, Strict, one_line, one_line_check
+from chalicelib.schemas.common import PageQuery, Schema, Strict, one_line, one_line_check
 
 MAX_ATTRIBUTES, MAX_ATTRIBUTE_KEY, MAX_ATTRIBUTE_VALUE = 20, 64, 500
 
@@ -73,7 +73,7 @@ class AssetListQuery(PageQuery):
     serial: str | None = Field(None, max_length=200, description="Exact serial number.")
 
 
-class PortalAsset(BaseModel):
+class PortalAsset(Schema):
     id: str
     organization_id: str
     client_id: str | None
@@ -93,11 +93,11 @@ class Asset(PortalAsset):
     version: int
 
 
-class AssetPage(BaseModel):
+class AssetPage(Schema):
     items: list[Asset]
     next_cursor: str | None
 
 
-class PortalAssetPage(BaseModel):
+class PortalAssetPage(Schema):
     items: list[PortalAsset]
     next_cursor: str | None

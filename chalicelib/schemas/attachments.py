@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from chalicelib.schemas.common import Query, Strict
+from chalicelib.schemas.common import Query, Schema, Strict
 
 # An upload id as ticket and note creation take it (a ULID; anything else is "unknown upload").
 UploadId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -22,7 +22,7 @@ class UploadCreate(Strict):
     size: int = Field(description="The file's exact size in bytes (1 .. upload_max_mb MB).")
 
 
-class Upload(BaseModel):
+class Upload(Schema):
     upload_id: str
     url: str = Field(description="POST the file here as multipart/form-data: `fields` first, then `file`.")
     fields: dict[str, str]
@@ -33,12 +33,12 @@ class DownloadQuery(Query):
     redirect: bool = Field(True, description="false: answer {url, expires_at} instead of a 302.")
 
 
-class DownloadLink(BaseModel):
+class DownloadLink(Schema):
     url: str
     expires_at: str
 
 
-class Attachment(BaseModel):
+class Attachment(Schema):
     id: str
     filename: str
     content_type: str

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from chalicelib.schemas.common import Email, Identifier, PageQuery, Strict, one_line
+from chalicelib.schemas.common import Email, Identifier, PageQuery, Schema, Strict, one_line
 
 Name = one_line(200)
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^[0-9+()./ -]*$")]
@@ -49,13 +49,13 @@ class ClientListQuery(PageQuery):
         "email prefix). Combines with organization_id and status, not with email."))
 
 
-class Reminders(BaseModel):
+class Reminders(Schema):
     sent: int
     last_sent_at: str | None
     next_at: str | None
 
 
-class PortalUser(BaseModel):
+class PortalUser(Schema):
     """A client as the portal shows them (to themselves and to their client admins)."""
     id: str
     email: str
@@ -81,7 +81,7 @@ class Client(PortalUser):
     pending_email: str | None = Field(None, description="An email change waiting for its confirmation link.")
 
 
-class ClientPage(BaseModel):
+class ClientPage(Schema):
     items: list[Client]
     next_cursor: str | None
 
@@ -94,7 +94,7 @@ class PortalMe(PortalUser):
     session_expires_at: str | None = None
 
 
-class SessionAnswer(BaseModel):
+class SessionAnswer(Schema):
     user: PortalUser
     token: str = Field(description="The session token, also set as the HttpOnly cookie; send it as "
                                    "`Authorization: Bearer <token>` when not using the cookie.")
@@ -112,11 +112,11 @@ class Signup(Strict):
     password: Password
 
 
-class Accepted(BaseModel):
+class Accepted(Schema):
     message: str
 
 
-class ActivationInfo(BaseModel):
+class ActivationInfo(Schema):
     email: str
     status: Status
     name: str | None
@@ -137,7 +137,7 @@ class VerifyEmail(Strict):
     token: Token
 
 
-class EmailConfirmed(BaseModel):
+class EmailConfirmed(Schema):
     email: str
 
 
@@ -168,6 +168,6 @@ class ColleagueInvite(Strict):
     name: Name | None = None
 
 
-class ColleaguePage(BaseModel):
+class ColleaguePage(Schema):
     items: list[PortalUser]
     next_cursor: str | None

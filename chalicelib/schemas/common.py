@@ -6,14 +6,23 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 
-class Strict(BaseModel):
+class Schema(BaseModel):
+    """Base of every schema. Built on first use (`defer_build`), not when its module is
+    imported: a request validates with one or two models of a module that declares a dozen,
+    and the answer models are only read to write /openapi.json. Building them all made a
+    cold container's first request pay for every model of its capability."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Strict(Schema):
     """Base of JSON request bodies: unknown fields are refused (a typo is a 400, not silently
     ignored) and types are strict (`"yes"` is not a boolean, `"5"` is not a number)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
 
 
-class Query(BaseModel):
+class Query(Schema):
     """Base of query strings: values arrive as text, so numbers are parsed from it."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -24,7 +33,7 @@ class PageQuery(Query):
     cursor: str | None = Field(None, max_length=2048, description="Opaque cursor from `next_cursor`.")
 
 
-class Error(BaseModel):
+class Error(Schema):
     code: str
     message: str
     fields: dict[str, str] | None = None

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib.schemas.assets import Attributes, Name, Notes, Serial, Status, Type
 from chalicelib.schemas.clients import Name as ClientName
 from chalicelib.schemas.clients import Phone, Role
-from chalicelib.schemas.common import Email, Strict, one_line
+from chalicelib.schemas.common import Email, Schema, Strict, one_line
 
 MAX_INLINE_CSV = 200 * 1024
 OrganizationRef = one_line(200)
@@ -28,18 +28,18 @@ class ImportCreate(Strict):
     send_invitations: bool = Field(False, description="Clients: invite those created (through the outbox).")
 
 
-class ImportStarted(BaseModel):
+class ImportStarted(Schema):
     id: str
     status: Literal["running", "done"]
 
 
-class ImportProblem(BaseModel):
+class ImportProblem(Schema):
     row: int = Field(description="The row's record number in the file (the header is 1); 0: the whole file.")
     field: str | None
     message: str
 
 
-class ImportStatus(BaseModel):
+class ImportStatus(Schema):
     id: str
     kind: Literal["clients", "assets"]
     status: Literal["running", "done"]
@@ -54,7 +54,7 @@ class ImportStatus(BaseModel):
     finished_at: str | None
 
 
-class _Row(BaseModel):
+class _Row(Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from chalicelib.schemas.common import PageQuery, Query, Strict, one_line
+from chalicelib.schemas.common import PageQuery, Query, Schema, Strict, one_line
 
 
 class ArticleListQuery(PageQuery):
@@ -40,12 +40,12 @@ class ArticleUpdate(Strict):
     version: int | None = Field(None, ge=0, description="The version read: a stale one is 409.")
 
 
-class Helpful(BaseModel):
+class Helpful(Schema):
     yes: int
     no: int
 
 
-class ArticleListItem(BaseModel):
+class ArticleListItem(Schema):
     id: str
     title: str
     category: str | None
@@ -66,7 +66,7 @@ class Article(ArticleListItem):
     html: str
 
 
-class ArticleListPage(BaseModel):
+class ArticleListPage(Schema):
     items: list[ArticleListItem]
     next_cursor: str | None
 
@@ -79,7 +79,7 @@ class PortalArticleQuery(Query):
     cursor: str | None = Field(None, max_length=2048, description="Opaque cursor from `next_cursor`.")
 
 
-class ArticleSummary(BaseModel):
+class ArticleSummary(Schema):
     id: str
     title: str
     category: str | None
@@ -88,12 +88,12 @@ class ArticleSummary(BaseModel):
     updated_at: str | None
 
 
-class ArticleSummaryPage(BaseModel):
+class ArticleSummaryPage(Schema):
     items: list[ArticleSummary]
     next_cursor: str | None
 
 
-class PortalArticle(BaseModel):
+class PortalArticle(Schema):
     id: str
     title: str
     html: str

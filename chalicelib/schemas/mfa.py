@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from chalicelib.schemas.clients import Password, PortalUser
-from chalicelib.schemas.common import Strict
+from chalicelib.schemas.common import Schema, Strict
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 
 
-class LoginAnswer(BaseModel):
+class LoginAnswer(Schema):
     """A session (`user`, `token`, `expires_at`, and the cookie), or, when a second factor is
     due, `mfa_required` with a challenge to pass at /portal/login/mfa (no session yet)."""
     user: PortalUser | None = None
@@ -38,17 +38,17 @@ class DisableMfa(Strict):
     password: Password
 
 
-class TotpEnrolment(BaseModel):
+class TotpEnrolment(Schema):
     secret: str = Field(description="Base32, for typing into the app by hand.")
     otpauth_uri: str
     qr_svg: str = Field(description="The URI as an SVG QR code, to show inline.")
 
 
-class RecoveryCodes(BaseModel):
+class RecoveryCodes(Schema):
     recovery_codes: list[str] = Field(description="10 single-use codes, shown this once.")
 
 
-class MfaStatus(BaseModel):
+class MfaStatus(Schema):
     policy: str = Field(description="The portal's setting: off, optional or required.")
     required: bool = Field(description="Whether this account must use a second factor.")
     methods: list[str]

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from chalicelib.schemas.common import PageQuery, Strict, one_line
+from chalicelib.schemas.common import PageQuery, Schema, Strict, one_line
 
 OrganizationName = one_line(200)
 
@@ -29,7 +29,7 @@ class OrganizationListQuery(PageQuery):
     q: one_line(200, min_length=0) | None = Field(None, description="Name prefix, case-insensitive.")
 
 
-class Organization(BaseModel):
+class Organization(Schema):
     id: str
     name: str
     domain: str | None
@@ -41,6 +41,6 @@ class Organization(BaseModel):
     join_by_domain: bool
 
 
-class OrganizationPage(BaseModel):
+class OrganizationPage(Schema):
     items: list[Organization]
     next_cursor: str | None

@@ -6,9 +6,9 @@ import re
 from datetime import UTC, date, datetime, time
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
-from chalicelib.schemas.common import PageQuery
+from chalicelib.schemas.common import PageQuery, Schema
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -52,7 +52,7 @@ class PortalLogQuery(PageQuery):
         return value
 
 
-class PortalLogEntry(BaseModel):
+class PortalLogEntry(Schema):
     at: str
     event: Literal["login", "activation", "password_reset", "impersonation", "write_refused",
                    "session_refused", "mfa_sent", "mfa_passed", "mfa_failed", "mfa_locked"] = Field(
@@ -73,12 +73,12 @@ class PortalLogEntry(BaseModel):
     agent: str | None = Field(description="The agent who logged in as the client (impersonation).")
 
 
-class PortalLogPage(BaseModel):
+class PortalLogPage(Schema):
     items: list[PortalLogEntry]
     next_cursor: str | None
 
 
-class Impersonation(BaseModel):
+class Impersonation(Schema):
     client_id: str
     token: str = Field(description="A read-only portal session token (`Authorization: Bearer <token>`); every "
                                    "write with it is 403 `read_only`.")

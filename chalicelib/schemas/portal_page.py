@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.schemas.clients import PortalMe
-from chalicelib.schemas.common import Strict
+from chalicelib.schemas.common import Schema, Strict
 
 
-class PortalConfig(BaseModel):
+class PortalConfig(Schema):
     portal_enabled: bool
     self_signup: bool
     allow_client_rating: bool
@@ -18,7 +18,7 @@ class PortalConfig(BaseModel):
     accent_color: str | None = Field(None, description="Branding: #rrggbb (absent: the default).")
 
 
-class SessionState(BaseModel):
+class SessionState(Schema):
     authenticated: bool
     user: PortalMe | None = None
 
@@ -28,6 +28,6 @@ class ClientViewStart(Strict):
         "The token from the client-view link's #fragment (POST /agent/clients/{id}/impersonate)."))
 
 
-class ClientView(BaseModel):
+class ClientView(Schema):
     client_id: str
     expires_at: str

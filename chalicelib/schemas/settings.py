@@ -3,9 +3,9 @@ from __future__ import annotations
 import ipaddress
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
-from chalicelib.schemas.common import Email, Strict, one_line
+from chalicelib.schemas.common import Email, Schema, Strict, one_line
 from chalicelib.services.attachments import type_problem
 
 MAX_UPLOAD_MB = 1024  # a presigned POST allows 5 GB; a helpdesk has no use for more than this
@@ -88,7 +88,7 @@ class SettingsUpdate(Strict):
         return sorted(set(value))
 
 
-class Settings(BaseModel):
+class Settings(Schema):
     portal_enabled: bool
     self_signup: bool
     allow_all_ips: bool

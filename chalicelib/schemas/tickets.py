@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from chalicelib.models.tickets import PRIORITIES, STATUSES, TicketStatus
 from chalicelib.schemas.attachments import MAX_ATTACHMENTS, Attachment, UploadId
-from chalicelib.schemas.common import Identifier, PageQuery, Query, Strict, one_line
+from chalicelib.schemas.common import Identifier, PageQuery, Query, Schema, Strict, one_line
 
 Subject = one_line(200)
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
@@ -86,7 +86,7 @@ class WatchUpdate(Strict):
                                      "public reply, status changes, the resolution.")
 
 
-class Watching(BaseModel):
+class Watching(Schema):
     events: list[WatchEvent]
     cc: bool = Field(description="An agent CC'd you: you also get the mail the requester gets.")
 
@@ -116,24 +116,24 @@ class RatingsQuery(Query):
     until: datetime | None = Field(None, alias="to")
 
 
-class Person(BaseModel):
+class Person(Schema):
     id: str | None
     name: str | None
     email: str | None
 
 
-class Rating(BaseModel):
+class Rating(Schema):
     score: int
     comment: str | None
     rated_at: str | None
 
 
-class TicketAsset(BaseModel):
+class TicketAsset(Schema):
     id: str
     name: str | None = Field(description="The asset's name when the ticket was opened.")
 
 
-class Ticket(BaseModel):
+class Ticket(Schema):
     number: int
     subject: str
     description: str
@@ -163,13 +163,13 @@ class AgentTicket(Ticket):
     version: int
 
 
-class NoteAuthor(BaseModel):
+class NoteAuthor(Schema):
     kind: Literal["client", "agent"]
     name: str | None
     id: str | None = None
 
 
-class Note(BaseModel):
+class Note(Schema):
     id: str
     ticket_number: int
     author: NoteAuthor
@@ -189,27 +189,27 @@ class TicketWithNotes(Ticket):
     next_notes_cursor: str | None = Field(None, description="More notes: GET /portal/tickets/{number}/notes?cursor=")
 
 
-class NotePage(BaseModel):
+class NotePage(Schema):
     items: list[Note]
     next_cursor: str | None
 
 
-class TicketPage(BaseModel):
+class TicketPage(Schema):
     items: list[Ticket]
     next_cursor: str | None
 
 
-class AgentTicketPage(BaseModel):
+class AgentTicketPage(Schema):
     items: list[AgentTicket]
     next_cursor: str | None
 
 
-class AgentNotePage(BaseModel):
+class AgentNotePage(Schema):
     items: list[AgentNote]
     next_cursor: str | None
 
 
-class AgentRating(BaseModel):
+class AgentRating(Schema):
     agent: str  # the Cognito username
     name: str | None  # None: no name set, or the agent left the pool
     email: str | None
@@ -217,12 +217,12 @@ class AgentRating(BaseModel):
     average: float
 
 
-class TeamRating(BaseModel):
+class TeamRating(Schema):
     count: int
     average: float | None
 
 
-class RatingsReport(BaseModel):
+class RatingsReport(Schema):
     agents: list[AgentRating]
     team: TeamRating
     from_: str | None = Field(None, alias="from")

@@ -19,7 +19,7 @@ from chalicelib.errors import InvalidInput, PorticoError, Unauthorized
 from chalicelib.identity import ActingClient
 from chalicelib.ids import utcnow
 from chalicelib.models.outbox import OutboxModel
-from chalicelib.models.users import ACTIVE, CLIENT_USER, INACTIVE, INVITED, UserModel, email_guard_id
+from chalicelib.models.users import ACTIVE, CLIENT_USER, INACTIVE, INVITED, UserModel, email_guard_id, status_actions
 from chalicelib.services import (
     client_directory,
     client_store,
@@ -184,7 +184,7 @@ def _verify_signup(secret: str, attempt: portal_log.Attempt) -> tuple[Client, se
     attempt.client_id, attempt.email = item.id, item.email
     now = utcnow()
     session = None if mfa.due(item) else sessions.new_session(item.id, now)
-    actions = [UserModel.status.set(ACTIVE), UserModel.activated_at.set(now), UserModel.last_login_at.set(now),
+    actions = [*status_actions(item.id, ACTIVE), UserModel.activated_at.set(now), UserModel.last_login_at.set(now),
                UserModel.updated_at.set(now), UserModel.invite_token_hash.remove(),
                UserModel.sessions.set({session.key: session.value} if session else {})]
     # A link from a repeated sign-up carries that sign-up's choices (see _verify_again).
@@ -278,7 +278,7 @@ def _reset_password(secret: str, password: str, attempt: portal_log.Attempt) -> 
     actions = [UserModel.password_hash.set(passwords.hash_password(password)), UserModel.password_changed_at.set(now),
                UserModel.reset_token_hash.remove(), UserModel.sessions.set({}), UserModel.updated_at.set(now),
                # no-ops for an active account; verify an unverified sign-up (its pending link dies)
-               UserModel.status.set(ACTIVE), UserModel.activated_at.set(UserModel.activated_at | now),
+               *status_actions(item.id, ACTIVE), UserModel.activated_at.set(UserModel.activated_at | now),
                UserModel.invite_token_hash.remove()]
     _use_token(token, item, actions, condition=(UserModel.reset_token_hash == token_hash) & _resettable(),
                also_delete=(throttle.account_counter(throttle.LOGIN, item.email or "", now),))

@@ -28,7 +28,9 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
+from chalicelib.models.shards import query_shards
 from chalicelib.models.users import CLIENT_KIND, TERM_KIND, UserModel
+from chalicelib.services.client_store import items_of
 
 MAX_NAME_WORDS = 8
 MAX_TERM = 120
@@ -130,17 +132,20 @@ class ReindexReport:
 
 def reindex_all(*, page_size: int = 100, start_key: dict | None = None) -> ReindexReport:
     """Backfill the term items of every client (the ops command after deploying the directory).
-    Walks the clients through the `by_kind_email` index a page at a time (Queries, never a Scan);
-    per page one BatchWrite puts each client's current term items (a PutItem of an existing term
-    item rewrites it unchanged: running it again changes nothing) and deletes the ones its stored
-    `search_terms` lists but its name and email no longer give. Then `search_terms` is set on
+    Walks the clients through the sharded `by_kind_email` index a page at a time (one Query per
+    shard, models/shards.py; never a Scan), reading the page's clients in one BatchGet (the
+    index entries carry keys, kind and status only); per page one BatchWrite puts each client's
+    current term items (a PutItem of an existing term item rewrites it unchanged: running it
+    again changes nothing) and deletes the ones its stored `search_terms` lists but its name and
+    email no longer give. Then `search_terms` is set on
     the clients whose list differs, on condition that it is still the one read: a client renamed
     meanwhile was indexed by the rename itself, and the term items written here for the old name
     are stale candidates the search drops."""
     examined = updated = skipped = 0
     while True:
-        result = UserModel.by_kind_email.query(CLIENT_KIND, limit=page_size, last_evaluated_key=start_key)
-        page = list(result)
+        listed, start_key = query_shards(UserModel.by_kind_email, CLIENT_KIND, sort_key="email_lower",
+                                         newest_first=False, limit=page_size, start=start_key)
+        page = items_of(listed)
         changes = [term_change(item, name=item.name, email=item.email) for item in page]
         with UserModel.batch_write() as batch:
             for change in changes:
@@ -164,7 +169,6 @@ def reindex_all(*, page_size: int = 100, start_key: dict | None = None) -> Reind
                     raise
                 skipped += 1
         examined += len(page)
-        start_key = result.last_evaluated_key
         if not start_key:
             return ReindexReport(examined, updated, skipped)
 

@@ -76,6 +76,15 @@ def to_client(item: UserModel) -> Client:
     )
 
 
+def items_of(listed: list[UserModel]) -> list[UserModel]:
+    """The items of index entries (keys and LIST_PROJECTION only), in the entries' order: one
+    BatchGet. An item deleted meanwhile is left out."""
+    if not listed:
+        return []
+    loaded = {item.id: item for item in UserModel.batch_get([entry.id for entry in listed])}
+    return [loaded[entry.id] for entry in listed if entry.id in loaded]
+
+
 def connection() -> Any:
     """The users table's connection, for transactions that write client items."""
     return UserModel._get_connection().connection

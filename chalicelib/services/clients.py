@@ -12,7 +12,17 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.ids import utcnow
 from chalicelib.models.base import key_after_returned
-from chalicelib.models.users import ACTIVE, CLIENT_KIND, CLIENT_USER, DISABLED, INACTIVE, UserModel, email_guard_id
+from chalicelib.models.shards import query_shards
+from chalicelib.models.users import (
+    ACTIVE,
+    CLIENT_KIND,
+    CLIENT_USER,
+    DISABLED,
+    INACTIVE,
+    UserModel,
+    email_guard_id,
+    status_actions,
+)
 from chalicelib.services import client_directory, mail_feedback
 from chalicelib.services.assets import unassign_client
 from chalicelib.services.client_store import (
@@ -21,6 +31,7 @@ from chalicelib.services.client_store import (
     email_taken,
     find_by_email,
     guard_item,
+    items_of,
     load_item,
     new_client_item,
     to_client,
@@ -72,8 +83,9 @@ def get_client(client_id: str) -> Client:
 def list_clients(*, limit: int, start_key: dict | None, organization_id: str | None = None,
                  status: str | None = None, email: str | None = None, email_prefix: str | None = None,
                  ) -> tuple[list[Client], dict | None]:
-    """One Query on the index that matches the filters (never a Scan); `email_prefix` (`q`) of two
-    letters or more is the directory search by name words or email (client_directory)."""
+    """One Query on the index that matches the filters (never a Scan); on a sharded index, one
+    per shard (models/shards.py), then the page's clients in one BatchGet. `email_prefix` (`q`)
+    of two letters or more is the directory search by name words or email (client_directory)."""
     if email_prefix and not email and client_directory.searchable(email_prefix):
         found, last_key = client_directory.search(email_prefix, organization_id=organization_id, status=status,
                                                   limit=limit, start_key=start_key)
@@ -92,13 +104,13 @@ def list_clients(*, limit: int, start_key: dict | None, organization_id: str | N
         result = UserModel.by_organization.query(organization_id, condition, filter_condition=filters, limit=limit,
                                                  last_evaluated_key=start_key)
         found = list(result)
-        return [to_client(item) for item in found], key_after_returned(result, found)
-    elif status:
-        result = UserModel.by_status.query(status, condition, limit=limit, last_evaluated_key=start_key)
-    else:
-        result = UserModel.by_kind_email.query(CLIENT_KIND, condition, limit=limit, last_evaluated_key=start_key)
-    items = [to_client(item) for item in result]
-    return items, result.last_evaluated_key
+        return [to_client(item) for item in items_of(found)], key_after_returned(result, found)
+    # Everyone, or everyone in a status: the sharded indexes, every shard read in parallel.
+    index, value = (UserModel.by_status, status) if status else (UserModel.by_kind_email, CLIENT_KIND)
+    listed, following = query_shards(index, value, condition, sort_key="email_lower", newest_first=False,
+                                     limit=limit, start=start_key)
+    # The index lags a status change by a moment: a client who left the status is not shown in it.
+    return [to_client(item) for item in items_of(listed) if not status or item.status == status], following
 
 
 def _status_when_enabled(item: UserModel) -> str:
@@ -131,9 +143,9 @@ def update_client(client_id: str, changes: dict[str, Any], *, changed_by: str = 
                        else UserModel.organization_portal_off.remove())
     disabled = changes.get("disabled")
     if disabled is True and item.status != DISABLED:
-        actions += disable_actions()
+        actions += disable_actions(client_id)
     elif disabled is False and item.status == DISABLED:
-        actions.append(UserModel.status.set(_status_when_enabled(item)))
+        actions += status_actions(client_id, _status_when_enabled(item))
     if not actions:
         return to_client(item)
     actions.append(UserModel.updated_at.set(now))
@@ -150,9 +162,9 @@ def update_client(client_id: str, changes: dict[str, Any], *, changed_by: str = 
     return to_client(load_item(client_id))
 
 
-def disable_actions() -> list[Any]:
+def disable_actions(client_id: str) -> list[Any]:
     # device_epoch: a disabled client's remembered devices are forgotten (services/devices.py).
-    return [UserModel.status.set(DISABLED), UserModel.sessions.set({}), UserModel.reminder_queue.remove(),
+    return [*status_actions(client_id, DISABLED), UserModel.sessions.set({}), UserModel.reminder_queue.remove(),
             UserModel.invite_token_hash.remove(), UserModel.reset_token_hash.remove(),
             UserModel.device_epoch.add(1)]
 

@@ -56,7 +56,7 @@ def list_colleagues(admin: ActingClient, *, limit: int, start_key: dict | None
     result = UserModel.by_organization.query(organization_id, limit=limit, last_evaluated_key=start_key)
     found = [item for item in result if item.kind in (CLIENT_KIND, COLLEAGUE_INVITE_KIND)]
     views = [_pending_view(item) if item.kind == COLLEAGUE_INVITE_KIND else client_store.to_client(item)
-             for item in found]
+             for item in client_store.items_of(found)]
     return views, key_after_returned(result, found)
 
 

@@ -15,7 +15,7 @@ from chalicelib.config import get_config
 from chalicelib.errors import Conflict
 from chalicelib.ids import iso, utcnow
 from chalicelib.models.outbox import OutboxModel
-from chalicelib.models.users import ACTIVE, DISABLED, INACTIVE, INVITED, REMINDER_DUE, UserModel
+from chalicelib.models.users import ACTIVE, DISABLED, INACTIVE, INVITED, REMINDER_DUE, UserModel, status_actions
 from chalicelib.services import (
     client_directory,
     client_store,
@@ -174,7 +174,7 @@ def _activate(secret: str, *, name: str, phone: str | None, password: str, attem
     passwords.check_policy(password, email=item.email or "", name=name)
     now = utcnow()
     session = None if mfa.due(item) else sessions.new_session(item.id, now)
-    actions = [UserModel.status.set(ACTIVE), UserModel.name.set(name), UserModel.password_hash.set(
+    actions = [*status_actions(item.id, ACTIVE), UserModel.name.set(name), UserModel.password_hash.set(
         passwords.hash_password(password)), UserModel.password_changed_at.set(now), UserModel.activated_at.set(now),
         UserModel.last_login_at.set(now), UserModel.updated_at.set(now), UserModel.invite_token_hash.remove(),
         UserModel.reminder_queue.remove(), UserModel.next_reminder_at.remove(),

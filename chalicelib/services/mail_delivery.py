@@ -4,8 +4,9 @@ Every message goes through the same three steps, whoever delivers it (the Dynamo
 stream handler, the scheduled sweeper, the local worker, a test):
 
 1. **Claim** with one conditional UpdateItem: `pending` (and due) or `sending` with an
-   expired lease → `sending`, a fresh `claim_token`, `attempts + 1`, and
-   `next_attempt_at` = the lease's expiry. Only one deliverer can win this write, so two
+   expired lease → `sending`, a fresh `claim_token`, `attempts + 1`, `lease_until` = the
+   lease's expiry (`next_attempt_at`, the index's sort key, stays: a claim writes no index
+   entry), `claimed_from` = the status it found. Only one deliverer can win this write, so two
    concurrent deliverers (stream + sweeper, two sweepers) never both send. The sparse
    `pending` attribute stays while sending: a deliverer that crashes leaves an item that
    the sweeper finds due again once the lease expires, so nothing is lost.
@@ -53,11 +54,16 @@ from chalicelib.models.outbox import (
     FAILED,
     NEEDS_ATTENTION,
     PENDING,
+    PRIORITY_DUE,
+    RETRYING,
     SENDING,
     SENT,
     SUPPRESSED,
     OutboxModel,
+    pending_key,
+    retry_key,
 )
+from chalicelib.models.shards import query_shards
 from chalicelib.observability import logger, metrics
 from chalicelib.services import mail_policy
 
@@ -113,7 +119,7 @@ def deliver(message_id: str, *, now: datetime | None = None, seen_status: str | 
     if claimed is None:
         return NOT_CLAIMED
     item, token = claimed
-    if seen_status == SENDING:
+    if SENDING in (seen_status, item.claimed_from):  # the claim took over an expired lease
         logger().warning("mail.redelivered_after_lease", extra=_log_fields(item))
         _count("MailRedelivered")
     deadline = deadline_of(item)
@@ -134,7 +140,9 @@ def deliver(message_id: str, *, now: datetime | None = None, seen_status: str | 
         return _finish(item, token, now, FAILED, description)
     _record(item, token, [
         OutboxModel.status.set(SENT), OutboxModel.sent_at.set(now), OutboxModel.message_id.set(ses_message_id),
-        OutboxModel.pending.remove(), OutboxModel.next_attempt_at.remove(), OutboxModel.claim_token.remove(),
+        OutboxModel.pending.remove(), OutboxModel.pending_shard.remove(), OutboxModel.retry_shard.remove(),
+        OutboxModel.next_attempt_at.remove(),
+        OutboxModel.claim_token.remove(), OutboxModel.lease_until.remove(),
         OutboxModel.expires_at.set(int((now + SENT_RETENTION).timestamp())),
     ])
     logger().info("mail.sent", extra={**_log_fields(item), "ses_message_id": ses_message_id})
@@ -164,14 +172,29 @@ def deliver_due(*, now: datetime | None = None, limit: int = 500,
     margin = _stop_margin(time_left)
     query_time = now or utcnow()
     _report_oldest_undelivered(query_time)
-    due = OutboxModel.pending_by_due.query(PENDING, OutboxModel.next_attempt_at <= iso(query_time),
-                                           limit=limit, page_size=min(limit, 100))
-    for candidate in due:
+    # Every shard of the sparse index, merged oldest due first (models/shards.py).
+    due, _ = query_shards(OutboxModel.pending_by_due, PENDING, OutboxModel.next_attempt_at <= iso(query_time),
+                          sort_key=("next_attempt_at", "created_at"),
+                          newest_first=False, limit=limit, start=None)
+    for candidate in _claimable_now(due, iso(query_time)):
         if time_left is not None and time_left() < margin:
             outcomes["deferred"] += 1
             break
         outcomes[_deliver_safely(candidate.id, now=now, seen_status=candidate.status)] += 1
     return outcomes
+
+
+def _claimable_now(entries: list[OutboxModel], moment: str) -> list[OutboxModel]:
+    """The messages behind the due index's entries (one BatchGet per 100), in the entries'
+    order, without those another deliverer holds (a live lease) or that left the queue since
+    the index was written: the index entries carry no status or lease, so that a claim
+    writes no index entry."""
+    if not entries:
+        return []
+    loaded = {item.id: item for item in OutboxModel.batch_get([entry.id for entry in entries], consistent_read=True)}
+    messages = [loaded[entry.id] for entry in entries if entry.id in loaded]
+    return [item for item in messages
+            if item.status == PENDING or (item.status == SENDING and (item.lease_until or "") <= moment)]
 
 
 def deliver_stream_records(records: Iterable[dict[str, Any]], *,
@@ -202,11 +225,24 @@ def deliver_stream_records(records: Iterable[dict[str, Any]], *,
 
 
 def oldest_undelivered_age(now: datetime) -> float:
-    """Seconds since the oldest message still pending was queued (0 when none): one Query
-    of one key-only item on the sparse `pending_by_age` index."""
-    for item in OutboxModel.pending_by_age.query(PENDING, limit=1, page_size=1):
-        return max(0.0, (now - item.created_at).total_seconds())
-    return 0.0
+    """Seconds since the oldest message still pending was queued (0 when none)."""
+    oldest = oldest_pending_since()
+    return max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
+
+
+def oldest_pending_since() -> datetime | None:
+    """When the oldest pending message was queued. A message at its first try is due when it
+    was queued, so the first entry of `pending_by_due` after the priority ones is the oldest of
+    those; priority messages (all due at PRIORITY_DUE) are read whole (few: sign-in codes, short
+    deadlines); the rest, put back for a retry or requeued, are in `retrying_by_age`, oldest
+    first. One Query per shard for each, in parallel."""
+    regular, _ = query_shards(OutboxModel.pending_by_due, PENDING, OutboxModel.next_attempt_at > PRIORITY_DUE,
+                              sort_key=("next_attempt_at", "created_at"), newest_first=False, limit=1, start=None)
+    urgent, _ = query_shards(OutboxModel.pending_by_due, PENDING, OutboxModel.next_attempt_at <= PRIORITY_DUE,
+                             sort_key="created_at", newest_first=False, limit=100, start=None)
+    retried, _ = query_shards(OutboxModel.retrying_by_age, RETRYING, sort_key="created_at", newest_first=False,
+                              limit=1, start=None)
+    return min((item.created_at for item in (*regular, *urgent, *retried)), default=None)
 
 
 def _report_oldest_undelivered(now: datetime) -> None:
@@ -233,6 +269,8 @@ def requeue(message_id: str, *, now: datetime | None = None) -> bool:
     try:
         item.update(
             actions=[OutboxModel.status.set(PENDING), OutboxModel.pending.set(PENDING),
+                     OutboxModel.pending_shard.set(pending_key(item.id)),
+                     OutboxModel.retry_shard.set(retry_key(item.id)),  # due now, queued long ago
                      OutboxModel.next_attempt_at.set(iso(now)), OutboxModel.attempts.set(0),
                      OutboxModel.deliver_by.set(iso(fresh_deadline)), OutboxModel.failed_at.remove(),
                      OutboxModel.attention.remove(), OutboxModel.attention_at.remove()],
@@ -291,14 +329,25 @@ def _deliver_safely(message_id: str, **kwargs: Any) -> str:
         return "error"
 
 
+def _claimable(now: datetime) -> Any:
+    """Due and pending, or sending with an expired lease (a claim written before leases had
+    their own attribute kept it in `next_attempt_at`)."""
+    moment = iso(now)
+    expired = (OutboxModel.lease_until <= moment) | (
+        OutboxModel.lease_until.does_not_exist() & (OutboxModel.next_attempt_at <= moment))
+    return ((OutboxModel.status == PENDING) & (OutboxModel.next_attempt_at <= moment)) | (
+        (OutboxModel.status == SENDING) & expired)
+
+
 def _claim(message_id: str, now: datetime) -> tuple[OutboxModel, str] | None:
     token = secrets.token_hex(16)
     item = OutboxModel(message_id)
     try:
         item.update(
             actions=[OutboxModel.status.set(SENDING), OutboxModel.claim_token.set(token),
-                     OutboxModel.next_attempt_at.set(iso(now + LEASE)), OutboxModel.attempts.add(1)],
-            condition=OutboxModel.status.is_in(PENDING, SENDING) & (OutboxModel.next_attempt_at <= iso(now)),
+                     OutboxModel.lease_until.set(iso(now + LEASE)), OutboxModel.attempts.add(1),
+                     OutboxModel.claimed_from.set(OutboxModel.status)],  # the status before this claim
+            condition=_claimable(now),
         )
     except UpdateError as error:
         if _condition_failed(error):
@@ -348,7 +397,8 @@ def _retry_later(item: OutboxModel, token: str, now: datetime, description: str,
         return _finish(item, token, now, EXPIRED, description)
     _record(item, token, [
         OutboxModel.status.set(PENDING), OutboxModel.next_attempt_at.set(iso(next_attempt)),
-        OutboxModel.claim_token.remove(), OutboxModel.last_error.set(description),
+        OutboxModel.retry_shard.set(retry_key(item.id)),  # its due time no longer tells its age
+        OutboxModel.claim_token.remove(), OutboxModel.lease_until.remove(), OutboxModel.last_error.set(description),
     ])
     logger().warning("mail.retry_scheduled", extra={**_log_fields(item), "error": description,
                                                     "next_attempt_at": iso(next_attempt)})
@@ -361,7 +411,9 @@ def _finish(item: OutboxModel, token: str, now: datetime, status: str, descripti
     actions = [
         OutboxModel.status.set(status), OutboxModel.last_error.set(description),
         OutboxModel.attention.set(status), OutboxModel.attention_at.set(iso(now)),
-        OutboxModel.pending.remove(), OutboxModel.next_attempt_at.remove(), OutboxModel.claim_token.remove(),
+        OutboxModel.pending.remove(), OutboxModel.pending_shard.remove(), OutboxModel.retry_shard.remove(),
+        OutboxModel.next_attempt_at.remove(),
+        OutboxModel.claim_token.remove(), OutboxModel.lease_until.remove(),
     ]
     if status == FAILED:
         actions.append(OutboxModel.failed_at.set(now))

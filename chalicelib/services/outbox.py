@@ -18,13 +18,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from chalicelib.ids import iso, new_id, utcnow
-from chalicelib.models.outbox import PENDING, OutboxModel
+from chalicelib.models.outbox import PENDING, PRIORITY_DUE, OutboxModel, pending_key
 from chalicelib.services.mail_policy import deliver_by
 
-# Due "since ever": the sweeper and the local worker read pending mail oldest-due first, so a
-# message that is useless when late (a sign-in code) goes out before any backlog. (The stream
-# delivers every new message at once anyway; this matters when mail is piling up.)
-PRIORITY_DUE = "2000-01-01T00:00:00Z"
+# PRIORITY_DUE (models/outbox.py): a message useless when late goes out before any backlog.
+# (The stream delivers every new message at once anyway; this matters when mail is piling up.)
 
 def message(template: str, recipient: str, data: dict[str, Any], *, reason: str | None = None,
             priority: bool = False) -> OutboxModel:
@@ -37,7 +35,8 @@ def message(template: str, recipient: str, data: dict[str, Any], *, reason: str 
         message_id = new_id()
     return OutboxModel(
         message_id, template=template, recipient=recipient, data=json.dumps(data, sort_keys=True),
-        status=PENDING, pending=PENDING, next_attempt_at=PRIORITY_DUE if priority else iso(now), attempts=0,
+        status=PENDING, pending=PENDING, pending_shard=pending_key(message_id),
+        next_attempt_at=PRIORITY_DUE if priority else iso(now), attempts=0,
         created_at=now, reason=reason, deliver_by=iso(deliver_by(template, now, data)),
     )
 

@@ -13,6 +13,7 @@ from chalicelib.errors import Forbidden, NotFound
 from chalicelib.identity import ActingClient, Caller, TicketRequester
 from chalicelib.models.base import get_of_kind, key_after_returned
 from chalicelib.models.batch import get_both
+from chalicelib.models.shards import query_shards
 from chalicelib.models.tickets import CC_KIND, TICKET_KIND, AssignmentModel, TicketModel, status_key
 from chalicelib.services import visibility
 from chalicelib.services.client_store import find_item
@@ -86,24 +87,38 @@ def list_for_client(client: ActingClient, *, scope: str, status: str | None, lim
     visible = TicketModel.block_client_view == False  # noqa: E712  (a DynamoDB condition, not a bool test)
     result = index.query(owner, scan_index_forward=False, filter_condition=visible, limit=limit,
                          last_evaluated_key=start_key)
-    items = list(result)
-    last_key = key_after_returned(result, items)  # never the key of a blocked ticket
-    if scope != "organization" and any(item.kind == CC_KIND for item in items):
-        items = _resolve_cc_links(items, client)
-    return items, last_key
-
-
-def _resolve_cc_links(items: list[Any], client: ActingClient) -> list[TicketModel]:
-    """A client's list page with its CC link items replaced by their tickets (one BatchGet),
-    in the page's order; a ticket the client may no longer see is left out."""
-    numbers = [str(int(item.ticket_number)) for item in items if item.kind == CC_KIND]
-    loaded = {t.id: t for t in TicketModel.batch_get(numbers)} if numbers else {}
+    listed = list(result)
+    last_key = key_after_returned(result, listed)  # never the key of a blocked ticket
+    loaded = _batch_tickets(listed)
     found = []
-    for item in items:
-        ticket = loaded.get(str(int(item.ticket_number))) if item.kind == CC_KIND else item
-        if ticket is not None and visibility.ticket_visible(client, ticket):
+    for entry in listed:
+        ticket = loaded.get(_ticket_id(entry))
+        if ticket is None:
+            continue
+        # A CC link's ticket: as the client may see it now. Their own: blocked since the index
+        # entry was written is still left out.
+        shown = visibility.ticket_visible(client, ticket) if entry.kind == CC_KIND else not ticket.block_client_view
+        if shown:
             found.append(ticket)
-    return found
+    return found, last_key
+
+
+def _ticket_id(entry: Any) -> str:
+    """The ticket an index entry stands for: its own id, or a CC link item's ticket (the
+    requester indexes also hold CC links, models/tickets.py)."""
+    return str(int(entry.ticket_number)) if entry.kind == CC_KIND else entry.id
+
+
+def _batch_tickets(listed: list[Any]) -> dict[str, TicketModel]:
+    ids = list(dict.fromkeys(_ticket_id(entry) for entry in listed))
+    return {item.id: item for item in TicketModel.batch_get(ids)} if ids else {}
+
+
+def _tickets_of(listed: list[Any]) -> list[TicketModel]:
+    """The tickets of index entries (which carry keys and what the Query filters on), in the
+    entries' order: one BatchGet. A ticket deleted meanwhile is left out."""
+    loaded = _batch_tickets(listed)
+    return [loaded[_ticket_id(entry)] for entry in listed if _ticket_id(entry) in loaded]
 
 
 def list_for_agent(*, status: str | None, assignee: str | None, organization_id: str | None,
@@ -130,13 +145,17 @@ def list_for_agent(*, status: str | None, assignee: str | None, organization_id:
     elif organization_id:
         index, hash_key = ((TicketModel.by_org_status_client_activity, status_key(organization_id, status))
                            if status else (TicketModel.by_organization_client_activity, organization_id))
-    elif status:
-        index, hash_key = TicketModel.by_status_activity, status
     else:
-        index, hash_key = TicketModel.by_kind_activity, TICKET_KIND
+        # Everyone's tickets: the sharded agents' indexes, every shard read in parallel.
+        index, value = (TicketModel.by_status_activity, status) if status else (TicketModel.by_kind_activity,
+                                                                                  TICKET_KIND)
+        listed, following = query_shards(index, value, sort_key="activity_at", newest_first=True, limit=limit,
+                                         start=start_key)
+        # The index lags a status change by a moment: a ticket that left the status is not shown in it.
+        return [item for item in _tickets_of(listed) if not status or item.status == status], following
     result = index.query(hash_key, scan_index_forward=False, filter_condition=condition, limit=limit,
                          last_evaluated_key=start_key)
-    return list(result), result.last_evaluated_key
+    return _tickets_of(list(result)), result.last_evaluated_key
 
 
 # An agent's queue filtered by organization or requester (which assignment items do not

@@ -28,6 +28,7 @@ from chalicelib.models.tickets import (
     TicketStatus,
     assignment_id,
     status_key,
+    ticket_shard_keys,
 )
 from chalicelib.models.users import ACTIVE
 from chalicelib.services import assets, attachments, notifications, ticket_status, watching
@@ -198,15 +199,18 @@ def assignments_with_status(item: TicketModel, status: str) -> list[AssignmentMo
 
 
 def _index_status(item: TicketModel) -> None:
-    """Keep the organization's and requester's status index keys in step with `status`."""
+    """Keep the status index keys (the organization's, the requester's, the agents' sharded
+    one) in step with `status`."""
     item.org_status = status_key(item.organization_id, item.status)
     item.requester_status = status_key(item.requester_id, item.status)
+    item.kind_shard, item.status_shard = ticket_shard_keys(item.id, item.status)
 
 
 def status_actions(item: TicketModel, status: str) -> list[Any]:
     """Update actions that set a ticket's status (for writers that update rather than save)."""
     actions = [TicketModel.status.set(status),
-               TicketModel.requester_status.set(status_key(item.requester_id, status))]
+               TicketModel.requester_status.set(status_key(item.requester_id, status)),
+               TicketModel.status_shard.set(ticket_shard_keys(item.id, status)[1])]
     if item.organization_id:
         actions.append(TicketModel.org_status.set(status_key(item.organization_id, status)))
     return actions

@@ -91,6 +91,9 @@ class StageSettings:
     # The secret's current version number and the older ones still read (stacks/secret_key.py;
     # docs/operations.md, "Rotate the secret key").
     secret_version: str | None
+    # PORTICO_INDEX_SHARDS: partition keys per write-hot index (chalicelib/models/shards.py); changing
+    # it on a stage with data is the re-shard migration in docs/architecture.md ("Sharded indexes").
+    index_shards: int
     # Email in: the domain SES receives reply addresses at (its MX record points at SES) and
     # the address whose mail opens tickets (default support@<inbound domain>).
     inbound_domain: str | None
@@ -130,6 +133,7 @@ class StageSettings:
             backup_retention_days=int(get("backupRetentionDays", 35)),
             api_gateway_logs_role=flag("apiGatewayLogsRole", True),
             secret_version=get("secretVersion"),
+            index_shards=int(get("indexShards", 8)),
             inbound_domain=get("inboundDomain"),
             support_address=get("supportAddress"),
             older_secret_versions=get("olderSecretVersions"),
@@ -373,6 +377,7 @@ class PorticoStack(cdk.Stack):
             "PORTICO_PORTAL_URL": settings.portal_url,
             "PORTICO_MAIL_SENDER": settings.mail_sender,
             "PORTICO_AGENTS_EMAIL": settings.agents_email,
+            "PORTICO_INDEX_SHARDS": str(settings.index_shards),
             "PORTICO_ATTACHMENTS_BUCKET": self.files.bucket.bucket_name,
             "PORTICO_INBOUND_BUCKET": self.mail_in.bucket.bucket_name,
             # Dynamic references: resolved at deploy time, never in the template.

@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 from chalicelib.mail.templates import ses_template_name
+from chalicelib.models.outbox import pending_key
 from tests.conftest import ROOT
 from tests.e2e.test_local_stack import local_stack  # noqa: F401 - the module-scoped stack fixture
 
@@ -29,6 +30,7 @@ def _queue(state: dict, message_id: str, recipient: str, data: dict) -> None:
     _aws(state, "dynamodb").put_item(TableName="portico-local-outbox", Item={
         "id": {"S": message_id}, "template": {"S": "e2e-welcome"}, "recipient": {"S": recipient},
         "data": {"S": json.dumps(data)}, "status": {"S": "pending"}, "pending": {"S": "pending"},
+        "pending_shard": {"S": pending_key(message_id)},
         "next_attempt_at": {"S": now.isoformat(timespec="seconds").replace("+00:00", "Z")},
         "attempts": {"N": "0"}, "created_at": {"S": now.strftime("%Y-%m-%dT%H:%M:%S.%f+0000")},
     })

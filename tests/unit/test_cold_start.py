@@ -16,3 +16,19 @@ def test_importing_the_app_does_not_import_heavy_libraries():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
                             check=True)
     assert result.stdout.strip() == "", f"imported at cold start: {result.stdout.strip()}"
+
+
+def test_every_schema_model_is_built_on_first_use():
+    """A request validates with one or two models of its capability's module: building every
+    model of the module when it is imported made the first request pay for all of them."""
+    code = ("import importlib, inspect, pkgutil, pydantic, chalicelib.schemas as s\n"
+            "for info in pkgutil.iter_modules(s.__path__):\n"
+            "    module = importlib.import_module(f'chalicelib.schemas.{info.name}')\n"
+            "    for name, obj in vars(module).items():\n"
+            "        ours = inspect.isclass(obj) and obj.__module__ == module.__name__\n"
+            "        if ours and issubclass(obj, pydantic.BaseModel):\n"
+            "            if not obj.model_config.get('defer_build') or obj.__pydantic_complete__:\n"
+            "                print(f'{module.__name__}.{name}')\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            check=True)
+    assert result.stdout.strip() == "", f"built at import (derive from schemas.common.Schema): {result.stdout.split()}"

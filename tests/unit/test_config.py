@@ -73,3 +73,14 @@ def test_the_attachments_bucket_is_an_s3_name_or_fails_naming_its_variable(monke
     monkeypatch.setenv("PORTICO_ATTACHMENTS_BUCKET", "files; script-src *")
     with pytest.raises(config.ConfigurationError, match="PORTICO_ATTACHMENTS_BUCKET"):
         config.attachments_bucket()
+
+
+@pytest.mark.parametrize("value", ["0", "65", "two"])
+def test_the_index_shard_count_is_a_whole_number_from_1_to_64(monkeypatch, value):
+    from chalicelib import config
+
+    monkeypatch.setenv("PORTICO_INDEX_SHARDS", value)
+    with pytest.raises(config.ConfigurationError):
+        config.index_shards()
+    monkeypatch.setenv("PORTICO_INDEX_SHARDS", "16")
+    assert config.index_shards() == 16

@@ -14,7 +14,7 @@ from chalicelib import aws
 from chalicelib.config import get_config
 from chalicelib.ids import iso, utcnow
 from chalicelib.mail.templates import ses_template_name
-from chalicelib.models.outbox import OutboxModel
+from chalicelib.models.outbox import OutboxModel, pending_key
 from chalicelib.services import mail_delivery, outbox
 
 TEMPLATE = "test-greeting"
@@ -171,7 +171,7 @@ def test_two_concurrent_deliverers_send_a_message_once(mailbox):
 
 def test_a_stale_sweeper_read_after_the_stream_delivered_sends_nothing_more(mailbox):
     message = queue("ana@acme.test")
-    [seen_by_sweeper] = OutboxModel.pending_by_due.query("pending")  # read before the stream ran
+    [seen_by_sweeper] = OutboxModel.pending_by_due.query(pending_key(message.id))  # read before the stream ran
 
     assert mail_delivery.deliver(message.id) == "sent"  # the stream handler
     assert mail_delivery.deliver(seen_by_sweeper.id, seen_status=seen_by_sweeper.status) == "skipped"
