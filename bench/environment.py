@@ -23,6 +23,7 @@ ENVIRONMENT = {
     "PORTICO_MAIL_SENDER": "support@portico.test", "PORTICO_AGENTS_EMAIL": "agents@portico.test",
     "PORTICO_PORTAL_URL": "http://portal.test/portal",
     "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "PYDANTIC_DISABLE_PLUGINS": "__all__",  # as deployed (infra/stacks/portico.py)
 }
 
 

@@ -385,6 +385,9 @@ class PorticoStack(cdk.Stack):
             "POWERTOOLS_SERVICE_NAME": "portico",
             "POWERTOOLS_METRICS_NAMESPACE": "Portico",
             "POWERTOOLS_LOG_LEVEL": "INFO",
+            # Portico uses no pydantic plugin: skip the scan of every installed package's
+            # entry points that pydantic's first model build would make (cold start).
+            "PYDANTIC_DISABLE_PLUGINS": "__all__",
         })
         env["PORTICO_MAIL_CONFIGURATION_SET"] = self.mail_feedback.configuration_set_name
         if settings.inbound_domain:

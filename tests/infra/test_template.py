@@ -179,6 +179,7 @@ def test_functions_get_the_tables_pool_and_mail_settings_from_the_stack(template
         assert {"PORTICO_PORTAL_URL", "PORTICO_MAIL_SENDER", "PORTICO_AGENTS_EMAIL"} <= set(env)
         assert env["POWERTOOLS_SERVICE_NAME"] == "portico"
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Portico"
+        assert env["PYDANTIC_DISABLE_PLUGINS"] == "__all__"  # no plugin scan at the first model build
 
 
 def role_statements(template: dict[str, Any], role_ref: dict[str, Any]) -> list[dict[str, Any]]:
