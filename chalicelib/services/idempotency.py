@@ -17,6 +17,7 @@ different request is a 409 rather than a silent replay of something else."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import threading
@@ -136,7 +137,7 @@ class WriteOnce:
         TransactionPlan.write)."""
         if self.shape is None:
             raise AssertionError("the route must set WriteOnce.shape before the service writes")
-        return IdempotencyRecord(self.record_id, status=COMPLETED, data=json.dumps(self.shape(made)),
+        return IdempotencyRecord(self.record_id, status=COMPLETED, data=json.dumps(self.shape(_as_written(made))),
                                  validation=self.payload_hash, expiration=int(time.time()) + RECORD_TTL_SECONDS)
 
     def answer(self, record: IdempotencyRecord) -> dict[str, Any]:
@@ -188,3 +189,16 @@ def unclaimed_condition() -> Any:
 def write_once(namespace: str, key: str | None, payload: bytes) -> WriteOnce | None:
     key = checked_key(key)
     return None if key is None else WriteOnce(namespace, key, payload)
+
+
+def _as_written(made: Any) -> Any:
+    """`made` as its transaction writes it: the record is built before the write, and saving a
+    versioned item in the transaction bumps its version (PynamoDB updates the local copy only
+    after the commit), so the stored answer carries the version the first answer shows."""
+    name = getattr(type(made), "_version_attribute_name", None)
+    if not name:
+        return made
+    written = copy.copy(made)
+    written.attribute_values = dict(made.attribute_values)
+    setattr(written, name, (getattr(made, name) or 0) + 1)
+    return written
