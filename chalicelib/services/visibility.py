@@ -5,7 +5,8 @@ small pure functions of the caller and the item. Agents see everything; for a cl
   item          a client sees it when
   ------------  ------------------------------------------------------------------------------
   ticket        it is not blocked from client view, and it is theirs (the requester), they are
-                CC'd on it, or, for a client admin, it is their organization's
+                CC'd on it and still in its organization, or, for a client admin, it is their
+                organization's
   note          its ticket is visible (checked first) and the note is not internal
   file          its ticket is visible and, on a note, the note is (`file.internal` is its note's
                 flag, copied when the file was bound): never a file of an internal note or of a
@@ -43,9 +44,17 @@ def ticket_visible(caller: Caller, ticket: TicketModel) -> bool:
         return True
     if ticket.block_client_view:
         return False
-    if ticket.requester_id == caller.id or caller.id in (getattr(ticket, "cc", None) or []):
+    if ticket.requester_id == caller.id:
+        return True
+    if caller.id in (getattr(ticket, "cc", None) or []) and cc_still_colleague(caller.organization_id, ticket):
         return True
     return caller.is_client_admin and bool(caller.organization_id) and ticket.organization_id == caller.organization_id
+
+
+def cc_still_colleague(client_organization_id: str | None, ticket: TicketModel) -> bool:
+    """A CC'd client sees the ticket only while they are in its organization: CC is given to
+    the requester's colleagues (watching.check_cc), and leaving the organization ends it."""
+    return bool(client_organization_id) and client_organization_id == ticket.organization_id
 
 
 def note_visible(caller: Caller, note: NoteModel) -> bool:

@@ -126,7 +126,8 @@ def removed_links(number: int, before: list[str], after: list[str]) -> list[CcLi
 def _still_sees(item: UserModel, ticket: TicketModel, cc: set[str]) -> bool:
     """visibility.ticket_visible for an account read now (a watcher may have left the
     organization since); the block flag is the mail rules' own check."""
-    return (item.id == ticket.requester_id or item.id in cc
+    return (item.id == ticket.requester_id
+            or (item.id in cc and visibility.cc_still_colleague(item.organization_id, ticket))
             or (item.role == CLIENT_ADMIN and bool(item.organization_id)
                 and item.organization_id == ticket.organization_id))
 

@@ -112,3 +112,19 @@ def test_a_disabled_cc_gets_no_mail(helpdesk, api, portal, outbox):
     api.post(f"/agent/tickets/{n}/notes", {"body": "Hello"}, token=helpdesk.manager)
     helpdesk.agent_patch(n, status="resolved")
     assert [m for m in outbox.messages(to="carl@acme.test") if m["template"].startswith("ticket-")] == []
+
+
+def test_a_cc_ends_when_the_client_leaves_the_tickets_organization(helpdesk, api, portal, outbox):
+    carl, carl_token = _colleague(helpdesk, portal)
+    n = helpdesk.open_ticket()["number"]
+    helpdesk.agent_patch(n, cc=[carl["id"]])
+    assert api.get(f"/portal/tickets/{n}", token=carl_token).status == 200
+    other_org = api.get(f"/agent/clients/{helpdesk.stranger_id}", token=portal.agent_token).json["organization_id"]
+    moved = api.patch(f"/agent/clients/{carl['id']}", {"organization_id": other_org}, token=portal.agent_token)
+    assert moved.status == 200, moved.json
+    # still listed in the ticket's CC, but no longer a colleague: no access, no list entry, no mail
+    assert api.get(f"/portal/tickets/{n}", token=carl_token).status == 404
+    assert [t["number"] for t in api.get("/portal/tickets", token=carl_token).json["items"]] == []
+    api.post(f"/agent/tickets/{n}/notes", {"body": "Hello"}, token=helpdesk.manager)
+    helpdesk.agent_patch(n, status="resolved")
+    assert [m for m in outbox.messages(to="carl@acme.test") if m["template"].startswith("ticket-")] == []
