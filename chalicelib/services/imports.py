@@ -269,18 +269,25 @@ def _first_seen(key: str, row: int, seen: dict[str, int], outcome: Outcome, fiel
     return True
 
 
-def resolve_organizations(refs: Iterable[str]) -> dict[str, str]:
-    """{reference: organization id} for references that name one, by id or (any case) by name."""
+def resolve_organizations(refs: Iterable[str]) -> dict[str, OrganizationModel]:
+    """{reference: organization} for references that name one, by id or (any case) by name: one
+    BatchGet of ids and name guards, and one more of the organizations named only by a guard.
+    The items carry what a client joining copies (the portal switch, `portal_enabled`)."""
     refs = {ref for ref in refs if ref}
     keys = {ref for ref in refs if "#" not in ref} | {name_guard_id(ref) for ref in refs}
     found = {item.id: item for item in OrganizationModel.batch_get(sorted(keys))} if keys else {}
+    owners = {guard.owner_id for guard in found.values() if guard.owner_id} - found.keys()
+    if owners:
+        found.update({item.id: item for item in OrganizationModel.batch_get(sorted(owners))})
     resolved = {}
     for ref in refs:
         by_id = found.get(ref)
         if by_id is not None and by_id.kind == ORGANIZATION_KIND:
-            resolved[ref] = by_id.id
+            resolved[ref] = by_id
         elif (guard := found.get(name_guard_id(ref))) is not None and guard.owner_id:
-            resolved[ref] = guard.owner_id
+            owner = found.get(guard.owner_id)
+            if owner is not None and owner.kind == ORGANIZATION_KIND:
+                resolved[ref] = owner
     return resolved
 
 
@@ -311,7 +318,8 @@ def plan_clients(parsed: csv_files.CsvFile, *, send_invitations: bool, invited_b
     existing, orphans = clients_by_email(data.email for _, data in checked)
     now = utcnow()
     for row, data in checked:
-        organization_id = organizations.get(data.organization) if data.organization else None
+        organization = organizations.get(data.organization) if data.organization else None
+        organization_id = organization.id if organization else None
         if data.organization and organization_id is None:
             outcome.problem(row.number, "organization", f"No organization is named {data.organization!r}.")
             continue
@@ -319,16 +327,20 @@ def plan_clients(parsed: csv_files.CsvFile, *, send_invitations: bool, invited_b
         wanted: dict[str, Any] = {name: getattr(data, name) for name in ("name", "phone") if name in row.values}
         if "organization" in row.values:
             wanted["organization_id"] = organization_id
+        # sessions.authenticate reads the organization's portal switch on the client's item.
+        portal_off = bool(organization and organization.portal_enabled is False)
         if data.role:
             wanted["role"] = data.role
         current = existing.get(data.email.lower())
         if current is None:
             item = new_client_item(data.email, name=data.name, phone=data.phone, organization_id=organization_id,
                                    role=data.role or CLIENT_USER, now=now)
+            item.organization_portal_off = portal_off or None
             reclaim = orphans.get(data.email.lower())
             item.id = reclaim or item.id
             extra = prepare_invitation(item, now, invited_by=invited_by) if send_invitations else []
-            outcome.writes.append(RowWrite(row.number, guard=guard_item(item), reclaim=reclaim, items=[item, *extra]))
+            outcome.writes.append(RowWrite(row.number, guard=guard_item(item), reclaim=reclaim,
+                                           items=[item, *extra]))
             outcome.created += 1
             continue
         changes = {name: value for name, value in wanted.items() if getattr(current, name) != value}
@@ -336,6 +348,9 @@ def plan_clients(parsed: csv_files.CsvFile, *, send_invitations: bool, invited_b
             continue
         actions = [getattr(UserModel, name).set(value) if value else getattr(UserModel, name).remove()
                    for name, value in changes.items()]
+        if "organization_id" in changes:
+            actions.append(UserModel.organization_portal_off.set(True) if portal_off
+                           else UserModel.organization_portal_off.remove())
         actions.append(UserModel.updated_at.set(now))
         outcome.writes.append(RowWrite(row.number, update=(current, actions, UserModel.kind == CLIENT_KIND)))
         outcome.updated += 1
@@ -363,7 +378,8 @@ def plan_assets(parsed: csv_files.CsvFile) -> Outcome:
         data = _validated(row, AssetRow, cells, outcome)
         if data is not None:
             checked.append((row, data))
-    organizations = resolve_organizations(data.organization for _, data in checked)
+    resolved = resolve_organizations(data.organization for _, data in checked)
+    organizations = {ref: item.id for ref, item in resolved.items()}
     clients, _ = clients_by_email(data.client for _, data in checked if data.client)
     keyed: list[tuple[csv_files.CsvRow, Any, str]] = []
     seen: dict[str, int] = {}

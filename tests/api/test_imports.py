@@ -261,3 +261,22 @@ def test_ten_thousand_clients_import_within_two_minutes(api, importer, orgs):
 def test_exports_would_neutralise_formulas():
     assert spreadsheet_safe("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
     assert spreadsheet_safe("Ann") == "Ann"
+
+
+def test_imported_clients_take_their_organizations_portal_switch(api, importer, orgs, portal, admin_token):
+    switched = api.patch(f"/agent/organizations/{orgs['acme']}", {"portal_enabled": False}, token=admin_token)
+    assert switched.status == 200
+    # a new client of a switched-off organization is refused at log-in
+    importer("clients", "email,name,organization\nann@acme.test,Ann,Acme\n", send_invitations=True)
+    assert portal.activate("ann@acme.test").status in (200, 403)
+    refused = portal.login("ann@acme.test")
+    assert refused.status == 403 and refused.code == "portal_blocked"
+    # an existing client moved by import into it is refused, and moved out again is let in
+    portal.active_client("cat@initech.test", organization_id=orgs["initech"])
+    assert portal.login("cat@initech.test").status == 200
+    assert importer("clients", "email,organization\ncat@initech.test,Acme\n")["updated"] == 1
+    moved_in = portal.login("cat@initech.test")
+    assert moved_in.status == 403 and moved_in.code == "portal_blocked"
+    assert importer("clients", f"email,organization\ncat@initech.test,{orgs['initech']}\n")["updated"] == 1
+    assert portal.login("cat@initech.test").status == 200
+
