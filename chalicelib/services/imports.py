@@ -41,7 +41,7 @@ from chalicelib.models.imports import DONE, IMPORT_KIND, PROBLEMS_KIND, RUNNING,
 from chalicelib.models.organizations import ORGANIZATION_KIND, OrganizationModel, name_guard_id
 from chalicelib.models.users import CLIENT_KIND, CLIENT_USER, UserModel, email_guard_id
 from chalicelib.observability import logger
-from chalicelib.services import assets, attachments, csv_files
+from chalicelib.services import assets, attachments, client_directory, csv_files
 from chalicelib.services.agent_auth import require_permission
 from chalicelib.services.client_store import guard_item, new_client_item
 
@@ -78,6 +78,7 @@ class RowWrite:
     items: list[Model] = field(default_factory=list)
     update: tuple[Model, list[Any], Any] | None = None
     save: Model | None = None
+    terms: client_directory.TermChange | None = None  # a renamed client's directory items, after `update`
 
     @property
     def created(self) -> bool:
@@ -338,9 +339,10 @@ def plan_clients(parsed: csv_files.CsvFile, *, send_invitations: bool, invited_b
             item.organization_portal_off = portal_off or None
             reclaim = orphans.get(data.email.lower())
             item.id = reclaim or item.id
+            terms = client_directory.index_new(item)  # keyed by the id: after a reclaim
             extra = prepare_invitation(item, now, invited_by=invited_by) if send_invitations else []
             outcome.writes.append(RowWrite(row.number, guard=guard_item(item), reclaim=reclaim,
-                                           items=[item, *extra]))
+                                           items=[item, *terms, *extra]))
             outcome.created += 1
             continue
         changes = {name: value for name, value in wanted.items() if getattr(current, name) != value}
@@ -351,8 +353,13 @@ def plan_clients(parsed: csv_files.CsvFile, *, send_invitations: bool, invited_b
         if "organization_id" in changes:
             actions.append(UserModel.organization_portal_off.set(True) if portal_off
                            else UserModel.organization_portal_off.remove())
+        terms_change = None
+        if "name" in changes:
+            terms_change = client_directory.term_change(current, name=changes["name"], email=current.email)
+            actions.append(terms_change.action)
         actions.append(UserModel.updated_at.set(now))
-        outcome.writes.append(RowWrite(row.number, update=(current, actions, UserModel.kind == CLIENT_KIND)))
+        outcome.writes.append(RowWrite(row.number, update=(current, actions, UserModel.kind == CLIENT_KIND),
+                                       terms=terms_change))
         outcome.updated += 1
     return outcome
 
@@ -480,6 +487,13 @@ def write(outcome: Outcome) -> None:
         with model.batch_write() as batch:
             for item in items:
                 batch.save(item)
+    renamed = [row_write.terms for row_write, ok in zip(outcome.writes, accepted, strict=True)
+               if ok and row_write.terms is not None]
+    if renamed:
+        # As client_directory.TermChange.write, for every renamed client in one batch.
+        with UserModel.batch_write() as batch:
+            for change in renamed:
+                change.add_to(batch)
 
 
 def _write_key(row_write: RowWrite) -> bool:

@@ -280,3 +280,15 @@ def test_imported_clients_take_their_organizations_portal_switch(api, importer, 
     assert importer("clients", f"email,organization\ncat@initech.test,{orgs['initech']}\n")["updated"] == 1
     assert portal.login("cat@initech.test").status == 200
 
+
+def test_imported_and_renamed_clients_are_found_by_the_directory_search(api, importer, orgs):
+    def found(query: str) -> list[str]:
+        answer = api.get(f"/agent/clients?q={query}", token=importer.token)
+        assert answer.status == 200, answer.json
+        return [c["email"] for c in answer.json["items"]]
+
+    importer("clients", "email,name,organization\ndora@acme.test,Dora Quixote,Acme\n")
+    assert found("quix") == ["dora@acme.test"]
+    assert importer("clients", "email,name\ndora@acme.test,Dora Zephyr\n")["updated"] == 1
+    assert found("zeph") == ["dora@acme.test"]
+    assert found("quix") == []
