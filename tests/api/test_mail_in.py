@@ -266,17 +266,32 @@ def test_a_disabled_or_removed_clients_mail_creates_nothing(helpdesk, api, outbo
 @pytest.mark.parametrize(("receipt", "reason"), [
     ({"spamVerdict": {"status": "FAIL"}}, "spam"),
     ({"virusVerdict": {"status": "FAIL"}}, "virus"),
-    ({"spfVerdict": {"status": "FAIL"}, "dkimVerdict": {"status": "FAIL"}}, "spf_and_dkim_failed"),
-    ({"dmarcVerdict": {"status": "FAIL"}, "dmarcPolicy": "REJECT"}, "dmarc_reject"),
+    ({"spfVerdict": {"status": "FAIL"}, "dkimVerdict": {"status": "FAIL"}}, "spf_and_dkim_not_passed"),
+    # A forged From: the sender's domain vouches for nothing (no DKIM signature: GRAY).
+    ({"spfVerdict": {"status": "FAIL"}, "dkimVerdict": {"status": "GRAY"}}, "spf_and_dkim_not_passed"),
+    ({"spfVerdict": {"status": "GRAY"}, "dkimVerdict": {"status": "PROCESSING_FAILED"}}, "spf_and_dkim_not_passed"),
+    ({"spfVerdict": {}, "dkimVerdict": {}}, "spf_and_dkim_not_passed"),
+    ({"dmarcVerdict": {"status": "FAIL"}, "dmarcPolicy": "REJECT"}, "dmarc_failed"),
+    ({"dmarcVerdict": {"status": "FAIL"}, "dmarcPolicy": "NONE"}, "dmarc_failed"),
+    ({"dmarcVerdict": {"status": "FAIL"}, "dmarcPolicy": "QUARANTINE"}, "dmarc_failed"),
 ])
 def test_ses_verdicts_drop_the_message(helpdesk, receipt, reason):
     assert receive(simple(), **receipt) == {"result": "dropped", "reason": reason, "ticket_number": None}
 
 
-def test_a_single_failed_check_or_a_dmarc_failure_without_reject_policy_is_not_enough(helpdesk):
-    outcome = receive(simple(), spfVerdict={"status": "FAIL"}, dmarcVerdict={"status": "FAIL"},
-                      dmarcPolicy="QUARANTINE")
-    assert outcome["result"] == "ticket"
+@pytest.mark.parametrize("receipt", [
+    {"spfVerdict": {"status": "PASS"}, "dkimVerdict": {"status": "GRAY"}},
+    {"spfVerdict": {"status": "FAIL"}, "dkimVerdict": {"status": "PASS"}},
+    {"spfVerdict": {"status": "GRAY"}, "dkimVerdict": {"status": "PASS"}, "dmarcVerdict": {"status": "GRAY"}},
+])
+def test_spf_or_dkim_passing_is_enough_when_dmarc_does_not_fail(helpdesk, receipt):
+    assert receive(simple(), **receipt)["result"] == "ticket"
+
+
+def test_the_local_worker_gives_ordinary_mail_passing_verdicts():
+    receipt = local_mail_in.notification("bucket", "inbound/k", simple())["receipt"]
+    assert mail_in.verdict_refusal(receipt) is None
+    assert {receipt[v]["status"] for v in ("spfVerdict", "dkimVerdict", "dmarcVerdict")} == {"PASS"}
 
 
 @pytest.mark.parametrize(("name", "reason"), [("auto_reply.eml", "auto_submitted"),
