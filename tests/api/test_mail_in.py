@@ -331,6 +331,11 @@ def test_a_message_over_the_size_limit_is_not_even_read(helpdesk, monkeypatch):
     assert receive(simple(body="x" * 200))["reason"] == "too_large"
 
 
+def test_a_header_block_over_256_kb_is_dropped(helpdesk):
+    raw = simple(headers="X-Filler: " + "y" * (300 * 1024) + "\n")
+    assert receive(raw)["reason"] == "headers_too_large"
+
+
 def test_a_message_with_500_parts_is_dropped(helpdesk):
     parts = "".join("--b\nContent-Type: text/plain\n\npart\n" for _ in range(500))
     raw = (f"From: rita@acme.test\nTo: {SUPPORT}\nSubject: x\nContent-Type: multipart/mixed; boundary=b\n\n"
