@@ -47,6 +47,7 @@ CLAIM_DAYS = 30  # SES redelivers within hours; a resent copy weeks later is a n
 CREATE_CLIENT = "create_client"
 MAIL_SIGNUP = "email"  # a client's `signup` when unknown-sender mail created it
 NO_TEXT = "(no text)"
+MAX_SKIPPED_LISTED = 20
 
 
 @dataclass(frozen=True)
@@ -183,9 +184,15 @@ def _duplicate() -> Outcome:
 
 
 def _with_skipped(text: str, skipped: list[str]) -> str:
+    """The text and the list of refused files, together within the note limit: the list
+    names the first MAX_SKIPPED_LISTED (a message may carry hundreds), the text gives way."""
     if not skipped:
         return text
-    return f"{text}\n\n[Not attached: {', '.join(skipped)}]"
+    listed = ", ".join(skipped[:MAX_SKIPPED_LISTED])
+    if len(skipped) > MAX_SKIPPED_LISTED:
+        listed += f", and {len(skipped) - MAX_SKIPPED_LISTED} more"
+    footer = mail_parse.truncate(f"\n\n[Not attached: {listed}]", mail_parse.MAX_TEXT // 2)
+    return mail_parse.truncate(text, mail_parse.MAX_TEXT - len(footer)) + footer
 
 
 def _files(owner: str, parsed: mail_parse.ParsedMail) -> tuple[Any, list[str]]:

@@ -174,7 +174,13 @@ def _text_of(part: Message) -> str:
 def _trim(text: str) -> str:
     text = "\n".join(line.rstrip() for line in text.strip().split("\n"))
     text = re.sub(r"\n{3,}", "\n\n", text)
-    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 14].rstrip() + "\n[truncated]"
+    return truncate(text, MAX_TEXT)
+
+
+def truncate(text: str, limit: int) -> str:
+    """At most `limit` characters, marked when cut."""
+    marker = "\n[truncated]"
+    return text if len(text) <= limit else text[:max(0, limit - len(marker))].rstrip() + marker
 
 
 def _reply_of(text: str) -> str:

@@ -180,6 +180,24 @@ def test_files_over_the_upload_limits_are_skipped_and_listed(helpdesk, api, outb
     assert "report.pdf (at most 1 files)" in note["body"]
 
 
+def test_a_hundred_refused_files_are_listed_briefly_and_the_note_stays_within_its_limit(helpdesk, api, outbox):
+    number = helpdesk.open_ticket()["number"]
+    address = reply_address(outbox, "ticket-created", "rita@acme.test")
+    text = "\n".join(f"Line {n} of a long report about the scanner." for n in range(600))[:19_990]
+    parts = "".join(f"--b\nContent-Type: application/octet-stream\nContent-Disposition: attachment; "
+                    f"filename=tool{n}.exe\n\nMZ\n" for n in range(1, 101))
+    raw = (f"From: rita@acme.test\nTo: {address}\nSubject: Re: x\nMessage-ID: <many@acme.test>\n"
+           f"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\n{text}\n"
+           f"{parts}--b--\n").encode()
+    assert receive(raw)["result"] == "note"
+    [note] = portal_notes(api, number, helpdesk.requester)
+    assert len(note["body"]) <= mail_parse.MAX_TEXT and note["attachments"] == []
+    assert note["body"].startswith("Line 0 of a long report") and "[truncated]" in note["body"]
+    listed = note["body"].rpartition("[Not attached: ")[2]
+    assert listed.startswith("tool1.exe (") and "tool20.exe (" in listed and "tool21.exe" not in listed
+    assert listed.endswith(", and 80 more]")
+
+
 # --- an agent's reply ----------------------------------------------------------------------------
 
 def test_an_agents_reply_is_public_unless_sent_to_the_internal_variant(helpdesk, api, outbox):
