@@ -6,7 +6,7 @@ notification to an SNS topic, whose handler calls `handle_sns_message`; the loca
 worker hands each object put under `inbound/` to the same function with a notification of
 the same shape (devtools/mail_in.py). The steps, each of which may drop the message:
 
-  1. SES's verdicts: spam or virus FAIL; SPF and DKIM both FAIL; DMARC FAIL under a reject policy.
+  1. SES's verdicts: spam or virus FAIL; neither SPF nor DKIM PASS; DMARC FAIL (any policy).
   2. The message: one S3 GetObject (over 40 MB: not even read), then services/mail_parse.py
      (malformed MIME, parts, a From that is not one address).
   3. Machine mail (auto-replies, bounces, mailer-daemon), Portico's own sender and domain.
@@ -47,6 +47,7 @@ CLAIM_DAYS = 30  # SES redelivers within hours; a resent copy weeks later is a n
 CREATE_CLIENT = "create_client"
 MAIL_SIGNUP = "email"  # a client's `signup` when unknown-sender mail created it
 NO_TEXT = "(no text)"
+MAX_SKIPPED_LISTED = 20
 
 
 @dataclass(frozen=True)
@@ -79,19 +80,22 @@ def _as_dict(outcome: Outcome) -> dict[str, Any]:
 
 
 def verdict_refusal(receipt: dict[str, Any]) -> str | None:
-    """Why SES's verdicts drop the message, or None. A verdict SES did not give counts as
-    not failed (GRAY, PROCESSING_FAILED and DISABLED are not FAIL)."""
-    def failed(name: str) -> bool:
-        return str((receipt.get(name) or {}).get("status", "")).upper() == "FAIL"
+    """Why SES's verdicts drop the message, or None. The From decides who writes the note,
+    so the sender's domain must vouch for the message: SPF or DKIM must PASS (GRAY, a missing
+    verdict or PROCESSING_FAILED is not a pass), and a DMARC FAIL drops it whatever the
+    domain's policy (a `none` policy only means the domain does not ask receivers to act).
+    A DMARC GRAY (no DMARC record) is fine when SPF or DKIM passed."""
+    def status(name: str) -> str:
+        return str((receipt.get(name) or {}).get("status", "")).upper()
 
-    if failed("spamVerdict"):
+    if status("spamVerdict") == "FAIL":
         return "spam"
-    if failed("virusVerdict"):
+    if status("virusVerdict") == "FAIL":
         return "virus"
-    if failed("spfVerdict") and failed("dkimVerdict"):
-        return "spf_and_dkim_failed"
-    if failed("dmarcVerdict") and str(receipt.get("dmarcPolicy", "")).upper() == "REJECT":
-        return "dmarc_reject"
+    if status("dmarcVerdict") == "FAIL":
+        return "dmarc_failed"
+    if "PASS" not in (status("spfVerdict"), status("dkimVerdict")):
+        return "spf_and_dkim_not_passed"
     return None
 
 
@@ -180,9 +184,15 @@ def _duplicate() -> Outcome:
 
 
 def _with_skipped(text: str, skipped: list[str]) -> str:
+    """The text and the list of refused files, together within the note limit: the list
+    names the first MAX_SKIPPED_LISTED (a message may carry hundreds), the text gives way."""
     if not skipped:
         return text
-    return f"{text}\n\n[Not attached: {', '.join(skipped)}]"
+    listed = ", ".join(skipped[:MAX_SKIPPED_LISTED])
+    if len(skipped) > MAX_SKIPPED_LISTED:
+        listed += f", and {len(skipped) - MAX_SKIPPED_LISTED} more"
+    footer = mail_parse.truncate(f"\n\n[Not attached: {listed}]", mail_parse.MAX_TEXT // 2)
+    return mail_parse.truncate(text, mail_parse.MAX_TEXT - len(footer)) + footer
 
 
 def _files(owner: str, parsed: mail_parse.ParsedMail) -> tuple[Any, list[str]]:

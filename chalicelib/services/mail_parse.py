@@ -11,8 +11,11 @@ corpus of real-world messages (tests/mail_corpus/).
   (maintained, multi-language; imported on first use: cold start).
 - Files: every leaf part that is not the body (attachments and inline images), with its
   bytes; what may be kept is the attachments service's decision (types, sizes, count).
-- Limits that keep one message from costing much: 40 MB in all, 500 MIME parts, nesting 20.
-  A compressed attachment is never opened (a zip bomb is a small file here).
+- Limits that keep one message from costing much: 40 MB in all, a 256 KB header block
+  (checked on the bytes, before the `email` package parses anything), 500 MIME parts,
+  nesting 20, and only the first 4,000 characters go to the reply stripper, whose regexes
+  take seconds on some longer texts. A compressed attachment is never opened (a zip bomb is
+  a small file here).
 """
 
 from __future__ import annotations
@@ -26,10 +29,14 @@ from html.parser import HTMLParser
 
 MB = 1024 * 1024
 MAX_MESSAGE_BYTES = 40 * MB
+MAX_HEADER_BYTES = 256 * 1024  # real header blocks, long Received and DKIM chains included, are a few KB
 MAX_PARTS = 500
 MAX_DEPTH = 20
 MAX_SUBJECT = 200
 MAX_TEXT = 20_000  # a note's or description's limit (schemas/tickets.py Text)
+# mail-parser-reply's cost grows faster than linearly on some texts ("On " * 6000: 15 s;
+# 4,000 such characters: well under a second). A newest reply is nearly always shorter.
+MAX_STRIPPED_CHARS = 4_000
 NO_SUBJECT = "(no subject)"
 _REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
 # Controls, bidi overrides and line/paragraph separators: never part of a one-line subject.
@@ -62,7 +69,6 @@ class ParsedMail:
     text: str  # the whole body as text (a new ticket's description)
     reply_text: str  # quoted history and signature stripped (a reply's note)
     files: list[MailFile] = field(default_factory=list)
-    recipients: list[str] = field(default_factory=list)  # To and Cc, for the local stack's notification
     automatic: str | None = None  # why it looks machine-sent (auto-reply, bounce), or None
 
 
@@ -70,6 +76,8 @@ def parse(raw: bytes) -> ParsedMail:
     """The message, or Dropped with the reason. Never raises anything else for any input."""
     if len(raw) > MAX_MESSAGE_BYTES:
         raise Dropped("too_large")
+    if _header_block_too_large(raw):
+        raise Dropped("headers_too_large")
     try:
         message = email.message_from_bytes(raw, policy=email.policy.default)
         return _parse(message)  # type: ignore[arg-type]
@@ -88,9 +96,15 @@ def _parse(message: EmailMessage) -> ParsedMail:
     return ParsedMail(
         message_id=_header(message, "Message-ID").strip().strip("<>")[:500],
         sender=sender, sender_name=sender_name, subject=clean_subject(_header(message, "Subject")),
-        text=text, reply_text=_trim(strip_quoted(text)) if text else "", files=files,
-        recipients=_addresses(message, "To") + _addresses(message, "Cc"),
-        automatic=_automatic(message, sender))
+        text=text, reply_text=_reply_of(text) if text else "", files=files, automatic=_automatic(message, sender))
+
+
+def _header_block_too_large(raw: bytes) -> bool:
+    """True when no empty line (the end of the header block) comes within MAX_HEADER_BYTES."""
+    if len(raw) <= MAX_HEADER_BYTES:
+        return False
+    head = raw[:MAX_HEADER_BYTES + 2]
+    return not any(end in head for end in (b"\n\n", b"\n\r\n", b"\r\r"))
 
 
 # --- structure ----------------------------------------------------------------------------
@@ -160,18 +174,40 @@ def _text_of(part: Message) -> str:
 def _trim(text: str) -> str:
     text = "\n".join(line.rstrip() for line in text.strip().split("\n"))
     text = re.sub(r"\n{3,}", "\n\n", text)
-    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 14].rstrip() + "\n[truncated]"
+    return truncate(text, MAX_TEXT)
+
+
+def truncate(text: str, limit: int) -> str:
+    """At most `limit` characters, marked when cut."""
+    marker = "\n[truncated]"
+    return text if len(text) <= limit else text[:max(0, limit - len(marker))].rstrip() + marker
+
+
+def _reply_of(text: str) -> str:
+    """The newest reply of a (trimmed) body. A longer body: its first MAX_STRIPPED_CHARS are
+    stripped, and when no quoted history starts there the whole text is the reply (unstripped;
+    already at most MAX_TEXT)."""
+    if len(text) <= MAX_STRIPPED_CHARS:
+        return _trim(strip_quoted(text))
+    reply, quoted = _newest_reply(text[:MAX_STRIPPED_CHARS])
+    return _trim(reply) if quoted else text
 
 
 def strip_quoted(text: str) -> str:
     """The newest reply only: quoted history ("On ... wrote:", Outlook's header block, "> "
-    lines) and signatures removed."""
+    lines) and signatures removed. Slow on some long texts: see MAX_STRIPPED_CHARS."""
+    return _newest_reply(text)[0]
+
+
+def _newest_reply(text: str) -> tuple[str, bool]:
+    """strip_quoted's text, and whether a quoted message's header ("On ... wrote:") was found."""
     from mailparser_reply import EmailReplyParser  # lazy: cold start
 
     replies = EmailReplyParser(languages=list(_REPLY_LANGUAGES)).read(text).replies
     reply = replies[0].body if replies else text
     # What the parser leaves of a bottom-posted quote: lines starting with ">".
-    return "\n".join(line for line in reply.split("\n") if not line.startswith(">")).strip()
+    stripped = "\n".join(line for line in reply.split("\n") if not line.startswith(">")).strip()
+    return stripped, any(r.headers for r in replies)
 
 
 class _TextExtractor(HTMLParser):
@@ -250,14 +286,6 @@ def _single_from(message: Message) -> tuple[str, str]:
     if "@" not in sender or _CONTROL.search(sender) or len(sender) > 320:
         raise Dropped("from_not_one_address")
     return _one_line(_safe(address.display_name or ""))[:200], sender
-
-
-def _addresses(message: Message, name: str) -> list[str]:
-    try:
-        header = message.get(name)
-        return [_safe(a.addr_spec) for a in getattr(header, "addresses", ()) if a.addr_spec]
-    except Exception:  # an unparseable address list counts as empty
-        return []
 
 
 def _automatic(message: Message, sender: str) -> str | None:

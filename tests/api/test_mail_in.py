@@ -180,6 +180,24 @@ def test_files_over_the_upload_limits_are_skipped_and_listed(helpdesk, api, outb
     assert "report.pdf (at most 1 files)" in note["body"]
 
 
+def test_a_hundred_refused_files_are_listed_briefly_and_the_note_stays_within_its_limit(helpdesk, api, outbox):
+    number = helpdesk.open_ticket()["number"]
+    address = reply_address(outbox, "ticket-created", "rita@acme.test")
+    text = "\n".join(f"Line {n} of a long report about the scanner." for n in range(600))[:19_990]
+    parts = "".join(f"--b\nContent-Type: application/octet-stream\nContent-Disposition: attachment; "
+                    f"filename=tool{n}.exe\n\nMZ\n" for n in range(1, 101))
+    raw = (f"From: rita@acme.test\nTo: {address}\nSubject: Re: x\nMessage-ID: <many@acme.test>\n"
+           f"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\n{text}\n"
+           f"{parts}--b--\n").encode()
+    assert receive(raw)["result"] == "note"
+    [note] = portal_notes(api, number, helpdesk.requester)
+    assert len(note["body"]) <= mail_parse.MAX_TEXT and note["attachments"] == []
+    assert note["body"].startswith("Line 0 of a long report") and "[truncated]" in note["body"]
+    listed = note["body"].rpartition("[Not attached: ")[2]
+    assert listed.startswith("tool1.exe (") and "tool20.exe (" in listed and "tool21.exe" not in listed
+    assert listed.endswith(", and 80 more]")
+
+
 # --- an agent's reply ----------------------------------------------------------------------------
 
 def test_an_agents_reply_is_public_unless_sent_to_the_internal_variant(helpdesk, api, outbox):
@@ -266,17 +284,32 @@ def test_a_disabled_or_removed_clients_mail_creates_nothing(helpdesk, api, outbo
 @pytest.mark.parametrize(("receipt", "reason"), [
     ({"spamVerdict": {"status": "FAIL"}}, "spam"),
     ({"virusVerdict": {"status": "FAIL"}}, "virus"),
-    ({"spfVerdict": {"status": "FAIL"}, "dkimVerdict": {"status": "FAIL"}}, "spf_and_dkim_failed"),
-    ({"dmarcVerdict": {"status": "FAIL"}, "dmarcPolicy": "REJECT"}, "dmarc_reject"),
+    ({"spfVerdict": {"status": "FAIL"}, "dkimVerdict": {"status": "FAIL"}}, "spf_and_dkim_not_passed"),
+    # A forged From: the sender's domain vouches for nothing (no DKIM signature: GRAY).
+    ({"spfVerdict": {"status": "FAIL"}, "dkimVerdict": {"status": "GRAY"}}, "spf_and_dkim_not_passed"),
+    ({"spfVerdict": {"status": "GRAY"}, "dkimVerdict": {"status": "PROCESSING_FAILED"}}, "spf_and_dkim_not_passed"),
+    ({"spfVerdict": {}, "dkimVerdict": {}}, "spf_and_dkim_not_passed"),
+    ({"dmarcVerdict": {"status": "FAIL"}, "dmarcPolicy": "REJECT"}, "dmarc_failed"),
+    ({"dmarcVerdict": {"status": "FAIL"}, "dmarcPolicy": "NONE"}, "dmarc_failed"),
+    ({"dmarcVerdict": {"status": "FAIL"}, "dmarcPolicy": "QUARANTINE"}, "dmarc_failed"),
 ])
 def test_ses_verdicts_drop_the_message(helpdesk, receipt, reason):
     assert receive(simple(), **receipt) == {"result": "dropped", "reason": reason, "ticket_number": None}
 
 
-def test_a_single_failed_check_or_a_dmarc_failure_without_reject_policy_is_not_enough(helpdesk):
-    outcome = receive(simple(), spfVerdict={"status": "FAIL"}, dmarcVerdict={"status": "FAIL"},
-                      dmarcPolicy="QUARANTINE")
-    assert outcome["result"] == "ticket"
+@pytest.mark.parametrize("receipt", [
+    {"spfVerdict": {"status": "PASS"}, "dkimVerdict": {"status": "GRAY"}},
+    {"spfVerdict": {"status": "FAIL"}, "dkimVerdict": {"status": "PASS"}},
+    {"spfVerdict": {"status": "GRAY"}, "dkimVerdict": {"status": "PASS"}, "dmarcVerdict": {"status": "GRAY"}},
+])
+def test_spf_or_dkim_passing_is_enough_when_dmarc_does_not_fail(helpdesk, receipt):
+    assert receive(simple(), **receipt)["result"] == "ticket"
+
+
+def test_the_local_worker_gives_ordinary_mail_passing_verdicts():
+    receipt = local_mail_in.notification("bucket", "inbound/k", simple())["receipt"]
+    assert mail_in.verdict_refusal(receipt) is None
+    assert {receipt[v]["status"] for v in ("spfVerdict", "dkimVerdict", "dmarcVerdict")} == {"PASS"}
 
 
 @pytest.mark.parametrize(("name", "reason"), [("auto_reply.eml", "auto_submitted"),
@@ -314,6 +347,11 @@ def test_bad_messages_are_dropped_with_a_reason(helpdesk, raw, reason):
 def test_a_message_over_the_size_limit_is_not_even_read(helpdesk, monkeypatch):
     monkeypatch.setattr(mail_parse, "MAX_MESSAGE_BYTES", 100)
     assert receive(simple(body="x" * 200))["reason"] == "too_large"
+
+
+def test_a_header_block_over_256_kb_is_dropped(helpdesk):
+    raw = simple(headers="X-Filler: " + "y" * (300 * 1024) + "\n")
+    assert receive(raw)["reason"] == "headers_too_large"
 
 
 def test_a_message_with_500_parts_is_dropped(helpdesk):

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import time
 import zipfile
 from pathlib import Path
 
@@ -154,3 +156,55 @@ def test_malformed_mime_is_parsed_or_dropped_never_raised(raw):
         mail_parse.parse(raw)
     except mail_parse.Dropped as dropped:
         assert dropped.reason in ("malformed", "from_not_one_address")
+
+
+# --- what one message may cost ------------------------------------------------------------
+
+def test_a_header_block_over_256_kb_is_dropped_before_it_is_parsed(monkeypatch):
+    import email
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(email, "message_from_bytes", never)
+    raw = b"From: a@b.test\nSubject: x\n" + b"X-Filler: " + b"y" * (300 * 1024) + b"\n\nhi\n"
+    started = time.process_time()
+    with pytest.raises(mail_parse.Dropped, match="headers_too_large"):
+        mail_parse.parse(raw)
+    assert time.process_time() - started < 1
+    many = b"From: a@b.test\n" + b"X-Filler: y\n" * 30_000 + b"\nhi\n"  # many short lines, CRLF or not
+    for message in (many, many.replace(b"\n", b"\r\n")):
+        with pytest.raises(mail_parse.Dropped, match="headers_too_large"):
+            mail_parse.parse(message)
+
+
+def test_a_large_body_after_small_headers_is_still_parsed():
+    raw = b"From: a@b.test\r\nSubject: x\r\n\r\n" + b"word " * 100_000
+    assert mail_parse.parse(raw).text.endswith("[truncated]")
+
+
+def test_a_body_the_reply_stripper_is_slow_on_is_handled_in_well_under_a_second():
+    raw = b"From: a@b.test\nSubject: x\n\n" + b"On " * 6000 + b"\n"
+    started = time.process_time()
+    parsed = mail_parse.parse(raw)
+    assert time.process_time() - started < 3  # 15 s when the whole text went to the stripper
+    assert parsed.reply_text == parsed.text and parsed.text.startswith("On On")
+
+
+def test_a_long_reply_keeps_its_quoted_history_out_when_the_quote_starts_early():
+    reply = "Thanks, that fixed it."
+    history = "\n".join(f"> line {n} of an old message in the thread" for n in range(400))
+    raw = (f"From: a@b.test\nSubject: x\n\n{reply}\n\nOn Mon, Nov 30, 2026 at 9:00 AM Bob <bob@x.test> wrote:\n"
+           f"{history}\n").encode()
+    parsed = mail_parse.parse(raw)
+    assert len(parsed.text) > mail_parse.MAX_STRIPPED_CHARS and parsed.reply_text == reply
+
+
+def test_a_long_reply_without_a_quote_in_its_first_part_is_kept_whole():
+    body = "\n\n".join(f"Paragraph {n}: the printer on floor {n} shows error E{n}." for n in range(200))
+    parsed = mail_parse.parse(f"From: a@b.test\nSubject: x\n\n{body}\n".encode())
+    assert len(body) > mail_parse.MAX_STRIPPED_CHARS and parsed.reply_text == parsed.text == body
+
+
+def test_recipients_are_not_parsed_production_never_uses_them():
+    assert "recipients" not in {f.name for f in dataclasses.fields(mail_parse.ParsedMail)}
