@@ -17,10 +17,10 @@ Items, by `id`:
 from __future__ import annotations
 
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-from chalicelib.models.base import UTCDateTime, table_meta
+from chalicelib.models.base import UTCDateTime, index_meta, table_meta
 
 ARTICLE_KIND = "article"
 SEARCH_META_KIND, SEARCH_CHUNK_KIND = "search_meta", "search_chunk"
@@ -36,9 +36,7 @@ VISIBILITIES = (PUBLIC, CLIENTS, ORGANIZATIONS)
 class ArticlesByKind(GlobalSecondaryIndex):
     """Every article, most recently updated first: the agents' list (and the index rebuild)."""
 
-    class Meta:
-        index_name = "by_kind_updated"
-        projection = AllProjection()
+    Meta = index_meta("by_kind_updated")
 
     kind = UnicodeAttribute(hash_key=True)
     updated_key = UnicodeAttribute(range_key=True)
@@ -47,9 +45,7 @@ class ArticlesByKind(GlobalSecondaryIndex):
 class SuggestionsDue(GlobalSecondaryIndex):
     """Sparse: only pending suggestions carry `pending`; the range is when they fall due."""
 
-    class Meta:
-        index_name = "suggested_due"
-        projection = KeysOnlyProjection()
+    Meta = index_meta("suggested_due", KeysOnlyProjection())
 
     pending = UnicodeAttribute(hash_key=True)
     due_at = UnicodeAttribute(range_key=True)

@@ -13,23 +13,19 @@ carries `asset_id`).
 from __future__ import annotations
 
 from pynamodb.attributes import MapAttribute, UnicodeAttribute, VersionAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.models.base import UTCDateTime, table_meta
+from chalicelib.models.base import UTCDateTime, index_meta, table_meta
 
 ASSET_KIND = "asset"
 ASSET_STATUSES = ("in_use", "in_repair", "retired")
 
 
-def _index(name: str) -> type:
-    return type("Meta", (), {"index_name": name, "projection": AllProjection()})
-
-
 class AssetsByKind(GlobalSecondaryIndex):
     """Every asset, oldest first (ULIDs sort by creation): the agents' unfiltered list."""
 
-    Meta = _index("by_kind_id")
+    Meta = index_meta("by_kind_id")
     kind = UnicodeAttribute(hash_key=True)
     asset_key = UnicodeAttribute(range_key=True)
 
@@ -37,7 +33,7 @@ class AssetsByKind(GlobalSecondaryIndex):
 class AssetsByOrganization(GlobalSecondaryIndex):
     """One organization's assets: the agents' filter and a client admin's portal list."""
 
-    Meta = _index("by_organization_id")
+    Meta = index_meta("by_organization_id")
     organization_id = UnicodeAttribute(hash_key=True)
     asset_key = UnicodeAttribute(range_key=True)
 
@@ -46,7 +42,7 @@ class AssetsByClient(GlobalSecondaryIndex):
     """Sparse: only assigned assets carry `client_id`. A client user's portal list, the
     agents' filter, and what removing a client unassigns."""
 
-    Meta = _index("by_client_id")
+    Meta = index_meta("by_client_id")
     client_id = UnicodeAttribute(hash_key=True)
     asset_key = UnicodeAttribute(range_key=True)
 
@@ -55,7 +51,7 @@ class AssetsBySerial(GlobalSecondaryIndex):
     """Sparse: assets with a serial number; the exact-serial search across organizations
     (within one, the serial's guard answers)."""
 
-    Meta = _index("by_serial")
+    Meta = index_meta("by_serial")
     serial = UnicodeAttribute(hash_key=True)
     asset_key = UnicodeAttribute(range_key=True)
 

@@ -14,6 +14,7 @@ import botocore.session
 from pynamodb.attributes import UTCDateTimeAttribute
 from pynamodb.connection import base as pynamodb_connection_base
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.indexes import AllProjection, Projection
 from pynamodb.models import Model
 
 from chalicelib import config
@@ -50,6 +51,12 @@ def table_meta(logical: str) -> type:
         billing_mode = "PAY_PER_REQUEST"
 
     return Meta
+
+
+def index_meta(name: str, projection: Projection | None = None) -> type:
+    """A PynamoDB `Meta` for a global secondary index: its name and projection (by default
+    every attribute)."""
+    return type("Meta", (), {"index_name": name, "projection": projection or AllProjection()})
 
 
 M = TypeVar("M", bound=Model)

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.models.base import UTCDateTime, table_meta
+from chalicelib.models.base import UTCDateTime, index_meta, table_meta
 
 ORGANIZATION_KIND = "organization"
 
@@ -13,9 +13,7 @@ class OrganizationsByName(GlobalSecondaryIndex):
     """Every organization in name order: the agents' list and its prefix search.
     Only organization items carry `kind`, so name guards stay out of it."""
 
-    class Meta:
-        index_name = "by_name"
-        projection = AllProjection()
+    Meta = index_meta("by_name")
 
     kind = UnicodeAttribute(hash_key=True)
     name_lower = UnicodeAttribute(range_key=True)
@@ -25,9 +23,7 @@ class OrganizationsByJoinDomain(GlobalSecondaryIndex):
     """Sparse: only organizations with `join_by_domain` on carry `join_domain` (their lowercased
     domain), so a verified self-sign-up finds the organization it joins with one Query."""
 
-    class Meta:
-        index_name = "by_join_domain"
-        projection = AllProjection()
+    Meta = index_meta("by_join_domain")
 
     join_domain = UnicodeAttribute(hash_key=True)
 

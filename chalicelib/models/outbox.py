@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
-from chalicelib.models.base import UTCDateTime, table_meta
+from chalicelib.models.base import UTCDateTime, index_meta, table_meta
 from chalicelib.models.shards import sharded
 
 PENDING = "pending"
@@ -29,9 +29,7 @@ class PendingMessages(GlobalSecondaryIndex):
     carry the id and when it was queued (what orders messages due at the same time): nothing
     a claim changes (the lease is `lease_until`), so claiming a message writes no index entry."""
 
-    class Meta:
-        index_name = "pending_shard_by_due"
-        projection = IncludeProjection(["created_at"])
+    Meta = index_meta("pending_shard_by_due", IncludeProjection(["created_at"]))
 
     pending_shard = UnicodeAttribute(hash_key=True)
     next_attempt_at = UnicodeAttribute(range_key=True)
@@ -55,9 +53,7 @@ class RetryingByAge(GlobalSecondaryIndex):
     `pending_by_due` tells its age; this index tells the rest (services/mail_delivery.py,
     `oldest_pending_since`). Most mail goes out at its first try and never enters it."""
 
-    class Meta:
-        index_name = "retrying_by_age"
-        projection = KeysOnlyProjection()
+    Meta = index_meta("retrying_by_age", KeysOnlyProjection())
 
     retry_shard = UnicodeAttribute(hash_key=True)
     created_at = UTCDateTime(range_key=True)
@@ -67,9 +63,7 @@ class MessagesNeedingAttention(GlobalSecondaryIndex):
     """Sparse: only failed, expired and suppressed messages carry `attention` (= their
     status), newest last, so the ops command lists them with a Query, never a Scan."""
 
-    class Meta:
-        index_name = "attention_by_time"
-        projection = AllProjection()
+    Meta = index_meta("attention_by_time")
 
     attention = UnicodeAttribute(hash_key=True)
     attention_at = UnicodeAttribute(range_key=True)

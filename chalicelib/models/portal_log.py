@@ -16,10 +16,10 @@ time as text and two events in the same microsecond do not overwrite each other.
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta
+from chalicelib.models.base import index_meta, table_meta
 from chalicelib.models.shards import sharded
 
 FEED = "all"
@@ -33,9 +33,7 @@ def feed_key(subject: str, at: str) -> str:
 class LogByTime(GlobalSecondaryIndex):
     """Every event, in time order: the agents' list without a client filter."""
 
-    class Meta:
-        index_name = "by_time"
-        projection = AllProjection()
+    Meta = index_meta("by_time")
 
     feed = UnicodeAttribute(hash_key=True)
     at = UnicodeAttribute(range_key=True)

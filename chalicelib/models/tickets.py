@@ -39,11 +39,11 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.models.attachments import FileRef
-from chalicelib.models.base import UTCDateTime, table_meta
+from chalicelib.models.base import UTCDateTime, index_meta, table_meta
 from chalicelib.models.shards import sharded
 
 TICKET_KIND = "ticket"
@@ -70,10 +70,6 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 DEFAULT_PRIORITY = "normal"
 
 
-def _index(name: str, projection: object | None = None) -> type:
-    return type("Meta", (), {"index_name": name, "projection": projection or AllProjection()})
-
-
 # What the lists' index entries carry (the tickets themselves are read in one BatchGet, so a
 # note or a status change does not copy the description, assignee emails and files into every
 # index): the agents' lists nothing but keys; the clients' lists what their Query filters on
@@ -87,19 +83,19 @@ CLIENT_LIST_PROJECTION = ("kind", "ticket_number", "block_client_view", "organiz
 class TicketsByKind(GlobalSecondaryIndex):
     """Every ticket, newest activity first, over PORTICO_INDEX_SHARDS shards (models/shards.py)."""
 
-    Meta = _index("by_kind_shard_activity", KeysOnlyProjection())
+    Meta = index_meta("by_kind_shard_activity", KeysOnlyProjection())
     kind_shard = UnicodeAttribute(hash_key=True)  # "ticket#<shard>"
     activity_at = UnicodeAttribute(range_key=True)
 
 
 class TicketsByRequester(GlobalSecondaryIndex):
-    Meta = _index("by_requester_client_activity_v2", IncludeProjection(list(CLIENT_LIST_PROJECTION)))
+    Meta = index_meta("by_requester_client_activity_v2", IncludeProjection(list(CLIENT_LIST_PROJECTION)))
     requester_id = UnicodeAttribute(hash_key=True)
     client_activity_at = UnicodeAttribute(range_key=True)
 
 
 class TicketsByOrganization(GlobalSecondaryIndex):
-    Meta = _index("by_organization_client_activity_v2", IncludeProjection(list(CLIENT_LIST_PROJECTION)))
+    Meta = index_meta("by_organization_client_activity_v2", IncludeProjection(list(CLIENT_LIST_PROJECTION)))
     organization_id = UnicodeAttribute(hash_key=True)
     client_activity_at = UnicodeAttribute(range_key=True)
 
@@ -107,19 +103,19 @@ class TicketsByOrganization(GlobalSecondaryIndex):
 class TicketsByStatus(GlobalSecondaryIndex):
     """The tickets in one status, newest activity first, over PORTICO_INDEX_SHARDS shards."""
 
-    Meta = _index("by_status_shard_activity", KeysOnlyProjection())
+    Meta = index_meta("by_status_shard_activity", KeysOnlyProjection())
     status_shard = UnicodeAttribute(hash_key=True)  # "<status>#<shard>"
     activity_at = UnicodeAttribute(range_key=True)
 
 
 class TicketsByOrganizationStatus(GlobalSecondaryIndex):
-    Meta = _index("by_org_status_client_activity_v2", IncludeProjection(list(CLIENT_LIST_PROJECTION)))
+    Meta = index_meta("by_org_status_client_activity_v2", IncludeProjection(list(CLIENT_LIST_PROJECTION)))
     org_status = UnicodeAttribute(hash_key=True)
     client_activity_at = UnicodeAttribute(range_key=True)
 
 
 class TicketsByRequesterStatus(GlobalSecondaryIndex):
-    Meta = _index("by_requester_status_client_activity_v2", IncludeProjection(list(CLIENT_LIST_PROJECTION)))
+    Meta = index_meta("by_requester_status_client_activity_v2", IncludeProjection(list(CLIENT_LIST_PROJECTION)))
     requester_status = UnicodeAttribute(hash_key=True)
     client_activity_at = UnicodeAttribute(range_key=True)
 
@@ -127,7 +123,7 @@ class TicketsByRequesterStatus(GlobalSecondaryIndex):
 class TicketsByAsset(GlobalSecondaryIndex):
     """Sparse: only tickets naming an asset carry `asset_id`; an asset's tickets, newest first."""
 
-    Meta = _index("by_asset_number")
+    Meta = index_meta("by_asset_number")
     asset_id = UnicodeAttribute(hash_key=True)
     number = NumberAttribute(range_key=True)
 
@@ -135,7 +131,7 @@ class TicketsByAsset(GlobalSecondaryIndex):
 class AssignmentsByAgent(GlobalSecondaryIndex):
     """Assignment items only: an agent's queue; the tickets are then read in one BatchGet."""
 
-    Meta = _index("by_assignee_number", KeysOnlyProjection())
+    Meta = index_meta("by_assignee_number", KeysOnlyProjection())
     assignee = UnicodeAttribute(hash_key=True)
     ticket_number = NumberAttribute(range_key=True)
 
@@ -144,7 +140,7 @@ class AssignmentsByAgentStatus(GlobalSecondaryIndex):
     """Assignment items by "<agent>#<ticket status>": an agent's open queue, without paging
     through their closed tickets. Every status write rewrites the ticket's assignment items."""
 
-    Meta = _index("by_assignee_status_number", KeysOnlyProjection())
+    Meta = index_meta("by_assignee_status_number", KeysOnlyProjection())
     assignee_status = UnicodeAttribute(hash_key=True)
     ticket_number = NumberAttribute(range_key=True)
 
@@ -153,7 +149,7 @@ class RatedTickets(GlobalSecondaryIndex):
     """Sparse: only rated tickets carry `rated`; the ratings report reads these only."""
 
     # What the report adds up, not whole tickets (a rated ticket's later notes would copy them).
-    Meta = _index("rated_by_time_v2", IncludeProjection(["rating_score", "rated_assignees", "assignees"]))
+    Meta = index_meta("rated_by_time_v2", IncludeProjection(["rating_score", "rated_assignees", "assignees"]))
     rated = UnicodeAttribute(hash_key=True)
     rated_at_key = UnicodeAttribute(range_key=True)
 

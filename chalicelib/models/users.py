@@ -32,10 +32,10 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
-from chalicelib.models.base import UTCDateTime, table_meta
+from chalicelib.models.base import UTCDateTime, index_meta, table_meta
 from chalicelib.models.shards import sharded
 
 CLIENT_KIND = "client"
@@ -61,9 +61,7 @@ class ClientsByEmail(GlobalSecondaryIndex):
     """Every client in email order: the agents' unfiltered list, over PORTICO_INDEX_SHARDS
     shards (models/shards.py)."""
 
-    class Meta:
-        index_name = "by_kind_shard_email"
-        projection = IncludeProjection(list(LIST_PROJECTION))
+    Meta = index_meta("by_kind_shard_email", IncludeProjection(list(LIST_PROJECTION)))
 
     kind_shard = UnicodeAttribute(hash_key=True)  # "<kind>#<shard>"
     email_lower = UnicodeAttribute(range_key=True)
@@ -72,9 +70,7 @@ class ClientsByEmail(GlobalSecondaryIndex):
 class ClientsByOrganization(GlobalSecondaryIndex):
     """The clients of one organization (client admins' colleagues, agents' filter)."""
 
-    class Meta:
-        index_name = "by_organization_v2"
-        projection = IncludeProjection(list(LIST_PROJECTION))
+    Meta = index_meta("by_organization_v2", IncludeProjection(list(LIST_PROJECTION)))
 
     organization_id = UnicodeAttribute(hash_key=True)
     email_lower = UnicodeAttribute(range_key=True)
@@ -83,9 +79,7 @@ class ClientsByOrganization(GlobalSecondaryIndex):
 class ClientsByStatus(GlobalSecondaryIndex):
     """The agents' status filter (`?status=invited`), over PORTICO_INDEX_SHARDS shards."""
 
-    class Meta:
-        index_name = "by_status_shard_email"
-        projection = IncludeProjection(list(LIST_PROJECTION))
+    Meta = index_meta("by_status_shard_email", IncludeProjection(list(LIST_PROJECTION)))
 
     status_shard = UnicodeAttribute(hash_key=True)  # "<status>#<shard>"
     email_lower = UnicodeAttribute(range_key=True)
@@ -95,9 +89,7 @@ class ClientsByTerm(GlobalSecondaryIndex):
     """Term items only: hash the first two letters of a word (`term_shard`), range
     "<word>#<client id>": a word-prefix search is one Query within one of ~1,300 keys."""
 
-    class Meta:
-        index_name = "by_term"
-        projection = KeysOnlyProjection()
+    Meta = index_meta("by_term", KeysOnlyProjection())
 
     term_shard = UnicodeAttribute(hash_key=True)
     term_key = UnicodeAttribute(range_key=True)
@@ -107,9 +99,7 @@ class RemindersDue(GlobalSecondaryIndex):
     """Sparse: only invited clients with a reminder still to send carry `reminder_queue`,
     so the hourly resend job reads pending invitations and nothing else."""
 
-    class Meta:
-        index_name = "reminders_due"
-        projection = AllProjection()
+    Meta = index_meta("reminders_due")
 
     reminder_queue = UnicodeAttribute(hash_key=True)
     next_reminder_at = UnicodeAttribute(range_key=True)  # ISO time; sorts as text
