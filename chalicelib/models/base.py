@@ -84,8 +84,14 @@ def key_after_returned(result: Any, items: list[Any]) -> dict[str, Any] | None:
     left out (a blocked ticket, an internal note): a cursor must never be made from that."""
     if result.last_evaluated_key is None or not items:
         return None
-    stored = items[-1].serialize(null_check=False)
-    return {name: stored[name] for name in result.page_iter.key_names}
+    return key_of(items[-1], result.page_iter.key_names)
+
+
+def key_of(item: Any, key_names: Any) -> dict[str, Any]:
+    """`item`'s position in a Query, in the LastEvaluatedKey form: its `key_names` (the table's
+    and the index's keys, `page_iter.key_names`) as stored."""
+    stored = item.serialize(null_check=False)
+    return {name: stored[name] for name in key_names}
 
 
 class UTCDateTime(UTCDateTimeAttribute):

@@ -19,6 +19,7 @@ import zlib
 from typing import Any
 
 from chalicelib import config
+from chalicelib.models.base import key_of
 
 SEPARATOR = "#"
 
@@ -54,11 +55,6 @@ def _map(function: Any, arguments: list[Any]) -> list[Any]:
 
     with ThreadPoolExecutor(max_workers=min(len(arguments), 16)) as pool:
         return list(pool.map(function, arguments))
-
-
-def _position(item: Any, key_names: Any) -> dict[str, Any]:
-    stored = item.serialize(null_check=False)
-    return {name: stored[name] for name in key_names}
 
 
 def query_shards(index: Any, value: str, range_key_condition: Any = None, *, sort_key: str | tuple[str, ...],
@@ -105,5 +101,5 @@ def query_shards(index: Any, value: str, range_key_condition: Any = None, *, sor
             if result.last_evaluated_key is not None:
                 following[shard] = result.last_evaluated_key
         else:
-            following[shard] = _position(items[last], result.page_iter.key_names)
+            following[shard] = key_of(items[last], result.page_iter.key_names)
     return found, (following or None)
