@@ -83,24 +83,25 @@ def table_name(logical: str) -> str:
     return os.environ.get(f"PORTICO_{logical.upper()}_TABLE", f"portico-{stage}-{logical.replace('_', '-')}")
 
 
+def _bucket(variable: str, suffix: str) -> str:
+    """The S3 bucket `variable` names, by default `portico-<stage>-<suffix>`; a valid S3 name only."""
+    stage = os.environ.get("PORTICO_STAGE", "local")
+    name = os.environ.get(variable) or f"portico-{stage}-{suffix}"
+    if not _BUCKET_NAME.match(name):
+        raise ConfigurationError(f"{variable} must be an S3 bucket name; it is {name!r}.")
+    return name
+
+
 def attachments_bucket() -> str:
     """The private S3 bucket holding uploaded and attached files (PORTICO_ATTACHMENTS_BUCKET).
     Its name goes into the page's Content-Security-Policy, so only a valid S3 name is taken."""
-    stage = os.environ.get("PORTICO_STAGE", "local")
-    name = os.environ.get("PORTICO_ATTACHMENTS_BUCKET") or f"portico-{stage}-attachments"
-    if not _BUCKET_NAME.match(name):
-        raise ConfigurationError(f"PORTICO_ATTACHMENTS_BUCKET must be an S3 bucket name; it is {name!r}.")
-    return name
+    return _bucket("PORTICO_ATTACHMENTS_BUCKET", "attachments")
 
 
 def inbound_bucket() -> str:
     """The private S3 bucket SES receiving stores raw inbound mail in (PORTICO_INBOUND_BUCKET),
     under `inbound/`; the mail-in handler reads each message from it once."""
-    stage = os.environ.get("PORTICO_STAGE", "local")
-    name = os.environ.get("PORTICO_INBOUND_BUCKET") or f"portico-{stage}-inbound-mail"
-    if not _BUCKET_NAME.match(name):
-        raise ConfigurationError(f"PORTICO_INBOUND_BUCKET must be an S3 bucket name; it is {name!r}.")
-    return name
+    return _bucket("PORTICO_INBOUND_BUCKET", "inbound-mail")
 
 
 def aws_region() -> str:
