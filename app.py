@@ -60,7 +60,7 @@ def handle_mail_feedback(event):
 
 # Email in: SES receiving stores each message in the inbound bucket and notifies this topic
 # (portico-<stage>-mail-in); a reply becomes a note, mail to the support address a ticket.
-@app.on_sns_message(topic=jobs.mail_in_topic())
+@app.on_sns_message(topic=config.mail_in_topic())
 def handle_inbound_mail(event):
     return jobs.handle_inbound_mail(event.message)
 

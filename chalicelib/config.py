@@ -70,6 +70,14 @@ def outbox_stream_arn() -> str:
     return os.environ.get("PORTICO_OUTBOX_STREAM_ARN") or OUTBOX_STREAM_ARN_PLACEHOLDER
 
 
+def mail_in_topic() -> str:
+    """The SNS topic SES's receipt rule notifies when it has stored a message in the inbound
+    bucket (a name: Chalice completes the ARN; infra/stacks/mail_in.py creates it). Read at
+    import, like the stream ARN."""
+    stage = os.environ.get("PORTICO_STAGE", "local")
+    return os.environ.get("PORTICO_MAIL_IN_TOPIC") or f"portico-{stage}-mail-in"
+
+
 def log_level() -> str:
     """The application log's level (Powertools Logger), read when the logger is first built."""
     level = (os.environ.get("POWERTOOLS_LOG_LEVEL") or "INFO").upper()

@@ -87,15 +87,6 @@ def handle_mail_feedback(message: str) -> dict[str, int]:
 
 # --- Email in: SES receiving via S3 and SNS (chalicelib/services/mail_in.py) ---------------
 
-def mail_in_topic() -> str:
-    """The SNS topic SES's receipt rule notifies when it has stored a message in the inbound
-    bucket (a name, like mail_feedback_topic; infra/stacks/mail_in.py creates it)."""
-    import os
-
-    stage = os.environ.get("PORTICO_STAGE", "local")
-    return os.environ.get("PORTICO_MAIL_IN_TOPIC") or f"portico-{stage}-mail-in"
-
-
 def handle_inbound_mail(message: str) -> dict[str, object]:
     """SNS handler: one SES "Received" notification; the message itself is read from S3.
     (Chalice's S3 event handler cannot be packaged by `chalice package`, which infra uses.)"""
