@@ -33,6 +33,7 @@ from chalicelib.models.idempotency import IdempotencyRecord
 
 RECORD_TTL_SECONDS = 24 * 3600
 MAX_KEY_LENGTH = 200
+REUSED = "This Idempotency-Key was already used for a different request."  # 409, on both ways
 _local = threading.local()
 
 
@@ -92,7 +93,7 @@ def once(namespace: str, key: str | None, payload: bytes, action: Callable[[], d
     try:
         return run_once(request=request)
     except IdempotencyValidationError:
-        raise Conflict("This Idempotency-Key was already used for a different request.") from None
+        raise Conflict(REUSED) from None
     except IdempotencyAlreadyInProgressError:
         raise Conflict("A request with this Idempotency-Key is still in progress; retry shortly.") from None
     finally:
@@ -101,7 +102,6 @@ def once(namespace: str, key: str | None, payload: bytes, action: Callable[[], d
 
 # --- the key claimed in the write itself -------------------------------------------------
 
-REUSED = "This Idempotency-Key was already used for a different request."
 COMPLETED = "COMPLETED"
 RECORD_PREFIX = "write#"  # never a Powertools record id (those start with the function's name)
 
