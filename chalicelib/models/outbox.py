@@ -112,10 +112,10 @@ class OutboxModel(Model):
 
     pending_by_due = PendingMessages()
     retrying_by_age = RetryingByAge()
+    attention_by_time = MessagesNeedingAttention()
 
     def serialize(self, null_check: bool = True) -> dict:
         # A pending message saved whole is in its shard of the due index, whoever saves it.
         if self.pending and self.id and not self.pending_shard:
             self.pending_shard = pending_key(self.id)
         return super().serialize(null_check=null_check)
-    attention_by_time = MessagesNeedingAttention()
