@@ -195,8 +195,7 @@ def _verify_signup(secret: str, attempt: portal_log.Attempt) -> tuple[Client, se
         joined = organizations.joinable_by_domain(item.email or "")
         if joined is not None:
             actions += [UserModel.organization_id.set(joined.id), UserModel.role.set(CLIENT_USER)]
-            if not joined.portal_enabled:
-                actions.append(UserModel.organization_portal_off.set(True))
+            actions.append(client_store.portal_switch_action(not joined.portal_enabled))
             item.organization_id, item.role = joined.id, CLIENT_USER
     terms = None
     if token.name:

@@ -166,18 +166,25 @@ def client_id_by_email(email: str) -> str | None:
 
 
 def new_client_item(email: str, *, name: str | None, phone: str | None, organization_id: str | None, role: str,
-                    now: datetime) -> UserModel:
-    """An unsaved, inactive client; save it with its `guard_item` in one transaction."""
+                    now: datetime, portal_off: bool = False) -> UserModel:
+    """An unsaved, inactive client; save it with its `guard_item` in one transaction.
+    `portal_off`: its organization's portal switch is off (see `portal_switch_action`)."""
     return UserModel(
         new_id(), kind=CLIENT_KIND, email=email, email_lower=email.lower(), name=name or None, phone=phone or None,
         organization_id=organization_id, role=role, status=INACTIVE, sessions={}, reminders_sent=0,
-        created_at=now, updated_at=now,
+        organization_portal_off=portal_off or None, created_at=now, updated_at=now,
     )
 
 
 def guard_item(client: UserModel) -> UserModel:
     """The item that keeps the client's email unique: saved on condition it does not exist."""
     return UserModel(email_guard_id(client.email or ""), owner_id=client.id)
+
+
+def portal_switch_action(portal_off: bool) -> Any:
+    """The update action that copies the client's organization's portal switch onto its item,
+    where sessions.authenticate reads it (set when switched off, absent otherwise)."""
+    return UserModel.organization_portal_off.set(True) if portal_off else UserModel.organization_portal_off.remove()
 
 
 def copy_organization_switch(organization_id: str, *, portal_off: bool) -> int:
@@ -187,7 +194,7 @@ def copy_organization_switch(organization_id: str, *, portal_off: bool) -> int:
     Conditioned on the client still being in the organization. Returns how many were written."""
     from pynamodb.exceptions import UpdateError
 
-    action = UserModel.organization_portal_off.set(True) if portal_off else UserModel.organization_portal_off.remove()
+    action = portal_switch_action(portal_off)
     written = 0
     for item in UserModel.by_organization.query(organization_id):
         if item.kind != CLIENT_KIND:

@@ -34,6 +34,7 @@ from chalicelib.services.client_store import (
     items_of,
     load_item,
     new_client_item,
+    portal_switch_action,
     to_client,
 )
 from chalicelib.services.invitations import prepare_invitation
@@ -59,8 +60,8 @@ def create_client(email: str, *, name: str | None = None, phone: str | None = No
     with the same address fail with 409."""
     organization_off = check_organization(organization_id)
     now = utcnow()
-    item = new_client_item(email, name=name, phone=phone, organization_id=organization_id, role=role, now=now)
-    item.organization_portal_off = organization_off or None
+    item = new_client_item(email, name=name, phone=phone, organization_id=organization_id, role=role, now=now,
+                           portal_off=organization_off)
     terms = client_directory.index_new(item)
     invitation_items: list[Any] = []
     if send_invitation:
@@ -139,8 +140,7 @@ def update_client(client_id: str, changes: dict[str, Any], *, changed_by: str = 
         organization_off = check_organization(changes["organization_id"])
         actions.append(UserModel.organization_id.set(changes["organization_id"]) if changes["organization_id"]
                        else UserModel.organization_id.remove())
-        actions.append(UserModel.organization_portal_off.set(True) if organization_off
-                       else UserModel.organization_portal_off.remove())
+        actions.append(portal_switch_action(organization_off))
     disabled = changes.get("disabled")
     if disabled is True and item.status != DISABLED:
         actions += disable_actions(client_id)

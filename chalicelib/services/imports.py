@@ -43,7 +43,7 @@ from chalicelib.models.users import CLIENT_KIND, CLIENT_USER, UserModel, email_g
 from chalicelib.observability import logger
 from chalicelib.services import assets, attachments, client_directory, csv_files
 from chalicelib.services.agent_auth import require_permission
-from chalicelib.services.client_store import guard_item, new_client_item
+from chalicelib.services.client_store import guard_item, new_client_item, portal_switch_action
 
 PERMISSIONS = {"clients": "manage-clients", "assets": "manage-assets"}
 CLIENT_COLUMNS = ("email", "name", "phone", "organization", "role")
@@ -335,8 +335,7 @@ def plan_clients(parsed: csv_files.CsvFile, *, send_invitations: bool, invited_b
         current = existing.get(data.email.lower())
         if current is None:
             item = new_client_item(data.email, name=data.name, phone=data.phone, organization_id=organization_id,
-                                   role=data.role or CLIENT_USER, now=now)
-            item.organization_portal_off = portal_off or None
+                                   role=data.role or CLIENT_USER, now=now, portal_off=portal_off)
             reclaim = orphans.get(data.email.lower())
             item.id = reclaim or item.id
             terms = client_directory.index_new(item)  # keyed by the id: after a reclaim
@@ -351,8 +350,7 @@ def plan_clients(parsed: csv_files.CsvFile, *, send_invitations: bool, invited_b
         actions = [getattr(UserModel, name).set(value) if value else getattr(UserModel, name).remove()
                    for name, value in changes.items()]
         if "organization_id" in changes:
-            actions.append(UserModel.organization_portal_off.set(True) if portal_off
-                           else UserModel.organization_portal_off.remove())
+            actions.append(portal_switch_action(portal_off))
         terms_change = None
         if "name" in changes:
             terms_change = client_directory.term_change(current, name=changes["name"], email=current.email)
