@@ -330,9 +330,8 @@ class Index:
 
     def visible(self, audience: Audience, category: str | None = None) -> list[Doc]:
         """Every document `audience` may read (in `category`), by category then title."""
-        mask = self._mask(audience)
-        found = [d for slot, d in enumerate(self.docs)
-                 if d is not None and mask[slot] and (category is None or d.category == category)]
+        mask = self._filter(audience, category)
+        found = [d for slot, d in enumerate(self.docs) if mask[slot]]
         return sorted(found, key=lambda d: ((d.category or "").casefold(), d.title.casefold(), d.id))
 
     def query_terms(self, query: str) -> list[tuple[int, float, str]]:

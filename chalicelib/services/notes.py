@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 
 from chalicelib.errors import Conflict
@@ -24,9 +23,10 @@ from chalicelib.services.ticket_reads import load, requester_state
 from chalicelib.services.ticket_writes import (
     activity_key,
     assignments_with_status,
-    connection,
+    prepare_files,
     status_actions,
     touch_actions,
+    write_plan,
 )
 from chalicelib.services.transaction_plan import ItemUpdate, TransactionPlan
 
@@ -85,12 +85,7 @@ def add_note(ticket: TicketModel, author: Caller, body: str, *, internal: bool =
     Idempotency-Key, claimed in the note's transaction (a retry is answered by
     idempotency.Replay; ticket_reads.load_visible_once read its record with the ticket)."""
     if files is None:
-        try:
-            files = attachments.prepare_binding(attachments.owner_ref(author), upload_ids)
-        except Conflict:
-            if once is not None:
-                once.replay_if_recorded()  # a racing retry finds its files bound by the first request
-            raise
+        files = prepare_files(attachments.owner_ref(author), upload_ids, once)
     for attempt in range(ATTEMPTS):
         try:
             return _add_note_once(ticket, author, body, internal, notify_contact, notify_assignees, files, once,
@@ -152,12 +147,5 @@ def _add_note_once(ticket: TicketModel, author: Caller, body: str, internal: boo
         watchers=watching.watchers_of(ticket))
     plan.messages += notifications.note_messages(ticket, note, recipients)
     files.bind(plan, ticket_number=int(ticket.number), note_id=note.id, internal=internal)
-    if once is not None:
-        plan.idempotency = once.record(note)
-    try:
-        plan.write(connection())
-    except TransactWriteError as error:
-        if once is not None:
-            once.raise_if_claimed(error)
-        raise Conflict("The ticket changed meanwhile; try again.") from None
+    write_plan(plan, "The ticket changed meanwhile; try again.", once=once, answer=note)
     return note

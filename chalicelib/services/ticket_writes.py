@@ -57,6 +57,32 @@ def connection() -> Any:
     return TicketModel._get_connection().connection
 
 
+def prepare_files(owner: str, upload_ids: list[str] | None, once: WriteOnce | None) -> attachments.Binding:
+    """attachments.prepare_binding for a new ticket or note. Refused because a file is bound
+    already, a retry racing the first request is answered from the key's record instead
+    (idempotency.Replay)."""
+    try:
+        return attachments.prepare_binding(owner, upload_ids)
+    except Conflict:
+        if once is not None:
+            once.replay_if_recorded()
+        raise
+
+
+def write_plan(plan: TransactionPlan, refusal: str, *, once: WriteOnce | None = None, answer: Any = None) -> None:
+    """Write `plan` in one transaction, claiming `once` (the request's Idempotency-Key) with
+    `answer` as what it made. A failed write is a retry's replay when the key was claimed
+    meanwhile (idempotency.Replay), else 409 `refusal`: nothing was written."""
+    if once is not None:
+        plan.idempotency = once.record(answer)
+    try:
+        plan.write(connection())
+    except TransactWriteError as error:
+        if once is not None:
+            once.raise_if_claimed(error)
+        raise Conflict(refusal) from None
+
+
 def activity_key(when: datetime, number: int) -> str:
     """Sorts by time, then number: ties never reorder between pages."""
     return f"{when.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{number:010d}"
@@ -148,12 +174,7 @@ def create(*, subject: str, description: str, priority: str | None, category: st
     requester = _requester(requester_id, opened_by, once)
     asset = assets.asset_for_ticket(asset_id, opened_by, requester.organization_id)
     if files is None:
-        try:
-            files = attachments.prepare_binding(created_by, upload_ids)
-        except Conflict:
-            if once is not None:
-                once.replay_if_recorded()  # a retry finds its files bound by the first request
-            raise
+        files = prepare_files(created_by, upload_ids, once)
     now = utcnow()
     number = allocate_number()
     # Created resolved: resolved_at only (no "resolved" mail, no rating assignees).
@@ -174,15 +195,8 @@ def create(*, subject: str, description: str, priority: str | None, category: st
         saves=[item, *assignments_with_status(item, status)], creates=list(claims or []),
         messages=notifications.ticket_created_messages(item, requester, get_settings().effective_agents_email))
     files.bind(plan, ticket_number=number)
-    if once is not None:
-        plan.idempotency = once.record(item)
-    try:
-        plan.write(connection())
-    except TransactWriteError as error:
-        if once is not None:
-            once.raise_if_claimed(error)
-        # The ticket's number is new and its mail ids are its own: only a binding (or a claim) can fail.
-        raise Conflict("An attachment was attached elsewhere meanwhile; upload it again.") from None
+    # The ticket's number is new and its mail ids are its own: only a binding (or a claim) can fail.
+    write_plan(plan, "An attachment was attached elsewhere meanwhile; upload it again.", once=once, answer=item)
     return item
 
 
@@ -324,8 +338,5 @@ def _save(item: TicketModel, now: datetime, plan: TransactionPlan, *, seen_by_cl
     # The CC'd clients' list entries follow the ticket (status, activity, block flag).
     plan.saves += watching.cc_links(item)
     plan.saves.insert(0, item)
-    try:
-        plan.write(connection())
-    except TransactWriteError:
-        raise Conflict("The ticket changed meanwhile; reload and try again.") from None
+    write_plan(plan, "The ticket changed meanwhile; reload and try again.")
     return item
