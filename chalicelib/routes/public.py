@@ -26,11 +26,15 @@ routes = RouteGroup(__name__, auth="open", tag="public")
 PORTAL_DIR = Path(__file__).resolve().parent.parent / "portal"
 
 
-def portal_csp() -> str:
+def portal_csp(logo_url: str | None = None) -> str:
     """The page's policy: its own files, plus the attachments bucket's origin and nothing
-    wider, for uploads (the presigned POST: connect-src) and thumbnails (img-src)."""
+    wider, for uploads (the presigned POST: connect-src) and thumbnails (img-src); with a
+    branding logo, its origin (only) is added to img-src too. The logo URL was validated as
+    https with a plain host when it was set (schemas/settings.py)."""
     files = bucket_origin()
-    return (f"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: {files}; "
+    logo = re.match(r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?", logo_url or "")
+    images = f"'self' data: {logo.group(0) + ' ' if logo else ''}{files}"
+    return (f"default-src 'none'; script-src 'self'; style-src 'self'; img-src {images}; "
             f"connect-src 'self' {files}; font-src 'self'; form-action 'self'; base-uri 'none'; "
             "frame-ancestors 'none'")
 
@@ -47,24 +51,12 @@ SHARED_PAGE_ROUTES = frozenset({"/portal/tickets", "/portal/tickets/{number}", "
                                 "/portal/assets/{asset_id}"})
 
 
-def page_csp(logo_url: str | None) -> str:
-    """The page's CSP: with a branding logo, its origin (only) is added to img-src. The URL was
-    validated as https with a plain host when it was set (schemas/settings.py)."""
-    policy = portal_csp()
-    if not logo_url:
-        return policy
-    origin = re.match(r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?", logo_url)
-    if origin is None:
-        return policy
-    return policy.replace("img-src 'self' data:", f"img-src 'self' data: {origin.group(0)}")
-
-
 def _portal_page(request: object) -> Response:
     from chalicelib.services.settings import get_settings
 
     html = (PORTAL_DIR / "index.html").read_text(encoding="utf-8").replace("%BASE%", portal_prefix(request))
     return Response(body=html, status_code=200, headers={
-        "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": page_csp(get_settings().logo_url),
+        "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": portal_csp(get_settings().logo_url),
         "Cache-Control": "no-cache", "Vary": "Accept"})
 
 

@@ -1,4 +1,4 @@
-/* Portico portal: assets (product.md §10), loaded by portal.js (loadModule, which hands over its
+/* Portico portal: assets (product.md §10), loaded by portal.js (loadPart, which hands over its
  * DOM and API helpers as `P`) when an asset page or the new ticket form needs it. A client sees
  * the assets assigned to them (a client admin: the organization's), an asset's details and the
  * tickets about it they may see. */

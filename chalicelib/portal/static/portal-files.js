@@ -1,8 +1,9 @@
 /* Portico client portal: attachments. portal.js loads this script the first time a page needs
- * it (the log-in page never does) and hands it its helpers. The same safety rules hold as in
+ * it (the log-in page never does) and hands it its kit. The same safety rules hold as in
  * portal.js: DOM built with createElement/textContent only, no web storage, X-Requested-With on
  * every write (through portal.js's api()). */
-window.PorticoFiles = function (p) {
+window.PorticoModules = window.PorticoModules || {};
+window.PorticoModules["portal-files"] = function (p) {
   "use strict";
   var h = p.h, clear = p.clear, api = p.api, ApiError = p.ApiError, readOnly = p.readOnly, ROOT = p.ROOT;
 

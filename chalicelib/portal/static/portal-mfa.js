@@ -6,8 +6,8 @@
 (function () {
   "use strict";
 
-  window.PorticoFeatures = window.PorticoFeatures || {};
-  window.PorticoFeatures["portal-mfa"] = function (kit) {
+  window.PorticoModules = window.PorticoModules || {};
+  window.PorticoModules["portal-mfa"] = function (kit) {
     var h = kit.h;
 
     /* ---------- the code step after the password ---------- */

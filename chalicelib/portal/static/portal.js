@@ -110,8 +110,9 @@
   }
 
   /* ---------- forms ---------- */
+  function newId() { return "f" + (++uid); }
   function field(spec) {
-    var id = "f" + (++uid);
+    var id = newId();
     var input;
     var attrs = { id: id, name: spec.name, required: spec.required, autocomplete: spec.autocomplete || "off",
       minlength: spec.minlength, maxlength: spec.maxlength, readonly: spec.readonly, inputmode: spec.inputmode };
@@ -215,42 +216,33 @@
 
   /* ---------- parts of the page in their own files, fetched the first time they are needed ----------
    * So the log-in page's first load stays light. Each file sits beside portal.js (wherever that is
-   * served) and registers itself on `window`; `start` hands it its kit once the file has run. */
+   * served) and registers window.PorticoModules[name] = function (kit) { return {...}; }; once the
+   * file has run, that function gets the one `kit` below. `message`: what a failed load says. */
   var SCRIPT = document.currentScript ? document.currentScript.src : "";
   var parts = {};
-  function loadPart(name, start, failure) {
+  function loadPart(name, message) {
     if (!parts[name]) {
       parts[name] = new Promise(function (resolve, reject) {
         var script = h("script", { src: SCRIPT.replace(/portal\.js(\?.*)?$/, name + ".js") });
-        script.addEventListener("load", function () { resolve(start()); });
-        script.addEventListener("error", function () { delete parts[name]; reject(failure); });
+        script.addEventListener("load", function () { resolve(window.PorticoModules[name](kit)); });
+        script.addEventListener("error", function () { delete parts[name]; reject(new ApiError(0, message ? { message: message } : null)); });
         document.head.appendChild(script);
       });
     }
     return parts[name];
   }
+  var PART_LOST = "Part of the page could not be loaded.";
+  var kit = { h: h, add: add, clear: clear, link: link, when: when, badge: badge, page: page, authPage: authPage,
+    notice: notice, form: form, say: say, api: api, ApiError: ApiError, qs: qs, go: go, param: param,
+    readOnly: readOnly, state: state, ROOT: ROOT, newId: newId };
 
   /* Attachments (portal-files.js): a page that attaches or lists files waits for `withFiles()`. */
   var Files = null;
-  function withFiles() {
-    return loadPart("portal-files", function () {
-      Files = window.PorticoFiles({ h: h, clear: clear, api: api, ApiError: ApiError, state: state, readOnly: readOnly,
-        ROOT: ROOT, newId: function () { return "f" + (++uid); } });
-      return Files;
-    }, new ApiError(0, null));
-  }
-  /* Features (portal-mfa.js) register window.PorticoFeatures[name] = function (kit) { return {...}; }. */
-  function feature(name) {
-    return loadPart(name, function () { return window.PorticoFeatures[name](kit()); }, new ApiError(0, null));
-  }
-  function kit() {
-    return { h: h, add: add, clear: clear, link: link, api: api, form: form, say: say, notice: notice,
-      authPage: authPage, ApiError: ApiError };
-  }
+  function withFiles() { return loadPart("portal-files").then(function (f) { Files = f; return f; }); }
   /* A log-in, activation or confirmation that answers `mfa_required` asks for the code first. */
   function secondFactor(answer, done) {
     if (!answer || !answer.mfa_required) { done(); return null; }
-    return feature("portal-mfa").then(function (mfa) { mfa.codeStep(answer, done); });
+    return loadPart("portal-mfa").then(function (mfa) { mfa.codeStep(answer, done); });
   }
 
   /* ---------- router ---------- */
@@ -280,7 +272,7 @@
     [/^\/assets$/, assetsView("list"), true],
     [/^\/assets\/([0-9A-Za-z]+)$/, assetsView("show"), true],
     [/^\/impersonate$/, viewImpersonate, false],
-    [/^\/verify-email$/, function () { return extra().then(function (o) { o.verifyEmail(api, param("token"), authPage, notice, link); }); }, false],
+    [/^\/verify-email$/, function () { return loadPart("portal-org").then(function (o) { o.verifyEmail(param("token")); }); }, false],
     [/^\/help$/, viewHelp, false]
   ];
 
@@ -304,13 +296,9 @@
     if (state.config) return Promise.resolve(state.config);
     return api("GET", "/config").then(function (c) {
       state.config = c;
-      if (c.portal_name || c.logo_url || c.accent_color) extra().then(function (o) { o.brand(c); });
+      if (c.portal_name || c.logo_url || c.accent_color) loadPart("portal-org").then(function (o) { o.brand(c); });
       return c;
     });
-  }
-  /* Branding and watching (portal-org.js, which sets window.PorticoOrg), fetched when first needed. */
-  function extra() {
-    return loadPart("portal-org", function () { return window.PorticoOrg; }, new ApiError(0, null));
   }
   function loadMe() {
     if (state.me) return Promise.resolve(state.me);
@@ -677,18 +665,11 @@
     ]);
     return load().catch(listError);
   }
-  /* ---------- modules in their own files, loaded when first needed ---------- */
-  function loadModule(name) {
-    return loadPart(name, function () { return window.PorticoModules[name](moduleKit); },
-      new ApiError(0, { message: "Part of the page could not be loaded." }));
-  }
-  var moduleKit = { h: h, add: add, clear: clear, link: link, when: when, page: page, notice: notice, api: api, qs: qs,
-    go: go, param: param, badge: badge, readOnly: readOnly };
   /* Assets (portal-assets.js): its list and asset pages, and the new-ticket form's choices. */
   function assetsView(view) {
-    return function (me, m) { return loadModule("portal-assets").then(function (a) { return a[view](me, m); }); };
+    return function (me, m) { return loadPart("portal-assets", PART_LOST).then(function (a) { return a[view](me, m); }); };
   }
-  function viewHelp() { return loadModule("portal-kb").then(function (kb) { return kb.view(); }); }
+  function viewHelp() { return loadPart("portal-kb", PART_LOST).then(function (kb) { return kb.view(); }); }
   /* Visitors without a session see "Help" when there are public articles to read. */
   var publicHelp = null;
   function helpLinkWhenPublic() {
@@ -707,7 +688,7 @@
     if (readOnly()) { page("New ticket", [notice("This session is read-only.", "info")]); return; }
     var keyFor = idempotency();
     /* The client's assets to choose from (portal-assets.js), when they have any. */
-    var choices = loadModule("portal-assets").then(function (a) { return a.choices(); }).catch(function () { return []; });
+    var choices = loadPart("portal-assets", PART_LOST).then(function (a) { return a.choices(); }).catch(function () { return []; });
     return Promise.all([withFiles(), choices]).then(function (got) { var assets = got[1]; page("New ticket", [h("p", { "class": "lead", text: "Tell us what you need; we will reply by email and here." }), form({
       label: "New ticket", button: "Create ticket", files: true,
       fields: [
@@ -731,7 +712,7 @@
       }
     })]);
     var subject = main.querySelector("[name=subject]");
-    if (subject) loadModule("portal-kb").then(function (kb) { kb.suggest(subject, subject.closest(".field") || subject); }, function () { return null; });
+    if (subject) loadPart("portal-kb", PART_LOST).then(function (kb) { kb.suggest(subject, subject.closest(".field") || subject); }, function () { return null; });
     });
   }
 
@@ -786,7 +767,7 @@
         if (canRate) parts.push(ratingSection(t));
         var watchSlot = h("section", { "class": "panel", id: "watch", "aria-label": "Email me about" });
         parts.push(watchSlot);
-        extra().then(function (o) { o.watchPanel(watchSlot, t, api); });
+        loadPart("portal-org").then(function (o) { o.watchPanel(watchSlot, t); });
       }
       if (t.rating && !canRate) parts.push(ratingShown(t.rating));
       var heading = page("#" + t.number + " " + (t.subject || ""), parts);
@@ -944,7 +925,7 @@
     })));
     var twoStep = h("section", { "class": "panel", id: "mfa", "aria-labelledby": "mfa-h", hidden: true });
     parts.push(twoStep);
-    feature("portal-mfa").then(function (mfa) { mfa.profile(twoStep); }).catch(function () { return null; });
+    loadPart("portal-mfa").then(function (mfa) { mfa.profile(twoStep); }).catch(function () { return null; });
     page("Profile", parts);
   }
 
