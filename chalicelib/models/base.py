@@ -63,6 +63,12 @@ M = TypeVar("M", bound=Model)
 MAX_KEY_BYTES = 2048  # DynamoDB's limit for a partition key
 
 
+def is_plain_id(value: str | None) -> bool:
+    """An id as Portico makes them: present, at most 64 characters and without '#', so a
+    caller's id can never name another kind's composite key (email#..., term#...)."""
+    return bool(value) and "#" not in value and len(value) <= 64
+
+
 def get_of_kind(model: type[M], key: str, item_kind: str, *, consistent_read: bool = True) -> M | None:
     """The item at `key` if its stored `kind` is `item_kind`: the tables hold several kinds of item
     (clients beside their email guards and tokens, tickets beside the number counter).

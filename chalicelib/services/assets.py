@@ -17,7 +17,7 @@ from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.identity import ActingClient, Caller
 from chalicelib.ids import iso, new_id, utcnow
 from chalicelib.models.assets import ASSET_KIND, AssetModel, SerialGuardModel, serial_guard_id
-from chalicelib.models.base import MAX_KEY_BYTES, get_of_kind
+from chalicelib.models.base import MAX_KEY_BYTES, get_of_kind, is_plain_id
 from chalicelib.models.tickets import TicketModel
 from chalicelib.services.client_store import find_item as find_client
 from chalicelib.services.organizations import organization_exists
@@ -64,7 +64,7 @@ def current(item: AssetModel, field: str) -> Any:
 # --- reading ----------------------------------------------------------------------------
 
 def find(asset_id: str) -> AssetModel | None:
-    if not asset_id or "#" in asset_id or len(asset_id) > 64:
+    if not is_plain_id(asset_id):
         return None
     return get_of_kind(AssetModel, asset_id, ASSET_KIND)
 

@@ -16,7 +16,7 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.identity import receives_notifications
 from chalicelib.ids import iso, new_id
-from chalicelib.models.base import get_of_kind
+from chalicelib.models.base import get_of_kind, is_plain_id
 from chalicelib.models.batch import get_both
 from chalicelib.models.users import CLIENT_KIND, CLIENT_USER, INACTIVE, UserModel, email_guard_id
 from chalicelib.services.mail_feedback import client_status
@@ -96,7 +96,7 @@ def email_taken() -> Conflict:
 
 def load_item(client_id: str) -> UserModel:
     """The client item, strongly consistent; 404 for anything that is not a client."""
-    if not client_id or "#" in client_id or len(client_id) > 64:
+    if not is_plain_id(client_id):
         raise NotFound("Client not found.")
     item = get_of_kind(UserModel, client_id, CLIENT_KIND)
     if item is None:
@@ -114,7 +114,7 @@ def find_item(client_id: str) -> UserModel | None:
 def find_item_beside(client_id: str, other: type, other_key: str) -> tuple[UserModel | None, Any]:
     """`find_item` and an item of another table (`other` at `other_key`, or None), read in the
     same BatchGetItem."""
-    if not client_id or "#" in client_id or len(client_id) > 64:
+    if not is_plain_id(client_id):
         return None, None
     found = get_both(UserModel, client_id, other, other_key)
     item = found.get(UserModel)

@@ -18,7 +18,7 @@ from chalicelib.config import get_config
 from chalicelib.errors import Conflict, Forbidden, NotFound
 from chalicelib.identity import ActingClient
 from chalicelib.ids import new_id, utcnow
-from chalicelib.models.base import get_of_kind, key_after_returned
+from chalicelib.models.base import get_of_kind, is_plain_id, key_after_returned
 from chalicelib.models.outbox import OutboxModel
 from chalicelib.models.users import (
     CLIENT_KIND,
@@ -119,7 +119,7 @@ def _colleague(admin: ActingClient, client_id: str) -> UserModel:
 
 
 def _pending_invitation(item_id: str) -> UserModel | None:
-    if not item_id or "#" in item_id or len(item_id) > 64:
+    if not is_plain_id(item_id):
         return None
     return get_of_kind(UserModel, item_id, COLLEAGUE_INVITE_KIND)
 

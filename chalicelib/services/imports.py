@@ -36,7 +36,7 @@ from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.identity import ActingAgent
 from chalicelib.ids import iso, new_id, utcnow
 from chalicelib.models.assets import ASSET_KIND, AssetModel, SerialGuardModel, serial_guard_id
-from chalicelib.models.base import get_of_kind
+from chalicelib.models.base import get_of_kind, is_plain_id
 from chalicelib.models.imports import DONE, IMPORT_KIND, PROBLEMS_KIND, RUNNING, ImportModel, problems_chunk_id
 from chalicelib.models.organizations import ORGANIZATION_KIND, OrganizationModel, name_guard_id
 from chalicelib.models.users import CLIENT_KIND, CLIENT_USER, UserModel, email_guard_id
@@ -151,7 +151,7 @@ def dispatch(import_id: str) -> None:
 
 
 def load(import_id: str) -> ImportModel:
-    if not import_id or "#" in import_id or len(import_id) > 64:
+    if not is_plain_id(import_id):
         raise NotFound("Import not found.")
     job = get_of_kind(ImportModel, import_id, IMPORT_KIND)
     if job is None:
