@@ -61,10 +61,6 @@ class NoteRecipients:
     # their id travels with their address.
     watchers: tuple[TicketRequester, ...] = ()
 
-    @property
-    def others(self) -> tuple[str, ...]:
-        return tuple(person.email or "" for person in self.watchers)
-
 
 def watcher_recipients(watchers: tuple[Watcher, ...], event: str, *, author_id: str | None, blocked: bool,
                        internal: bool = False, cc_included: bool = True, besides: tuple[str | None, ...] = ()
@@ -83,11 +79,6 @@ def watcher_recipients(watchers: tuple[Watcher, ...], event: str, *, author_id: 
             taken.add((person.email or "").lower())
             found.append(person)
     return tuple(found)
-
-
-def watcher_addresses(watchers: tuple[Watcher, ...], event: str, **rules: Any) -> tuple[str, ...]:
-    """The addresses of `watcher_recipients` (same rules)."""
-    return tuple(person.email or "" for person in watcher_recipients(watchers, event, **rules))
 
 
 def note_recipients(*, author_kind: str, author_id: str, internal: bool, notify_contact: bool | None,
