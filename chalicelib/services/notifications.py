@@ -28,6 +28,7 @@ messages for them. The rules in one place:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,7 +89,7 @@ def note_recipients(*, author_kind: str, author_id: str, internal: bool, notify_
     if author_kind == "client":
         others = watcher_recipients(watchers, PUBLIC_REPLY, author_id=author_id, blocked=blocked, internal=internal)
         agents = [email for username, email in assignees.items()] or [agents_email]
-        return NoteRecipients(None, _unique(_without_all(agents, others)), others)
+        return NoteRecipients(None, _unique(_without(agents, _addresses(others))), others)
     neither = not notify_contact and not notify_assignees
     to_contact = bool(notify_contact) or neither
     to_assignees = bool(notify_assignees) or neither
@@ -97,22 +98,22 @@ def note_recipients(*, author_kind: str, author_id: str, internal: bool, notify_
     others = watcher_recipients(watchers, PUBLIC_REPLY, author_id=author_id, blocked=blocked, internal=internal,
                                 cc_included=to_contact, besides=(client,))
     agents = [email for username, email in assignees.items() if to_assignees and username != author_id]
-    return NoteRecipients(client, _unique(_without_all(_without(agents, client), others)), others)
+    return NoteRecipients(client, _unique(_without(agents, (client, *_addresses(others)))), others)
 
 
-def _without_all(emails: list[str], clients: tuple[TicketRequester, ...]) -> list[str]:
-    """The agents' addresses but every client's copy (one mail per address per event)."""
-    taken = {(person.email or "").lower() for person in clients}
+def _without(emails: list[str], clients: Iterable[str | None]) -> list[str]:
+    """The agents' addresses but the clients' (one mail per address per event): those
+    mailboxes get the client's copy only."""
+    taken = {address.lower() for address in clients if address}
     return [e for e in emails if e.lower() not in taken]
+
+
+def _addresses(people: tuple[TicketRequester, ...]) -> tuple[str | None, ...]:
+    return tuple(person.email for person in people)
 
 
 def _unique(emails: list[str]) -> tuple[str, ...]:
     return tuple(outbox.unique_addresses(emails))
-
-
-def _without(emails: list[str], client: str | None) -> list[str]:
-    """The agents' addresses but the client's: that mailbox gets the client's copy only."""
-    return [e for e in emails if not client or e.lower() != client.lower()]
 
 
 def ticket_url(number: int) -> str:
@@ -160,7 +161,7 @@ def ticket_created_messages(ticket: Any, requester: TicketRequester, agents_emai
         found.append(outbox.message("ticket-created", client, {
             **summary, "audience": "client", "for_client": True, "ticket_url": ticket_url(number),
             **_client_reply(number, requester)}, reason=f"ticket:{number}:created:client"))
-    found += _agent_messages("ticket-created", _without([agents_email], client), {
+    found += _agent_messages("ticket-created", _without([agents_email], (client,)), {
         **summary, "audience": "agents", "for_client": False, "description": ticket.description or ""},
         number, f"ticket:{number}:created:agents")
     return found
@@ -206,7 +207,7 @@ def resolved_messages(ticket: Any, requester: TicketRequester, rating_on: bool,
             "rating_url": f"{url}#rate" if rating_on else "", **_client_reply(number, requester)}, reason=reason))
     resolution = watcher_recipients(watchers, RESOLVED, author_id=None, blocked=blocked, besides=(client,))
     others = (*resolution, *watcher_recipients(watchers, STATUS, author_id=None, blocked=blocked, cc_included=False,
-                                               besides=(client, *(person.email for person in resolution))))
+                                               besides=(client, *_addresses(resolution))))
     found += _client_messages("ticket-resolved", others, {
         **_summary(ticket), "ticket_url": url, "rating_enabled": False, "rating_url": ""}, number, reason)
     return found
