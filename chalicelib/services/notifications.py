@@ -175,13 +175,8 @@ def note_messages(ticket: Any, note: Any, recipients: NoteRecipients) -> list[Ou
     reason = f"note:{number}:{note.id}"
     base = {**_summary(ticket), "author_name": note.author_name or "", "internal": bool(note.internal),
             "attachments": _file_names(note)}
-    found: list[OutboxModel] = []
-    if recipients.client:
-        found.append(outbox.message("ticket-note-created", recipients.client, {
-            **base, "for_client": True, "note_body": note.body, "ticket_url": ticket_url(number),
-            **_client_reply(number, TicketRequester(ticket.requester_id, recipients.client, None))},
-            reason=f"{reason}:client"))
-    found += _client_messages("ticket-note-created", recipients.watchers, {
+    requester = (TicketRequester(ticket.requester_id, recipients.client, None),) if recipients.client else ()
+    found = _client_messages("ticket-note-created", (*requester, *recipients.watchers), {
         **base, "for_client": True, "note_body": note.body, "ticket_url": ticket_url(number)},
         number, f"{reason}:client")
     # Agents read internal notes in the API; the email only says one was added.
