@@ -56,10 +56,11 @@ def _recipients(raw: bytes) -> list[str]:
 
 def notification(bucket: str, key: str, raw: bytes) -> dict[str, Any]:
     """What SES publishes for a message its receipt rule stored (the fields the handler reads)."""
+    recipients = _recipients(raw)
     return {
         "notificationType": "Received",
-        "mail": {"messageId": key.removeprefix(PREFIX), "destination": _recipients(raw)},
-        "receipt": {"recipients": _recipients(raw), "spamVerdict": PASS, "virusVerdict": PASS, "spfVerdict": PASS,
+        "mail": {"messageId": key.removeprefix(PREFIX), "destination": recipients},
+        "receipt": {"recipients": recipients, "spamVerdict": PASS, "virusVerdict": PASS, "spfVerdict": PASS,
                     "dkimVerdict": PASS, "dmarcVerdict": PASS,
                     "action": {"type": "S3", "bucketName": bucket, "objectKey": key}},
     }

@@ -19,11 +19,10 @@ import os
 import re
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-STACK_FILE = Path(os.environ.get("PORTICO_STATE_DIR", ROOT / ".local")) / "stack.json"
+from devtools.run import STACK_FILE  # written by `make run`
+
 STATUSES = ("failed", "expired", "suppressed", "stuck")
 AGE = re.compile(r"^(\d+(?:\.\d+)?)([mhd])$")
 UNITS = {"m": "minutes", "h": "hours", "d": "days"}

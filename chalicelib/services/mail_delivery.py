@@ -285,11 +285,6 @@ def requeue(message_id: str, *, now: datetime | None = None) -> bool:
     return True
 
 
-def requeue_failed(message_id: str, *, now: datetime | None = None) -> bool:
-    """Kept for callers of the former name: `requeue` takes expired and suppressed ones too."""
-    return requeue(message_id, now=now)
-
-
 def _stop_margin(time_left: Callable[[], float] | None) -> float:
     """Stop starting attempts when less than this is left: one attempt's worst case, or a
     third of the budget for a function given less time than that (configure 60 s)."""

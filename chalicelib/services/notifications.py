@@ -28,6 +28,7 @@ messages for them. The rules in one place:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,10 +62,6 @@ class NoteRecipients:
     # their id travels with their address.
     watchers: tuple[TicketRequester, ...] = ()
 
-    @property
-    def others(self) -> tuple[str, ...]:
-        return tuple(person.email or "" for person in self.watchers)
-
 
 def watcher_recipients(watchers: tuple[Watcher, ...], event: str, *, author_id: str | None, blocked: bool,
                        internal: bool = False, cc_included: bool = True, besides: tuple[str | None, ...] = ()
@@ -85,11 +82,6 @@ def watcher_recipients(watchers: tuple[Watcher, ...], event: str, *, author_id: 
     return tuple(found)
 
 
-def watcher_addresses(watchers: tuple[Watcher, ...], event: str, **rules: Any) -> tuple[str, ...]:
-    """The addresses of `watcher_recipients` (same rules)."""
-    return tuple(person.email or "" for person in watcher_recipients(watchers, event, **rules))
-
-
 def note_recipients(*, author_kind: str, author_id: str, internal: bool, notify_contact: bool | None,
                     notify_assignees: bool | None, requester: TicketRequester, assignees: dict[str, str],
                     agents_email: str, blocked: bool, watchers: tuple[Watcher, ...] = ()) -> NoteRecipients:
@@ -97,7 +89,7 @@ def note_recipients(*, author_kind: str, author_id: str, internal: bool, notify_
     if author_kind == "client":
         others = watcher_recipients(watchers, PUBLIC_REPLY, author_id=author_id, blocked=blocked, internal=internal)
         agents = [email for username, email in assignees.items()] or [agents_email]
-        return NoteRecipients(None, _unique(_without_all(agents, others)), others)
+        return NoteRecipients(None, _unique(_without(agents, _addresses(others))), others)
     neither = not notify_contact and not notify_assignees
     to_contact = bool(notify_contact) or neither
     to_assignees = bool(notify_assignees) or neither
@@ -106,22 +98,22 @@ def note_recipients(*, author_kind: str, author_id: str, internal: bool, notify_
     others = watcher_recipients(watchers, PUBLIC_REPLY, author_id=author_id, blocked=blocked, internal=internal,
                                 cc_included=to_contact, besides=(client,))
     agents = [email for username, email in assignees.items() if to_assignees and username != author_id]
-    return NoteRecipients(client, _unique(_without_all(_without(agents, client), others)), others)
+    return NoteRecipients(client, _unique(_without(agents, (client, *_addresses(others)))), others)
 
 
-def _without_all(emails: list[str], clients: tuple[TicketRequester, ...]) -> list[str]:
-    """The agents' addresses but every client's copy (one mail per address per event)."""
-    taken = {(person.email or "").lower() for person in clients}
+def _without(emails: list[str], clients: Iterable[str | None]) -> list[str]:
+    """The agents' addresses but the clients' (one mail per address per event): those
+    mailboxes get the client's copy only."""
+    taken = {address.lower() for address in clients if address}
     return [e for e in emails if e.lower() not in taken]
+
+
+def _addresses(people: tuple[TicketRequester, ...]) -> tuple[str | None, ...]:
+    return tuple(person.email for person in people)
 
 
 def _unique(emails: list[str]) -> tuple[str, ...]:
     return tuple(outbox.unique_addresses(emails))
-
-
-def _without(emails: list[str], client: str | None) -> list[str]:
-    """The agents' addresses but the client's: that mailbox gets the client's copy only."""
-    return [e for e in emails if not client or e.lower() != client.lower()]
 
 
 def ticket_url(number: int) -> str:
@@ -169,7 +161,7 @@ def ticket_created_messages(ticket: Any, requester: TicketRequester, agents_emai
         found.append(outbox.message("ticket-created", client, {
             **summary, "audience": "client", "for_client": True, "ticket_url": ticket_url(number),
             **_client_reply(number, requester)}, reason=f"ticket:{number}:created:client"))
-    found += _agent_messages("ticket-created", _without([agents_email], client), {
+    found += _agent_messages("ticket-created", _without([agents_email], (client,)), {
         **summary, "audience": "agents", "for_client": False, "description": ticket.description or ""},
         number, f"ticket:{number}:created:agents")
     return found
@@ -183,13 +175,8 @@ def note_messages(ticket: Any, note: Any, recipients: NoteRecipients) -> list[Ou
     reason = f"note:{number}:{note.id}"
     base = {**_summary(ticket), "author_name": note.author_name or "", "internal": bool(note.internal),
             "attachments": _file_names(note)}
-    found: list[OutboxModel] = []
-    if recipients.client:
-        found.append(outbox.message("ticket-note-created", recipients.client, {
-            **base, "for_client": True, "note_body": note.body, "ticket_url": ticket_url(number),
-            **_client_reply(number, TicketRequester(ticket.requester_id, recipients.client, None))},
-            reason=f"{reason}:client"))
-    found += _client_messages("ticket-note-created", recipients.watchers, {
+    requester = (TicketRequester(ticket.requester_id, recipients.client, None),) if recipients.client else ()
+    found = _client_messages("ticket-note-created", (*requester, *recipients.watchers), {
         **base, "for_client": True, "note_body": note.body, "ticket_url": ticket_url(number)},
         number, f"{reason}:client")
     # Agents read internal notes in the API; the email only says one was added.
@@ -215,7 +202,7 @@ def resolved_messages(ticket: Any, requester: TicketRequester, rating_on: bool,
             "rating_url": f"{url}#rate" if rating_on else "", **_client_reply(number, requester)}, reason=reason))
     resolution = watcher_recipients(watchers, RESOLVED, author_id=None, blocked=blocked, besides=(client,))
     others = (*resolution, *watcher_recipients(watchers, STATUS, author_id=None, blocked=blocked, cc_included=False,
-                                               besides=(client, *(person.email for person in resolution))))
+                                               besides=(client, *_addresses(resolution))))
     found += _client_messages("ticket-resolved", others, {
         **_summary(ticket), "ticket_url": url, "rating_enabled": False, "rating_url": ""}, number, reason)
     return found

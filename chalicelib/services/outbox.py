@@ -3,7 +3,8 @@ transaction as the change that causes it; delivery happens outside the request.
 
     with TransactWrite(connection=...) as tx:
         tx.save(ticket, ...)
-        for message in outbox.messages("ticket-created", recipients, data, reason=f"ticket:{n}:created"):
+        for address in outbox.unique_addresses(recipients):
+            message = outbox.message("ticket-created", address, data, reason=f"ticket:{n}:created")
             tx.save(message, condition=OutboxModel.id.does_not_exist())
 
 A message id derived from `reason` and the recipient makes queuing idempotent: the same
@@ -52,7 +53,3 @@ def unique_addresses(addresses: Iterable[str | None]) -> list[str]:
             unique.append(address)
     return unique
 
-
-def messages(template: str, recipients: Iterable[str], data: dict[str, Any], *, reason: str | None = None
-             ) -> list[OutboxModel]:
-    return [message(template, recipient, data, reason=reason) for recipient in unique_addresses(recipients)]

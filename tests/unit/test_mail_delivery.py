@@ -325,9 +325,9 @@ def test_ops_can_requeue_a_failed_message_but_never_a_sent_one(mailbox):
                                                 "SubjectPart": "Hi",
                                                 "TextPart": "Hi", "HtmlPart": "<p>Hi</p>"})
 
-    assert mail_delivery.requeue_failed(failed.id) is True
-    assert mail_delivery.requeue_failed(sent.id) is False
-    assert mail_delivery.requeue_failed("no-such-message") is False
+    assert mail_delivery.requeue(failed.id) is True
+    assert mail_delivery.requeue(sent.id) is False
+    assert mail_delivery.requeue("no-such-message") is False
     mailbox.deliver()
 
     assert len(mailbox.messages(template="late-template", to="ana@acme.test")) == 1

@@ -61,6 +61,10 @@ def test_a_clients_note_notifies_the_assignees_or_the_shared_address(assignees, 
 
 # --- watchers and CC (product.md §12) ------------------------------------------------------
 
+def _addresses(people):
+    return tuple(person.email for person in people)
+
+
 def _watcher(client_id, email, events=(), cc=False, status="active"):
     from chalicelib.services.notifications import Watcher
 
@@ -96,15 +100,15 @@ def test_watchers_and_cc_get_a_notes_mail(author_kind, author, notify_contact, n
     found = note_recipients(author_kind=author_kind, author_id=author, internal=internal,
                             notify_contact=notify_contact, notify_assignees=notify_assignees, requester=REQUESTER,
                             assignees=ASSIGNEES, agents_email=SHARED, blocked=blocked, watchers=watchers)
-    assert found.others == others
-    assert not {a.lower() for a in found.agents} & {o.lower() for o in found.others}
+    assert _addresses(found.watchers) == others
+    assert not {a.lower() for a in found.agents} & {o.lower() for o in _addresses(found.watchers)}
 
 
 def test_an_agents_address_that_watches_gets_the_clients_copy_only():
     found = note_recipients(author_kind="agent", author_id="zed", internal=False, notify_contact=None,
                             notify_assignees=None, requester=REQUESTER, assignees=ASSIGNEES, agents_email=SHARED,
                             blocked=False, watchers=(_watcher("w-3", "ANN@helpdesk.test", ("public_reply",)),))
-    assert found.others == ("ANN@helpdesk.test",) and found.agents == ("bob@helpdesk.test",)
+    assert _addresses(found.watchers) == ("ANN@helpdesk.test",) and found.agents == ("bob@helpdesk.test",)
 
 
 @pytest.mark.parametrize("event, watchers, expected", [
@@ -113,6 +117,6 @@ def test_an_agents_address_that_watches_gets_the_clients_copy_only():
     ("public_reply", (CC,), ("carl@acme.test",)),
 ])
 def test_watcher_events(event, watchers, expected):
-    from chalicelib.services.notifications import watcher_addresses
+    from chalicelib.services.notifications import watcher_recipients
 
-    assert watcher_addresses(watchers, event, author_id=None, blocked=False) == expected
+    assert _addresses(watcher_recipients(watchers, event, author_id=None, blocked=False)) == expected
