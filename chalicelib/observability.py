@@ -32,3 +32,13 @@ def metrics() -> Any:
 
     return Metrics(namespace=NAMESPACE, service=SERVICE)
 
+
+def count_metric(name: str, value: float = 1, unit: str = "Count") -> None:
+    """One data point of `name`; a metric that cannot be recorded never stops the work that
+    reports it (a delivery, a bounce)."""
+    try:
+        from aws_lambda_powertools.metrics import MetricUnit  # lazy: cold start
+
+        metrics().add_metric(name=name, unit=MetricUnit[unit], value=value)
+    except Exception:
+        logger().debug("metric %s not recorded", name)

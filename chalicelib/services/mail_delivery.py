@@ -64,7 +64,7 @@ from chalicelib.models.outbox import (
     retry_key,
 )
 from chalicelib.models.shards import query_shards
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count_metric, logger, metrics
 from chalicelib.services import mail_policy
 
 LEASE = timedelta(seconds=120)  # > SES timeouts + outcome-write retries, so a live claim is never overtaken
@@ -121,7 +121,7 @@ def deliver(message_id: str, *, now: datetime | None = None, seen_status: str | 
     item, token = claimed
     if SENDING in (seen_status, item.claimed_from):  # the claim took over an expired lease
         logger().warning("mail.redelivered_after_lease", extra=_log_fields(item))
-        _count("MailRedelivered")
+        count_metric("MailRedelivered")
     deadline = deadline_of(item)
     if now >= deadline:  # also the end of a message whose delivery keeps crashing the process
         return _finish(item, token, now, EXPIRED, item.last_error or "not delivered before its deadline")
@@ -146,7 +146,7 @@ def deliver(message_id: str, *, now: datetime | None = None, seen_status: str | 
         OutboxModel.expires_at.set(int((now + SENT_RETENTION).timestamp())),
     ])
     logger().info("mail.sent", extra={**_log_fields(item), "ses_message_id": ses_message_id})
-    _count("MailSent")
+    count_metric("MailSent")
     return SENT_NOW
 
 
@@ -251,7 +251,7 @@ def _report_oldest_undelivered(now: datetime) -> None:
     except Exception:  # a metric must never stop a delivery
         logger().debug("oldest undelivered age not measured")
         return
-    _count("OldestUndeliveredAgeSeconds", age, unit="Seconds")
+    count_metric("OldestUndeliveredAgeSeconds", age, unit="Seconds")
 
 
 def requeue(message_id: str, *, now: datetime | None = None) -> bool:
@@ -281,7 +281,7 @@ def requeue(message_id: str, *, now: datetime | None = None) -> bool:
             return False
         raise
     logger().info("mail.requeued", extra={"outbox_id": message_id, "was": item.status})
-    _count("MailRequeued")
+    count_metric("MailRequeued")
     return True
 
 
@@ -397,7 +397,7 @@ def _retry_later(item: OutboxModel, token: str, now: datetime, description: str,
     ])
     logger().warning("mail.retry_scheduled", extra={**_log_fields(item), "error": description,
                                                     "next_attempt_at": iso(next_attempt)})
-    _count("MailRetried")
+    count_metric("MailRetried")
     return RETRY_LATER
 
 
@@ -415,7 +415,7 @@ def _finish(item: OutboxModel, token: str, now: datetime, status: str, descripti
     _record(item, token, actions)
     metric, level = FINAL[status]
     getattr(logger(), level)(f"mail.{status}", extra={**_log_fields(item), "error": description})
-    _count(metric)
+    count_metric(metric)
     return {FAILED: GAVE_UP, EXPIRED: EXPIRED_NOW, SUPPRESSED: SUPPRESSED_NOW}[status]
 
 
@@ -429,11 +429,11 @@ def _record(item: OutboxModel, token: str, actions: list[Any]) -> bool:
         except UpdateError as error:
             if _condition_failed(error):  # our lease expired and another deliverer took over
                 logger().error("mail.claim_lost", extra=_log_fields(item))
-                _count("MailClaimLost")
+                count_metric("MailClaimLost")
                 return False
             if attempt == OUTCOME_WRITE_TRIES - 1:
                 logger().exception("mail.outcome_not_recorded", extra=_log_fields(item))
-                _count("MailOutcomeNotRecorded")
+                count_metric("MailOutcomeNotRecorded")
                 return False
             time.sleep(0.1 * 2 ** attempt)
     return False
@@ -448,13 +448,6 @@ def _log_fields(item: OutboxModel) -> dict[str, Any]:
     return {"outbox_id": item.id, "template": item.template, "attempts": item.attempts}
 
 
-def _count(name: str, value: float = 1, unit: str = "Count") -> None:
-    try:
-        from aws_lambda_powertools.metrics import MetricUnit  # lazy: cold start
-
-        metrics().add_metric(name=name, unit=MetricUnit[unit], value=value)
-    except Exception:  # a metric must never stop a delivery
-        logger().debug("metric %s not recorded", name)
 
 
 def flush_metrics() -> None:

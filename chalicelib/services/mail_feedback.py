@@ -26,7 +26,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.ids import utcnow
 from chalicelib.models.users import ADDRESS_KIND, CLIENT_KIND, UserModel, address_item_id, email_guard_id
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count_metric, logger
 
 EMAIL_OK, BOUNCING, COMPLAINED = "ok", "bouncing", "complained"
 EMAIL_STATUSES = (EMAIL_OK, BOUNCING, COMPLAINED)
@@ -61,20 +61,20 @@ def handle_sns_message(message: str | dict[str, Any]) -> dict[str, int]:
             done[outcome] = done.get(outcome, 0) + 1
         logger().warning("mail.bounced", extra={**log, "bounce_type": bounce.get("bounceType"),
                                                 "bounce_sub_type": bounce.get("bounceSubType")})
-        _metric("MailHardBounced" if hard else "MailSoftBounced")
+        count_metric("MailHardBounced" if hard else "MailSoftBounced")
     elif kind == "Complaint":
         complaint = event.get("complaint") or {}
         for address in _addresses(complaint.get("complainedRecipients")):
             outcome = _stop(address, COMPLAINED)
             done[outcome] = done.get(outcome, 0) + 1
         logger().warning("mail.complained", extra={**log, "feedback_type": complaint.get("complaintFeedbackType")})
-        _metric("MailComplained")
+        count_metric("MailComplained")
     elif kind == "Reject":  # SES found a virus: the content's problem, nothing about the address
         logger().error("mail.rejected_by_ses", extra={**log, "reason": (event.get("reject") or {}).get("reason")})
-        _metric("MailRejectedBySes")
+        count_metric("MailRejectedBySes")
         done[REJECT] = 1
     elif kind == "Delivery":
-        _metric("MailDelivered")
+        count_metric("MailDelivered")
         done[DELIVERY] = 1
     else:
         logger().info("mail.feedback_ignored", extra=log)
@@ -162,11 +162,3 @@ def _tag(mail: dict[str, Any], name: str) -> str | None:
     values = (mail.get("tags") or {}).get(name) or []
     return values[0] if values else None
 
-
-def _metric(name: str) -> None:
-    try:
-        from aws_lambda_powertools.metrics import MetricUnit  # lazy: cold start
-
-        metrics().add_metric(name=name, unit=MetricUnit.Count, value=1)
-    except Exception:  # a metric must never stop feedback handling
-        logger().debug("metric %s not recorded", name)

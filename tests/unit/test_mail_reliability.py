@@ -171,7 +171,8 @@ def test_a_message_whose_delivery_keeps_crashing_ends_at_its_deadline(mailbox, c
 
 def test_the_sweeper_reports_the_age_of_the_oldest_undelivered_message(mailbox, clock, monkeypatch):
     reported = []
-    monkeypatch.setattr(mail_delivery, "_count", lambda name, value=1, unit="Count": reported.append((name, value)))
+    monkeypatch.setattr(mail_delivery, "count_metric",
+                        lambda name, value=1, unit="Count": reported.append((name, value)))
     assert mail_delivery.oldest_undelivered_age(clock.now()) == 0
     outbox.message("ticket-created", "old@acme.test", {"number": 1}).save()
     clock.advance(minutes=10)
