@@ -35,7 +35,7 @@ from typing import Any
 
 from chalicelib import aws, config
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.identity import ActingAgent, ActingClient
+from chalicelib.identity import ActingAgent, ActingClient, TicketRequester
 from chalicelib.ids import utcnow
 from chalicelib.models.throttle import ThrottleModel
 from chalicelib.models.users import ACTIVE, CLIENT_USER, INACTIVE
@@ -282,7 +282,8 @@ def _new_ticket(parsed: mail_parse.ParsedMail, claim: ThrottleModel) -> Outcome:
     try:
         ticket = ticket_writes.create(
             subject=parsed.subject, description=_with_skipped(parsed.text or NO_TEXT, skipped), priority=None,
-            category=None, requester_id=item.id, created_by=owner, files=files, claims=[claim])
+            category=None, requester_id=item.id, created_by=owner, files=files, claims=[claim],
+            requester=TicketRequester(item.id, item.email, item.status, item.name, item.organization_id))
     except Conflict:
         if _claimed(claim):
             return _duplicate()

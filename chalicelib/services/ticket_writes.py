@@ -157,7 +157,7 @@ def create(*, subject: str, description: str, priority: str | None, category: st
            created_by: str, assignees: dict[str, str] | None = None, status: str = TicketStatus.NEW,
            opened_by: ActingClient | None = None, upload_ids: list[str] | None = None,
            asset_id: str | None = None, once: WriteOnce | None = None, files: attachments.Binding | None = None,
-           claims: list[Model] | None = None) -> TicketModel:
+           claims: list[Model] | None = None, requester: TicketRequester | None = None) -> TicketModel:
     """A new ticket for `requester_id` (a client), with ticket-created mail queued in the
     same transaction. The requester's name and email are copied onto the ticket, so they
     stay even if the client is removed. `opened_by`: the client opening their own ticket,
@@ -171,7 +171,8 @@ def create(*, subject: str, description: str, priority: str | None, category: st
     idempotency.Replay before a number is taken (the key's record is read with the session or
     the requester), except one racing the first, whose number stays unused."""
     category = allowed_category(category)
-    requester = _requester(requester_id, opened_by, once)
+    # `requester`: the account as the caller already read it (mail in), not read again.
+    requester = requester or _requester(requester_id, opened_by, once)
     asset = assets.asset_for_ticket(asset_id, opened_by, requester.organization_id)
     if files is None:
         files = prepare_files(created_by, upload_ids, once)
