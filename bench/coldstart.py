@@ -95,17 +95,17 @@ def _child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-# What a Lambda container's environment tells the app (Powertools quiet, as deployed).
-LAMBDA_ENV = {"AWS_LAMBDA_FUNCTION_NAME": "portico-bench", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
-              "POWERTOOLS_LOG_LEVEL": "ERROR"}
+# What a Lambda container's environment tells the app (bench/cpu.py sets it in-process too).
+LAMBDA_ENV = {"AWS_LAMBDA_FUNCTION_NAME": "portico-bench", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13"}
 
 
 def _run_as_lambda(script: str, cwd: Path, spec: dict[str, Any], *, timeout: int,
                    extra_env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run `script` in a fresh interpreter with a Lambda environment, `spec` as JSON on its
-    stdin; its last line of output, parsed."""
-    out = subprocess.run([sys.executable, "-c", script], cwd=cwd, env=_child_env({**LAMBDA_ENV, **(extra_env or {})}),
-                         input=json.dumps(spec), capture_output=True, text=True, timeout=timeout, check=True)
+    """Run `script` in a fresh interpreter with a Lambda environment (Powertools quiet), `spec`
+    as JSON on its stdin; its last line of output, parsed."""
+    env = _child_env({**LAMBDA_ENV, "POWERTOOLS_LOG_LEVEL": "ERROR", **(extra_env or {})})
+    out = subprocess.run([sys.executable, "-c", script], cwd=cwd, env=env, input=json.dumps(spec),
+                         capture_output=True, text=True, timeout=timeout, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
