@@ -95,6 +95,20 @@ def _child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+# What a Lambda container's environment tells the app (bench/cpu.py sets it in-process too).
+LAMBDA_ENV = {"AWS_LAMBDA_FUNCTION_NAME": "portico-bench", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13"}
+
+
+def _run_as_lambda(script: str, cwd: Path, spec: dict[str, Any], *, timeout: int,
+                   extra_env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run `script` in a fresh interpreter with a Lambda environment (Powertools quiet), `spec`
+    as JSON on its stdin; its last line of output, parsed."""
+    env = _child_env({**LAMBDA_ENV, "POWERTOOLS_LOG_LEVEL": "ERROR", **(extra_env or {})})
+    out = subprocess.run([sys.executable, "-c", script], cwd=cwd, env=env, input=json.dumps(spec),
+                         capture_output=True, text=True, timeout=timeout, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def _time_import(module: str, cwd: Path) -> float:
     out = subprocess.run([sys.executable, "-c", TIMED_IMPORT.format(module=module)], cwd=cwd, env=_child_env(),
                          capture_output=True, text=True, timeout=120, check=True)
@@ -160,11 +174,7 @@ def _path_params(resource: str, path: str) -> list[tuple[str, str]]:
 
 def serve_one_cold(event: dict[str, Any]) -> dict[str, Any]:
     """Serve `event` in a fresh interpreter as Lambda would (behind API Gateway's authorizer)."""
-    env = _child_env({"AWS_LAMBDA_FUNCTION_NAME": "portico-bench", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
-                      "POWERTOOLS_LOG_LEVEL": "ERROR"})
-    out = subprocess.run([sys.executable, "-c", SERVE_ONE], cwd=ROOT, env=env, input=json.dumps({"event": event}),
-                         capture_output=True, text=True, timeout=120, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return _run_as_lambda(SERVE_ONE, ROOT, {"event": event}, timeout=120)
 
 
 def unverified_claims(token: str) -> dict[str, Any]:
@@ -307,12 +317,8 @@ class FirstRequests:
 
 
 def _serve_first(module: str, cwd: Path, events: list[dict[str, Any]]) -> dict[str, Any]:
-    env = _child_env({"AWS_LAMBDA_FUNCTION_NAME": "portico-bench", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
-                      "POWERTOOLS_LOG_LEVEL": "ERROR", "PYTHONPATH": str(ROOT)})
-    out = subprocess.run([sys.executable, "-c", SERVE_FIRST], cwd=cwd, env=env,
-                         input=json.dumps({"module": module, "events": events}),
-                         capture_output=True, text=True, timeout=180, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return _run_as_lambda(SERVE_FIRST, cwd, {"module": module, "events": events}, timeout=180,
+                          extra_env={"PYTHONPATH": str(ROOT)})
 
 
 def _bare_table() -> None:

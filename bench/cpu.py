@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.coldstart import api_gateway_event, unverified_claims
+from bench.coldstart import LAMBDA_ENV, api_gateway_event, unverified_claims
 from bench.environment import ROOT
 from bench.scenarios import SCENARIOS
 from bench.stage import Stage
@@ -38,7 +38,6 @@ REPEATABLE = ("POST /portal/tickets/{number}/notes", "POST /agent/tickets/{numbe
 # Every request passes through these; naming them says nothing about the route.
 WRAPPERS = frozenset({"log_invocation", "log_request", "secure_answer", "refuse_oversized_body",
                       "page_for_browser_navigation", "view", "run_handler"})
-LAMBDA_ENV = {"AWS_LAMBDA_FUNCTION_NAME": "portico-bench", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13"}
 
 
 @dataclass

@@ -75,7 +75,7 @@ def from_requests(results: list[Any]) -> dict[str, IndexKeys]:
                 keys.routes[r.route] += 1
                 keys.hot = keys.hot or r.route in MIX or variant_of(r.route) in MIX
                 for image in (item.new, item.old):
-                    if image and all(k in image for k in index.keys):
+                    if index.holds(image):
                         keys.request_keys.add(_key_text(image[index.hash_key]))
     return found
 
@@ -104,7 +104,7 @@ def count_seed(found: dict[str, IndexKeys]) -> list[str]:
             image = item.to_json()["Attributes"]
             for keys in by_table[table.logical]:
                 index = indexes[keys.index]
-                if all(k in image for k in index.keys):
+                if index.holds(image):
                     keys.seed_entries += 1
                     keys.seed_keys.add(_key_text(image[index.hash_key]))
     return sorted(seeded)

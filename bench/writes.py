@@ -49,6 +49,10 @@ class Index:
     def hash_key(self) -> str:
         return self.keys[0]
 
+    def holds(self, image: dict[str, Any] | None) -> bool:
+        """Whether an item with this image has an entry here (a sparse index: all its keys set)."""
+        return image is not None and all(k in image for k in self.keys)
+
 
 @dataclass(frozen=True)
 class Table:
@@ -160,8 +164,7 @@ def index_entries(table: Table, old: dict[str, Any] | None, new: dict[str, Any] 
     """[(index, write units)] for the indexes an item's change writes to."""
     entries = []
     for index in table.indexes:
-        was = old is not None and all(k in old for k in index.keys)
-        now = new is not None and all(k in new for k in index.keys)
+        was, now = index.holds(old), index.holds(new)
         if not was and not now:
             continue
         if was and now:

@@ -14,6 +14,7 @@ from aws_cdk import aws_s3 as s3
 from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
 from constructs import Construct
 
+from stacks.buckets import private_bucket
 from stacks.object_grants import grant_prefix
 from stacks.tables import kept_data_policy
 
@@ -33,12 +34,12 @@ class FilesBucket(Construct):
             Annotations.of(self).add_warning_v2(
                 "portico:files-cors", "No portalUrl: the portal page cannot upload files until the stack is deployed "
                 "again with -c portalUrl=<the PortalUrl output> (make deploy does this second pass itself)")
-        self.bucket = s3.Bucket(
+        self.bucket = private_bucket(
             self, "Bucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
+            no_access_logs_reason="Every file is reached through the API, which authorizes and logs each upload and "
+                                  "download request; S3 server access logs would need a second bucket per stage and "
+                                  "add nothing the API log does not record (CloudTrail data events can be turned on "
+                                  "per account).",
             versioned=True,
             cors=[s3.CorsRule(allowed_methods=[s3.HttpMethods.POST], allowed_origins=[origin],
                               allowed_headers=["*"], max_age=3600)] if origin else None,
@@ -54,12 +55,6 @@ class FilesBucket(Construct):
         )
         cdk.CfnOutput(cdk.Stack.of(self), "AttachmentsBucketName", value=self.bucket.bucket_name,
                       description="PORTICO_ATTACHMENTS_BUCKET")
-        NagSuppressions.add_resource_suppressions(self.bucket, [NagPackSuppression(
-            id="AwsSolutions-S1",
-            reason="Every file is reached through the API, which authorizes and logs each upload and download "
-                   "request; S3 server access logs would need a second bucket per stage and add nothing the API "
-                   "log does not record (CloudTrail data events can be turned on per account).",
-        )], apply_to_children=True)
 
     def grant_api(self, role: iam.Role) -> None:
         role.add_to_principal_policy(iam.PolicyStatement(

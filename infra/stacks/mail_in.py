@@ -21,9 +21,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
-from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
+from stacks.buckets import private_bucket
 from stacks.object_grants import grant_prefix
 
 INBOUND_PREFIX = "inbound/"
@@ -38,12 +38,11 @@ class MailIn(Construct):
         self.topic_name = f"portico-{stage}-mail-in"
         self.rule_set_name = f"portico-{stage}-inbound"
         self.rule_name = "store-and-notify"
-        self.bucket = s3.Bucket(
+        self.bucket = private_bucket(
             self, "Bucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
+            no_access_logs_reason="Only SES writes here and only the mail-in handler reads, each message once; every "
+                                  "outcome is logged by the handler. Server access logs would need a second bucket "
+                                  "per stage.",
             lifecycle_rules=[s3.LifecycleRule(id="inbound-mail", expiration=cdk.Duration.days(KEEP_DAYS))],
             # Raw mail is transient (what matters became notes and tickets): not kept with the stack.
             removal_policy=cdk.RemovalPolicy.DESTROY,
@@ -89,11 +88,6 @@ class MailIn(Construct):
             cdk.CfnOutput(stack, "InboundMxRecord", value=f"{inbound_domain} MX 10 inbound-smtp.{stack.region}."
                           f"{stack.url_suffix}", description="The MX record bringing the inbound domain's mail to SES")
         cdk.CfnOutput(stack, "InboundBucketName", value=self.bucket.bucket_name, description="PORTICO_INBOUND_BUCKET")
-        NagSuppressions.add_resource_suppressions(self.bucket, [NagPackSuppression(
-            id="AwsSolutions-S1",
-            reason="Only SES writes here and only the mail-in handler reads, each message once; every outcome is "
-                   "logged by the handler. Server access logs would need a second bucket per stage.",
-        )], apply_to_children=True)
 
     def grant_handler(self, role: iam.Role) -> None:
         """The mail-in handler reads messages (never writes or deletes them)."""
