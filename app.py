@@ -53,7 +53,7 @@ def resend_invitations(event):
 
 # Mail feedback: SES bounce, complaint, reject and delivery events from the configuration
 # set's SNS topic (portico-<stage>-mail-feedback, read at import like the stream ARN).
-@app.on_sns_message(topic=jobs.mail_feedback_topic())
+@app.on_sns_message(topic=config.mail_feedback_topic())
 def handle_mail_feedback(event):
     return jobs.handle_mail_feedback(event.message)
 

@@ -70,12 +70,22 @@ def outbox_stream_arn() -> str:
     return os.environ.get("PORTICO_OUTBOX_STREAM_ARN") or OUTBOX_STREAM_ARN_PLACEHOLDER
 
 
-def mail_in_topic() -> str:
-    """The SNS topic SES's receipt rule notifies when it has stored a message in the inbound
-    bucket (a name: Chalice completes the ARN; infra/stacks/mail_in.py creates it). Read at
-    import, like the stream ARN."""
+def _topic(variable: str, name: str) -> str:
+    """An SNS topic's name (Chalice completes the ARN in the stack's account and region), read
+    at import like the stream ARN: `variable`, else by convention `portico-<stage>-<name>`."""
     stage = os.environ.get("PORTICO_STAGE", "local")
-    return os.environ.get("PORTICO_MAIL_IN_TOPIC") or f"portico-{stage}-mail-in"
+    return os.environ.get(variable) or f"portico-{stage}-{name}"
+
+
+def mail_feedback_topic() -> str:
+    """The topic the SES configuration set publishes its events to (infra/stacks/mail.py)."""
+    return _topic("PORTICO_MAIL_FEEDBACK_TOPIC", "mail-feedback")
+
+
+def mail_in_topic() -> str:
+    """The topic SES's receipt rule notifies when it has stored a message in the inbound
+    bucket (infra/stacks/mail_in.py)."""
+    return _topic("PORTICO_MAIL_IN_TOPIC", "mail-in")
 
 
 def log_level() -> str:

@@ -66,16 +66,6 @@ LOCAL_WORKERS.append(("resend-invitations", 60.0, resend_invitations))
 
 # --- Mail feedback: SES events via SNS (chalicelib/services/mail_feedback.py) ---------------
 
-def mail_feedback_topic() -> str:
-    """The SNS topic (a name: Chalice completes the ARN in the stack's account and region)
-    the SES configuration set publishes its events to. Read at import, like the stream ARN;
-    by convention `portico-<stage>-mail-feedback` (infra/stacks/mail.py creates it)."""
-    import os
-
-    stage = os.environ.get("PORTICO_STAGE", "local")
-    return os.environ.get("PORTICO_MAIL_FEEDBACK_TOPIC") or f"portico-{stage}-mail-feedback"
-
-
 def handle_mail_feedback(message: str) -> dict[str, int]:
     """SNS handler: one SES bounce, complaint, reject or delivery event."""
     from chalicelib.services import mail_delivery, mail_feedback

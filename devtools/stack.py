@@ -83,7 +83,7 @@ def create_configuration_set(name: str | None) -> None:
     if name in {c["Name"] for c in ses.list_configuration_sets().get("ConfigurationSets", [])}:
         return
     ses.create_configuration_set(ConfigurationSet={"Name": name})
-    from chalicelib.jobs import mail_feedback_topic
+    from chalicelib.config import mail_feedback_topic
 
     topic_arn = aws.client("sns").create_topic(Name=mail_feedback_topic())["TopicArn"]
     ses.create_configuration_set_event_destination(ConfigurationSetName=name, EventDestination={

@@ -49,7 +49,7 @@ class MailFeedback(Construct):
     """The SES configuration set every send names (PORTICO_MAIL_CONFIGURATION_SET), its
     bounce, complaint, reject and delivery events to an SNS topic that app.py's
     `handle_mail_feedback` subscribes to (by name: `portico-<stage>-mail-feedback`, see
-    chalicelib/jobs.mail_feedback_topic), and `watch()` adds the mail alarms."""
+    chalicelib/config.mail_feedback_topic), and `watch()` adds the mail alarms."""
 
     def __init__(self, scope: Construct, construct_id: str, *, stage: str) -> None:
         import aws_cdk as cdk
